@@ -1,0 +1,103 @@
+# lxcfs + lxcfs-toolkit. `make deps` once on a fresh Debian machine (root), then `make`.
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+BINDIR     ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+VERSION    := 0.1.0
+B          := build
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
+	   -DLXCFS_VERSION=\"$(VERSION)\" -I. -Ilxcfs -MMD -MP
+SAN     ?=
+CFLAGS  += $(SAN)
+LDFLAGS += $(SAN)
+
+PKGS_CORE := fuse3 inih
+PKGS_TK   := json-c libcurl inih
+CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl 2>/dev/null)
+LIBS_CORE := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null) -lpthread
+LIBS_TK   := $(shell pkg-config --libs $(PKGS_TK) 2>/dev/null) -lpthread
+
+UTIL_SRC := $(wildcard lxcfs/util/*.c)
+CORE_SRC := $(filter-out lxcfs/main.c,$(wildcard lxcfs/*.c))
+TK_SRC   := $(filter-out toolkit/main.c,$(wildcard toolkit/*.c toolkit/lib/*.c))
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+BINS := $(B)/lxcfs
+ifneq ($(wildcard toolkit/main.c),)
+BINS += $(B)/lxcfs-toolkit
+endif
+
+.PHONY: all deps check unit e2e v2 install uninstall asan clean format format-check
+all: $(BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libutil.a: $(call obj,$(UTIL_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(B)/libcore.a: $(call obj,$(CORE_SRC))
+	@rm -f $@; ar rcs $@ $^
+$(B)/libtk.a: $(call obj,$(TK_SRC))
+	@rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/obj/lxcfs/util/error.o)
+
+$(B)/lxcfs: $(B)/obj/lxcfs/main.o $(B)/libcore.a $(B)/libutil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+
+$(B)/lxcfs-toolkit: $(B)/obj/toolkit/main.o $(B)/libtk.a $(B)/libutil.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TK)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libutil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_CORE) $(LIBS_TK)
+
+unit: $(UNIT_BIN)
+
+# Debian packages the build and every test needs (idempotent).
+DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev \
+	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind
+DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
+	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends $$missing; \
+	else echo "all build and test packages present"; fi
+
+check: all unit
+	tests/run-all.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/lxcfs
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 deploy/lxcfs.conf.example $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lxcfs $(DESTDIR)$(BINDIR)/lxcfs-toolkit \
+	      $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example
+
+# ASan + UBSan build in its own directory.
+asan:
+	$(MAKE) B=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" all unit
+
+FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FMT_FILES)
+format-check:
+	clang-format --dry-run --Werror $(FMT_FILES)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,29 @@
+/* Reading small text files (procfs, cgroupfs) and parsing numbers out of them. */
+#ifndef LXCFS_FILEIO_H
+#define LXCFS_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "strbuf.h"
+
+/* Read the whole file `path`, relative to dirfd (AT_FDCWD for a plain path), opened
+ * O_RDONLY|O_NOFOLLOW|O_CLOEXEC, appending to sb. Returns bytes read or -1. */
+int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error *err);
+
+/* Read up to bufsz-1 bytes from an open fd at offset 0 (pread) into buf, NUL-terminated. */
+ssize_t pread_text(int fd, char *buf, size_t bufsz);
+
+/* Parse a decimal u64 at s (leading blanks allowed); "max" gives UINT64_MAX.
+ * Trailing blanks/newline are accepted; anything else is an error (-1, errno EINVAL). */
+int parse_u64(const char *s, uint64_t *out);
+
+/* Find "key value" (space or tab separated, key at line start) in text; 0 if found. */
+int find_key_u64(const char *text, const char *key, uint64_t *out);
+
+/* Like find_key_u64 for "Key:   123 kB" lines of /proc/meminfo; value in the file's unit. */
+int find_meminfo_kb(const char *text, const char *key, uint64_t *out);
+
+#endif

@@ -1,0 +1,127 @@
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static enum lx_log_target log_target = LX_LOG_STDERR;
+static enum lx_log_level log_level = LX_LOG_INFO;
+static int log_fd = -1;
+static const char *log_ident = "lxcfs";
+
+static const char *const level_names[] = {"error", "warning", "info", "debug"};
+static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+int lx_log_open(const char *ident, enum lx_log_target target, const char *path,
+		struct lx_error *err)
+{
+	log_ident = ident;
+	if (target == LX_LOG_FILE) {
+		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+		if (fd < 0)
+			return lx_error_set(err, errno, "open log file `%s`", path);
+		if (log_fd >= 0)
+			close(log_fd);
+		log_fd = fd;
+	} else if (target == LX_LOG_SYSLOG) {
+		openlog(ident, LOG_PID | LOG_CONS, LOG_DAEMON);
+	}
+	log_target = target;
+	return 0;
+}
+
+void lx_log_set_level(enum lx_log_level level)
+{
+	log_level = level;
+}
+
+int lx_log_enabled(enum lx_log_level level)
+{
+	return level <= log_level;
+}
+
+static void vlog(enum lx_log_level level, const char *fmt, va_list ap)
+{
+	char line[2048];
+	int n = 0, saved = errno;
+
+	if (level > log_level)
+		return;
+	if (log_target == LX_LOG_SYSLOG) {
+		vsyslog(syslog_prio[level], fmt, ap);
+		errno = saved;
+		return;
+	}
+	if (log_target == LX_LOG_FILE) {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%SZ ", &tm);
+		n += snprintf(line + n, sizeof(line) - n, "%s[%d]: ", log_ident, getpid());
+	} else {
+		n = snprintf(line, sizeof(line), "%s: ", log_ident);
+	}
+	n += snprintf(line + n, sizeof(line) - n, "%s: ", level_names[level]);
+	if ((size_t)n < sizeof(line))
+		n += vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	if ((size_t)n >= sizeof(line) - 1)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(log_target == LX_LOG_FILE ? log_fd : STDERR_FILENO, line, n) < 0) {
+		/* nowhere left to report a failed log write */
+	}
+	errno = saved;
+}
+
+void lx_log(enum lx_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
+
+#define RL_SLOTS 256
+static struct {
+	uint64_t hash;
+	time_t last;
+} rl_table[RL_SLOTS];
+static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void lx_log_ratelimited(enum lx_log_level level, const char *key, int interval, const char *fmt,
+			...)
+{
+	uint64_t h = 1469598103934665603ULL;
+	struct timespec now;
+	int emit = 0;
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&rl_lock);
+	if (rl_table[h % RL_SLOTS].hash != h || now.tv_sec - rl_table[h % RL_SLOTS].last >= interval) {
+		rl_table[h % RL_SLOTS].hash = h;
+		rl_table[h % RL_SLOTS].last = now.tv_sec;
+		emit = 1;
+	}
+	pthread_mutex_unlock(&rl_lock);
+	if (!emit)
+		return;
+	va_start(ap, fmt);
+	vlog(level, fmt, ap);
+	va_end(ap);
+}
