@@ -1,0 +1,262 @@
+/* The view: which container reads, which cgroup values it gets, and which renderer
+ * makes its file. Anything that fails falls back to the host file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "devnames.h"
+#include "procfs.h"
+#include "render.h"
+#include "tree.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/log.h"
+
+int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error *err)
+{
+	memset(d, 0, sizeof(*d));
+	d->opts = o;
+	d->user_hz = sysconf(_SC_CLK_TCK);
+	if (d->user_hz <= 0)
+		d->user_hz = 100;
+	d->start_time = time(NULL);
+	pthread_mutex_init(&d->loadavg_lock, NULL);
+	pthread_cond_init(&d->loadavg_cond, NULL);
+	for (int i = 0; i < CG_NR; i++)
+		d->layout.fd[i] = -1;
+	d->layout.unified_fd = -1;
+	if (cg_layout_open(&d->layout, o->cgroup_root, err) < 0)
+		return lx_error_wrap(err, "cgroup root `%s`", o->cgroup_root);
+	d->containers = containers_new(err);
+	if (!d->containers)
+		return -1;
+	d->handles = handles_new();
+	if (!d->handles)
+		return lx_error_set(err, ENOMEM, "handle table");
+	return 0;
+}
+
+void daemon_fini(struct lx_daemon *d)
+{
+	handles_free(d->handles);
+	containers_free(d->containers);
+	cg_layout_close(&d->layout);
+	pthread_mutex_destroy(&d->loadavg_lock);
+	pthread_cond_destroy(&d->loadavg_cond);
+}
+
+/* Who is looking, and at which cgroups. */
+struct view {
+	struct lx_container *ct; /* NULL: a reader in the daemon's own pid namespace */
+	pid_t pid;               /* whose cgroups and /dev: the container's init, or the reader */
+	struct cg_paths paths;
+};
+
+static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
+{
+	uint64_t now = boottime_ns(), start;
+
+	if (!v->ct)
+		return now;
+	start = v->ct->start_ticks * (1000000000ULL / (uint64_t)d->user_hz);
+	return now > start ? now - start : 0;
+}
+
+static int host_online(struct cpuset *online, struct lx_error *err)
+{
+	__sbfree struct strbuf sb = STRBUF_INIT;
+
+	if (read_file_at(AT_FDCWD, "/sys/devices/system/cpu/online", &sb, err) < 0)
+		return -1;
+	if (cpuset_parse(sb.buf, online) < 0)
+		return lx_error_set(err, errno, "parse /sys/devices/system/cpu/online");
+	return 0;
+}
+
+static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+		    struct strbuf *out, struct lx_error *err)
+{
+	__sbfree struct strbuf meminfo = STRBUF_INIT;
+	struct cg_mem m;
+
+	if (cg_mem_read(&d->layout, &v->paths, &m, err) < 0)
+		return -1;
+	if (node == N_MEMINFO)
+		return render_meminfo(host, &m, d->opts->swap, out) < 0
+			       ? lx_error_set(err, errno, "render meminfo")
+			       : 0;
+	if (read_file_at(AT_FDCWD, "/proc/meminfo", &meminfo, err) < 0)
+		return -1;
+	if (render_swaps(host, meminfo.buf, &m, d->opts->swap, out) < 0)
+		return lx_error_set(err, errno, "render swaps");
+	return 0;
+}
+
+static int make_stat(struct lx_daemon *d, const struct view *v, const char *host,
+		     const struct cg_cpu *c, const struct cpuset *vis, struct strbuf *out,
+		     struct lx_error *err)
+{
+	uint64_t up = view_uptime_ns(d, v);
+	__free struct stat_mono *tmp = NULL;
+	int r;
+
+	if (!v->ct) {
+		/* a host reader: no state kept between reads (its counters only grow) */
+		tmp = calloc(1, sizeof(*tmp));
+		if (!tmp)
+			return lx_error_set(err, ENOMEM, "stat");
+		r = render_stat(host, c, vis, up, d->user_hz, tmp, out);
+	} else {
+		pthread_mutex_lock(&v->ct->lock);
+		if (!v->ct->mono)
+			v->ct->mono = calloc(1, sizeof(*v->ct->mono));
+		r = v->ct->mono ? render_stat(host, c, vis, up, d->user_hz, v->ct->mono, out) : -1;
+		pthread_mutex_unlock(&v->ct->lock);
+	}
+	return r < 0 ? lx_error_set(err, errno, "render stat") : 0;
+}
+
+static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+		    struct strbuf *out, struct lx_error *err)
+{
+	__free struct cg_cpu *c = calloc(1, sizeof(*c));
+	struct cpuset online, vis;
+	unsigned ncpu;
+
+	if (!c)
+		return lx_error_set(err, ENOMEM, "cpu values");
+	if (cg_cpu_read(&d->layout, &v->paths, c, err) < 0 || host_online(&online, err) < 0)
+		return -1;
+	visible_cpus(c, &online, d->opts->cfs, &vis);
+	ncpu = cpuset_count(&vis);
+	switch (node) {
+	case N_CPUINFO:
+		if (render_cpuinfo(host, &vis, out) < 0)
+			return lx_error_set(err, errno, "render cpuinfo");
+		return 0;
+	case N_CPU_ONLINE:
+		if (render_cpu_online(&vis, out) < 0)
+			return lx_error_set(err, errno, "render cpu/online");
+		return 0;
+	case N_STAT:
+		return make_stat(d, v, host, c, &vis, out, err);
+	default: {
+		double up = view_uptime_ns(d, v) / 1e9;
+		double idle = up * ncpu - c->usage_ns / 1e9;
+
+		if (!v->ct) /* the host's uptime and idle for a host reader */
+			return sb_puts(out, host) < 0 ? lx_error_set(err, ENOMEM, "uptime") : 0;
+		if (render_uptime(up, idle, out) < 0)
+			return lx_error_set(err, errno, "render uptime");
+		return 0;
+	}
+	}
+}
+
+static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+		     struct strbuf *out, struct lx_error *err)
+{
+	struct devnames names = {0, NULL};
+	struct cg_io io = {0, NULL};
+	int r;
+
+	if (devnames_of_pid(v->pid, &names, err) < 0)
+		return -1;
+	if (node == N_PARTITIONS) {
+		r = render_partitions(host, &names, out);
+	} else {
+		r = cg_io_read(&d->layout, &v->paths, &io, err);
+		if (r == 0)
+			r = render_diskstats(host, &io, &names, out);
+		cg_io_free(&io);
+	}
+	devnames_free(&names);
+	if (r < 0 && !err->msg[0])
+		lx_error_set(err, errno, "render %s", node == N_PARTITIONS ? "partitions" : "diskstats");
+	return r;
+}
+
+static int make_loadavg(struct lx_daemon *d, const struct view *v, const char *host,
+			struct strbuf *out, struct lx_error *err)
+{
+	struct lx_container *c = v->ct;
+	bool sampled;
+	int r;
+
+	if (!d->opts->loadavg || !c)
+		return sb_puts(out, host) < 0 ? lx_error_set(err, ENOMEM, "loadavg") : 0;
+	pthread_mutex_lock(&c->lock);
+	sampled = c->load_sampled;
+	pthread_mutex_unlock(&c->lock);
+	if (!sampled && loadavg_sample(d, c, err) < 0)
+		return -1;
+	pthread_mutex_lock(&c->lock);
+	r = render_loadavg(c->avenrun, c->running, c->total, c->last_pid, out);
+	pthread_mutex_unlock(&c->lock);
+	return r < 0 ? lx_error_set(err, errno, "render loadavg") : 0;
+}
+
+int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out)
+{
+	const struct lx_node *n = tree_node(node);
+	__sbfree struct strbuf host = STRBUF_INIT;
+	struct view v = {NULL, reader, {{NULL}, NULL}};
+	struct lx_error err = {0, ""};
+	int r = -1;
+
+	if (!n || n->dir)
+		return -1;
+	if (read_file_at(AT_FDCWD, n->host_path, &host, &err) < 0) {
+		lx_log_ratelimited(LX_LOG_ERROR, n->host_path, 60, "%s", err.msg);
+		return -1;
+	}
+	if (reader <= 0) /* a reader outside our pid namespace: nothing to go by */
+		goto fallback;
+	r = containers_lookup(d->containers, reader, &v.ct, &err);
+	if (r < 0)
+		goto fallback;
+	if (v.ct)
+		v.pid = v.ct->init_pid;
+	r = cg_paths_of_pid(&d->layout, v.pid, &v.paths, &err);
+	if (r < 0)
+		goto fallback;
+	switch (node) {
+	case N_MEMINFO:
+	case N_SWAPS:
+		r = make_mem(d, node, &v, host.buf, out, &err);
+		break;
+	case N_CPUINFO:
+	case N_CPU_ONLINE:
+	case N_STAT:
+	case N_UPTIME:
+		r = make_cpu(d, node, &v, host.buf, out, &err);
+		break;
+	case N_DISKSTATS:
+	case N_PARTITIONS:
+		r = make_disk(d, node, &v, host.buf, out, &err);
+		break;
+	case N_LOADAVG:
+		r = make_loadavg(d, &v, host.buf, out, &err);
+		break;
+	}
+fallback:
+	if (r < 0) {
+		char key[128];
+
+		snprintf(key, sizeof(key), "%u:%d", node, v.pid);
+		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
+				   n->host_path, reader, err.msg[0] ? err.msg : "unknown error");
+		sb_reset(out);
+		if (sb_append(out, host.buf, host.len) < 0)
+			r = -1;
+		else
+			r = 0;
+	}
+	cg_paths_free(&v.paths);
+	if (v.ct)
+		container_put(d->containers, v.ct);
+	return r;
+}

@@ -1,0 +1,43 @@
+/* State shared by the FUSE callbacks (the session's userdata). */
+#ifndef LXCFS_DAEMON_H
+#define LXCFS_DAEMON_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "cgroup.h"
+#include "containers.h"
+#include "handles.h"
+#include "options.h"
+#include "util/strbuf.h"
+
+struct lx_daemon {
+	const struct lx_options *opts;
+	struct cg_layout layout;
+	struct lx_containers *containers;
+	struct lx_handles *handles;
+	long user_hz;
+	time_t start_time;
+	/* load average sampler */
+	pthread_t loadavg_thread;
+	bool loadavg_running;
+	pthread_mutex_t loadavg_lock;
+	pthread_cond_t loadavg_cond;
+	bool loadavg_stop;
+};
+
+int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error *err);
+void daemon_fini(struct lx_daemon *d);
+
+/* The file `node` (enum lx_node_id) as the process `reader` sees it, appended to out.
+ * Never fails for a container: what cannot be computed is served from the host file. */
+int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out);
+
+/* Load average (loadavg.c). */
+int loadavg_start(struct lx_daemon *d, struct lx_error *err);
+void loadavg_stop(struct lx_daemon *d);
+/* Take one sample for c now (c->lock must not be held). */
+int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error *err);
+
+#endif

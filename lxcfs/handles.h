@@ -1,0 +1,33 @@
+/* Open-file snapshots. The kernel gets an opaque 64-bit id, never a pointer: an id this
+ * process does not know (a connection taken over from another daemon) is simply a fresh
+ * open. The table is sharded so readers of different files rarely share a lock. */
+#ifndef LXCFS_HANDLES_H
+#define LXCFS_HANDLES_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lx_handle {
+	uint64_t id;
+	unsigned node;         /* enum lx_node_id */
+	pthread_mutex_t lock;  /* guards the snapshot below */
+	bool ready;            /* data/len hold the file made at the first read */
+	char *data;
+	size_t len;
+	struct lx_handle *next;
+};
+
+struct lx_handles;
+
+struct lx_handles *handles_new(void);
+void handles_free(struct lx_handles *t);
+/* A new handle for node; returns NULL on ENOMEM. */
+struct lx_handle *handles_open(struct lx_handles *t, unsigned node);
+/* The handle for id, creating one (for node) when this process never saw the id. */
+struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node);
+void handles_release(struct lx_handles *t, uint64_t id);
+size_t handles_count(struct lx_handles *t);
+
+#endif

@@ -1,0 +1,224 @@
+/* lxcfs: parse, prepare the mount point, lock the pidfile, daemonize, mount, loop,
+ * unmount; each step undone in reverse on failure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "fuse_ops.h"
+#include "mountpoint.h"
+#include "options.h"
+#include "pidfile.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+/* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
+static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
+{
+	char msg[1100];
+	ssize_t n = read(rfd, msg, sizeof(msg) - 1);
+	char path[4200];
+
+	if (n <= 0) {
+		int status;
+
+		waitpid(child, &status, 0);
+		fprintf(stderr, "lxcfs: the daemon exited before mounting\n");
+		return LX_EXIT_FAILURE;
+	}
+	msg[n] = '\0';
+	if (msg[0] != 'K') {
+		fprintf(stderr, "lxcfs: %s\n", msg + 1);
+		return LX_EXIT_FAILURE;
+	}
+	snprintf(path, sizeof(path), "%s/proc/meminfo", mountpoint);
+	for (int i = 0; i < 200; i++) { /* up to 10 s */
+		char buf[256];
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			n = read(fd, buf, sizeof(buf));
+			close(fd);
+			if (n > 0)
+				return 0;
+		}
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "lxcfs: mounted at %s but it does not answer\n", mountpoint);
+	return LX_EXIT_FAILURE;
+}
+
+static void tell_parent(int *wfd, char code, const char *msg)
+{
+	char buf[1100];
+	int n;
+
+	if (*wfd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "%c%s", code, msg);
+	if (write(*wfd, buf, n) < 0) {
+		/* the parent is gone: nothing to tell */
+	}
+	close(*wfd);
+	*wfd = -1;
+}
+
+static void fail(int *wfd, const struct lx_error *err)
+{
+	if (*wfd >= 0)
+		tell_parent(wfd, 'E', err->msg);
+	else
+		log_error("%s", err->msg);
+}
+
+static int build_args(const struct lx_options *o, struct fuse_args *args)
+{
+	char opts[2048];
+
+	snprintf(opts, sizeof(opts), "fsname=lxcfs,subtype=lxcfs,allow_other%s%s",
+		 o->fuse_opts ? "," : "", o->fuse_opts ? o->fuse_opts : "");
+	if (fuse_opt_add_arg(args, "lxcfs") < 0 || fuse_opt_add_arg(args, "-o") < 0 ||
+	    fuse_opt_add_arg(args, opts) < 0)
+		return -1;
+	if (o->debug && fuse_opt_add_arg(args, "-d") < 0)
+		return -1;
+	return 0;
+}
+
+static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int pidfd)
+{
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_session *se = NULL;
+	struct fuse_loop_config *cfg = NULL;
+	struct lx_error err = {0, ""};
+	int ret = LX_EXIT_FAILURE;
+
+	if (build_args(o, &args) < 0) {
+		lx_error_set(&err, ENOMEM, "fuse arguments");
+		goto out;
+	}
+	se = fuse_session_new(&args, &lx_fuse_ops, sizeof(lx_fuse_ops), d);
+	if (!se) {
+		lx_error_set(&err, 0, "cannot create the FUSE session (bad -o options?)");
+		goto out;
+	}
+	if (fuse_set_signal_handlers(se) < 0) {
+		lx_error_set(&err, errno, "signal handlers");
+		goto out_session;
+	}
+	if (fuse_session_mount(se, o->mountpoint) < 0) {
+		lx_error_set(&err, 0, "cannot mount on `%s`", o->mountpoint);
+		goto out_signals;
+	}
+	if (pidfd >= 0 && pidfile_write(pidfd, getpid(), &err) < 0)
+		goto out_unmount;
+	if (o->loadavg && loadavg_start(d, &err) < 0)
+		goto out_unmount;
+	log_info("serving %s (pid %d)", o->mountpoint, getpid());
+	tell_parent(wfd, 'K', "");
+	if (!o->foreground) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			if (o->log)
+				dup2(null, STDERR_FILENO);
+			close(null);
+		}
+	}
+	cfg = fuse_loop_cfg_create();
+	if (cfg) {
+		fuse_loop_cfg_set_max_threads(cfg, 64);
+		fuse_loop_cfg_set_idle_threads(cfg, 8);
+	}
+	ret = fuse_session_loop_mt(se, cfg) < 0 ? LX_EXIT_FAILURE : 0;
+	if (cfg)
+		fuse_loop_cfg_destroy(cfg);
+	loadavg_stop(d);
+	log_info("unmounting %s", o->mountpoint);
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out:
+	fuse_opt_free_args(&args);
+	if (err.msg[0])
+		fail(wfd, &err);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct lx_options o;
+	struct lx_error err = {0, ""};
+	struct lx_daemon d;
+	__close int pidfd = -1;
+	int wfd = -1, code, ret;
+
+	if (lx_options_parse(argc, argv, &o, &code, &err) < 0) {
+		fprintf(stderr, "lxcfs: %s\n", err.msg);
+		lx_options_free(&o);
+		return code;
+	}
+	if (o.help || o.version) {
+		if (o.help)
+			lx_options_usage(argv[0]);
+		else
+			printf("lxcfs %s\n", LXCFS_VERSION);
+		lx_options_free(&o);
+		return 0;
+	}
+	if (o.log && lx_log_open("lxcfs", LX_LOG_FILE, o.log, &err) < 0) {
+		fprintf(stderr, "lxcfs: %s\n", err.msg);
+		lx_options_free(&o);
+		return LX_EXIT_FAILURE;
+	}
+	if (o.debug)
+		lx_log_set_level(LX_LOG_DEBUG);
+	if (mountpoint_prepare(o.mountpoint, &err) < 0 ||
+	    (o.pidfile && (pidfd = pidfile_lock(o.pidfile, &err)) < 0) ||
+	    daemon_init(&d, &o, &err) < 0) {
+		fprintf(stderr, "lxcfs: %s\n", err.msg);
+		lx_options_free(&o);
+		return LX_EXIT_FAILURE;
+	}
+	if (!o.foreground) {
+		int pfd[2];
+		pid_t pid;
+
+		if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+			fprintf(stderr, "lxcfs: daemonize: %s\n", strerror(errno));
+			return LX_EXIT_FAILURE;
+		}
+		if (pid > 0) {
+			close(pfd[1]);
+			ret = wait_for_child(pfd[0], pid, o.mountpoint);
+			_exit(ret);
+		}
+		close(pfd[0]);
+		wfd = pfd[1];
+		setsid();
+		if (chdir("/") < 0) {
+			/* "/" always exists */
+		}
+		if (!o.log)
+			lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
+	}
+	ret = serve(&d, &o, &wfd, pidfd);
+	if (o.pidfile && pidfd >= 0)
+		unlink(o.pidfile);
+	daemon_fini(&d);
+	lx_options_free(&o);
+	return ret;
+}

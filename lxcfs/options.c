@@ -1,0 +1,292 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+enum {
+	SET_MOUNTPOINT = 1 << 0,
+	SET_PIDFILE = 1 << 1,
+	SET_LOG = 1 << 2,
+	SET_CGROOT = 1 << 3,
+	SET_LOADAVG = 1 << 4,
+	SET_CFS = 1 << 5,
+	SET_SWAP = 1 << 6,
+};
+
+void lx_options_usage(const char *prog)
+{
+	printf("Usage: %s [OPTIONS] [MOUNTPOINT]\n"
+	       "Serve per-container /proc files over FUSE (default mount point %s).\n\n"
+	       "  -f, --foreground        stay in the foreground\n"
+	       "  -d, --debug             debug logging (implies --foreground)\n"
+	       "  -l, --enable-loadavg    per-container /proc/loadavg\n"
+	       "  -u, --disable-swap      show no swap in meminfo and swaps\n"
+	       "  -p, --pidfile FILE      write and lock a pidfile\n"
+	       "      --enable-cfs        limit the CPU view by the CFS quota too\n"
+	       "  -o OPTS                 extra FUSE mount options\n"
+	       "  -c, --config FILE       INI config (default %s, if present)\n"
+	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
+	       "                          syslog when daemonized)\n"
+	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
+	       "  -h, --help              this help\n"
+	       "  -v, --version           print the version\n",
+	       prog, LXCFS_DEFAULT_MOUNTPOINT, LXCFS_DEFAULT_CONFIG, LXCFS_DEFAULT_CGROOT);
+}
+
+int lx_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off"};
+
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int set_str(char **dst, const char *v)
+{
+	char *p = strdup(v);
+
+	if (!p)
+		return -1;
+	free(*dst);
+	*dst = p;
+	return 0;
+}
+
+struct ini_ctx {
+	struct lx_options *o;
+	unsigned set; /* what the command line set: those keys are not overridden */
+	const char *file;
+	FILE *f;
+	int line;
+	char msg[512];
+	int err_line;
+};
+
+static char *cfg_reader(char *str, int num, void *stream)
+{
+	struct ini_ctx *c = stream;
+	char *r = fgets(str, num, c->f);
+
+	if (r)
+		c->line++;
+	return r;
+}
+
+static int ini_fail(struct ini_ctx *c, const char *fmt, const char *a, const char *b)
+{
+	if (!c->err_line) {
+		c->err_line = c->line;
+		snprintf(c->msg, sizeof(c->msg), fmt, a, b);
+	}
+	return 0;
+}
+
+static int ini_bool(struct ini_ctx *c, const char *name, const char *value, unsigned flag,
+		    bool *dst, bool invert)
+{
+	bool b;
+
+	if (lx_parse_bool(value, &b) < 0)
+		return ini_fail(c, "invalid boolean `%s` for key `%s` (use true or false)", value,
+				name);
+	if (!(c->set & flag))
+		*dst = invert ? !b : b;
+	return 1;
+}
+
+static int ini_path(struct ini_ctx *c, const char *name, const char *value, unsigned flag,
+		    char **dst)
+{
+	if (value[0] != '/')
+		return ini_fail(c, "key `%s` needs an absolute path, got `%s`", name, value);
+	if (!(c->set & flag) && set_str(dst, value) < 0)
+		return ini_fail(c, "out of memory for key `%s`%s", name, "");
+	return 1;
+}
+
+static int cfg_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = user;
+	struct lx_options *o = c->o;
+
+	if (strcmp(section, "lxcfs") != 0)
+		return 1; /* other programs' sections ([toolkit], ...) share the file */
+	if (!name)
+		return 1;
+	if (!strcmp(name, "mountpoint"))
+		return ini_path(c, name, value, SET_MOUNTPOINT, &o->mountpoint);
+	if (!strcmp(name, "pidfile"))
+		return ini_path(c, name, value, SET_PIDFILE, &o->pidfile);
+	if (!strcmp(name, "log"))
+		return ini_path(c, name, value, SET_LOG, &o->log);
+	if (!strcmp(name, "cgroup_root"))
+		return ini_path(c, name, value, SET_CGROOT, &o->cgroup_root);
+	if (!strcmp(name, "loadavg"))
+		return ini_bool(c, name, value, SET_LOADAVG, &o->loadavg, false);
+	if (!strcmp(name, "cfs"))
+		return ini_bool(c, name, value, SET_CFS, &o->cfs, false);
+	if (!strcmp(name, "swap"))
+		return ini_bool(c, name, value, SET_SWAP, &o->swap, false);
+	return ini_fail(c, "unknown key `%s` in section [%s]", name, section);
+}
+
+static int load_config(struct lx_options *o, unsigned set, const char *path, bool explicit,
+		       int *exit_code, struct lx_error *err)
+{
+	struct ini_ctx c = {.o = o, .set = set, .file = path};
+	__fclose FILE *f = fopen(path, "re");
+	int r;
+
+	if (!f) {
+		if (!explicit && errno == ENOENT)
+			return 0;
+		*exit_code = explicit && errno == ENOENT ? LX_EXIT_USAGE : LX_EXIT_FAILURE;
+		return lx_error_set(err, errno, "config file `%s`", path);
+	}
+	c.f = f;
+	r = ini_parse_stream(cfg_reader, &c, cfg_handler, &c);
+	if (r != 0 || c.err_line) {
+		*exit_code = LX_EXIT_USAGE;
+		if (c.err_line)
+			return lx_error_set(err, 0, "%s:%d: %s", path, c.err_line, c.msg);
+		return lx_error_set(err, 0, "%s:%d: syntax error", path, r > 0 ? r : c.line);
+	}
+	return set_str(&o->config, path);
+}
+
+int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
+		     struct lx_error *err)
+{
+	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT };
+	static const struct option longopts[] = {
+		{"foreground", no_argument, NULL, 'f'},
+		{"debug", no_argument, NULL, 'd'},
+		{"enable-loadavg", no_argument, NULL, 'l'},
+		{"disable-swap", no_argument, NULL, 'u'},
+		{"pidfile", required_argument, NULL, 'p'},
+		{"enable-cfs", no_argument, NULL, OPT_CFS},
+		{"config", required_argument, NULL, 'c'},
+		{"log", required_argument, NULL, OPT_LOG},
+		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'v'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config = NULL;
+	unsigned set = 0;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->swap = true;
+	*exit_code = LX_EXIT_USAGE;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":fdlup:o:c:hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'd':
+			o->debug = o->foreground = true;
+			break;
+		case 'l':
+			o->loadavg = true;
+			set |= SET_LOADAVG;
+			break;
+		case 'u':
+			o->swap = false;
+			set |= SET_SWAP;
+			break;
+		case OPT_CFS:
+			o->cfs = true;
+			set |= SET_CFS;
+			break;
+		case 'p':
+			if (set_str(&o->pidfile, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			set |= SET_PIDFILE;
+			break;
+		case OPT_LOG:
+			if (set_str(&o->log, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			set |= SET_LOG;
+			break;
+		case OPT_CGROOT:
+			if (set_str(&o->cgroup_root, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			set |= SET_CGROOT;
+			break;
+		case 'o':
+			if (o->fuse_opts) {
+				__free char *joined = NULL;
+
+				if (asprintf(&joined, "%s,%s", o->fuse_opts, optarg) < 0)
+					return lx_error_set(err, ENOMEM, "options");
+				free(o->fuse_opts);
+				o->fuse_opts = steal_ptr(joined);
+			} else if (set_str(&o->fuse_opts, optarg) < 0) {
+				return lx_error_set(err, ENOMEM, "options");
+			}
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			o->help = true;
+			return 0;
+		case 'v':
+			o->version = true;
+			return 0;
+		case ':':
+			return lx_error_set(err, 0, "option `%s` needs an argument", argv[optind - 1]);
+		default:
+			return lx_error_set(err, 0, "unknown option `%s` (see --help)",
+					    argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		if (argc - optind > 1)
+			return lx_error_set(err, 0, "unexpected argument `%s`", argv[optind + 1]);
+		if (set_str(&o->mountpoint, argv[optind]) < 0)
+			return lx_error_set(err, ENOMEM, "options");
+		set |= SET_MOUNTPOINT;
+	}
+	if (load_config(o, set, config ? config : LXCFS_DEFAULT_CONFIG, config != NULL, exit_code,
+			err) < 0)
+		return -1;
+	if (!o->mountpoint && set_str(&o->mountpoint, LXCFS_DEFAULT_MOUNTPOINT) < 0)
+		return lx_error_set(err, ENOMEM, "options");
+	if (!o->cgroup_root && set_str(&o->cgroup_root, LXCFS_DEFAULT_CGROOT) < 0)
+		return lx_error_set(err, ENOMEM, "options");
+	*exit_code = 0;
+	return 0;
+}
+
+void lx_options_free(struct lx_options *o)
+{
+	free(o->mountpoint);
+	free(o->pidfile);
+	free(o->log);
+	free(o->cgroup_root);
+	free(o->config);
+	free(o->fuse_opts);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,42 @@
+/* The daemon's settings: command line over INI config file over defaults. */
+#ifndef LXCFS_OPTIONS_H
+#define LXCFS_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "util/error.h"
+
+#define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
+#define LXCFS_DEFAULT_CONFIG     "/etc/lxcfs/lxcfs.conf"
+#define LXCFS_DEFAULT_CGROOT     "/sys/fs/cgroup"
+
+struct lx_options {
+	char *mountpoint;
+	char *pidfile;     /* NULL: none */
+	char *log;         /* NULL: stderr in foreground, syslog when daemonized */
+	char *cgroup_root;
+	char *config;      /* the config file read, NULL when none */
+	char *fuse_opts;   /* extra -o options, comma separated, NULL when none */
+	bool foreground;
+	bool debug;
+	bool loadavg;
+	bool cfs;
+	bool swap;
+	bool help, version;
+};
+
+/* Exit codes for option errors. */
+#define LX_EXIT_FAILURE 1
+#define LX_EXIT_USAGE   2
+
+/* Parse argv and the config file. On error returns -1 with err filled; the exit code to
+ * use is in *exit_code (2 for usage and config errors, 1 for others). */
+int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
+		     struct lx_error *err);
+void lx_options_free(struct lx_options *o);
+void lx_options_usage(const char *prog);
+
+/* Parse a boolean config value: 1/0, true/false, yes/no, on/off. */
+int lx_parse_bool(const char *s, bool *out);
+
+#endif
