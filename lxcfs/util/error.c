@@ -24,15 +24,21 @@ int lx_error_set(struct lx_error *err, int errnum, const char *fmt, ...)
 
 int lx_error_wrap(struct lx_error *err, const char *fmt, ...)
 {
-	char prefix[512], old[sizeof(err->msg)];
+	char old[sizeof(err->msg)];
+	size_t n;
 	va_list ap;
 
 	if (!err)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	va_start(ap, fmt);
+	n = (size_t)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	if (n + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + n, ": ", 2);
+		n += 2;
+		strncpy(err->msg + n, old, sizeof(err->msg) - n - 1);
+		err->msg[sizeof(err->msg) - 1] = '\0';
+	}
 	return -1;
 }
