@@ -1,0 +1,112 @@
+/* The fixed tree (stable inode numbers, lookups, modes) and the open-file handle table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "handles.h"
+#include "tree.h"
+
+static void test_tree_paths(void **state)
+{
+	const struct lx_node *proc, *n;
+
+	(void)state;
+	proc = tree_lookup(N_ROOT, "proc");
+	assert_non_null(proc);
+	assert_true(proc->dir);
+	const char *files[] = {"cpuinfo", "diskstats", "loadavg", "meminfo",
+			       "partitions", "stat", "swaps", "uptime"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		n = tree_lookup(proc->id, files[i]);
+		assert_non_null(n);
+		assert_false(n->dir);
+		assert_string_equal(n->name, files[i]);
+		assert_ptr_equal(tree_node(n->id), n);
+	}
+	assert_null(tree_lookup(proc->id, "version"));
+	assert_null(tree_lookup(N_ROOT, "meminfo"));
+
+	n = tree_lookup(N_ROOT, "sys");
+	n = tree_lookup(n->id, "devices");
+	n = tree_lookup(n->id, "system");
+	n = tree_lookup(n->id, "cpu");
+	assert_non_null(n);
+	n = tree_lookup(n->id, "online");
+	assert_non_null(n);
+	assert_string_equal(n->host_path, "/sys/devices/system/cpu/online");
+	assert_null(tree_node(0));
+	assert_null(tree_node(N_COUNT));
+}
+
+static void test_tree_stat(void **state)
+{
+	struct stat st;
+
+	(void)state;
+	tree_stat(tree_node(N_MEMINFO), 1234, &st);
+	assert_int_equal(st.st_mode, S_IFREG | 0444);
+	assert_int_equal(st.st_ino, N_MEMINFO);
+	assert_int_equal(st.st_mtime, 1234);
+	tree_stat(tree_node(N_PROC), 1234, &st);
+	assert_int_equal(st.st_mode, S_IFDIR | 0555);
+	assert_int_equal(st.st_nlink, 2);
+	tree_stat(tree_node(N_ROOT), 1234, &st);
+	assert_int_equal(st.st_nlink, 4); /* . , .. and two subdirectories */
+}
+
+static void test_tree_children_order(void **state)
+{
+	const struct lx_node *c;
+	unsigned n = 0;
+
+	(void)state;
+	for (unsigned i = 0; (c = tree_child(N_PROC, i)); i++)
+		n++;
+	assert_int_equal(n, 8);
+	assert_string_equal(tree_child(N_ROOT, 0)->name, "proc");
+	assert_string_equal(tree_child(N_ROOT, 1)->name, "sys");
+	assert_null(tree_child(N_ROOT, 2));
+}
+
+static void test_handles(void **state)
+{
+	struct lx_handles *t = handles_new();
+	struct lx_handle *a, *b, *c;
+
+	(void)state;
+	assert_non_null(t);
+	a = handles_open(t, N_MEMINFO);
+	b = handles_open(t, N_STAT);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(a->id != b->id);
+	assert_ptr_equal(handles_get(t, a->id, N_MEMINFO), a);
+	assert_int_equal(handles_count(t), 2);
+	/* an id this process never issued (a taken-over connection) is a fresh open */
+	c = handles_get(t, 42, N_UPTIME);
+	assert_non_null(c);
+	assert_int_equal(c->id, 42);
+	assert_int_equal(c->node, N_UPTIME);
+	assert_false(c->ready);
+	assert_int_equal(handles_count(t), 3);
+	handles_release(t, a->id);
+	handles_release(t, 42);
+	handles_release(t, 43); /* unknown: nothing happens */
+	assert_int_equal(handles_count(t), 1);
+	handles_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tree_paths),
+		cmocka_unit_test(test_tree_stat),
+		cmocka_unit_test(test_tree_children_order),
+		cmocka_unit_test(test_handles),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
