@@ -83,10 +83,13 @@ int cpuset_parse(const char *text, struct cpuset *out)
 		}
 		for (unsigned c = a; c <= b; c++)
 			cpuset_set(out, c);
-		if (*p == ',')
+		if (*p == ',') {
 			p++;
-		else if (*p && *p != '\n')
+			if (!isdigit((unsigned char)*p))
+				goto inval; /* a trailing comma: the kernel never writes one */
+		} else if (*p && *p != '\n') {
 			goto inval;
+		}
 	}
 	if (*p == '\n')
 		p++;
@@ -94,6 +97,7 @@ int cpuset_parse(const char *text, struct cpuset *out)
 		goto inval;
 	return 0;
 inval:
+	cpuset_clear(out); /* no partial set for a caller that ignores the error */
 	errno = EINVAL;
 	return -1;
 }
