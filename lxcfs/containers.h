@@ -17,15 +17,15 @@ struct lx_container {
 	uint64_t ns_ino;
 	pid_t init_pid;
 	int pidfd;
-	uint64_t start_ticks;   /* init's starttime, clock ticks after boot */
-	int refs;               /* guarded by the shard lock */
-	pthread_mutex_t lock;   /* guards everything below */
+	uint64_t start_ticks;	/* init's starttime, clock ticks after boot */
+	int refs;		/* guarded by the shard lock */
+	pthread_mutex_t lock;	/* guards everything below */
 	struct stat_mono *mono; /* allocated at the first read of stat */
 	unsigned long avenrun[3];
 	unsigned running, total;
 	int last_pid;
 	bool load_sampled;
-	int64_t last_used;      /* monotonic seconds of the last lookup */
+	int64_t last_used; /* monotonic seconds of the last lookup */
 	struct lx_container *next;
 };
 

@@ -51,7 +51,7 @@ void daemon_fini(struct lx_daemon *d)
 /* Who is looking, and at which cgroups. */
 struct view {
 	struct lx_container *ct; /* NULL: a reader in the daemon's own pid namespace */
-	pid_t pid;               /* whose cgroups and /dev: the container's init, or the reader */
+	pid_t pid;		 /* whose cgroups and /dev: the container's init, or the reader */
 	struct cg_paths paths;
 };
 
@@ -86,8 +86,8 @@ static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, co
 		return -1;
 	if (node == N_MEMINFO)
 		return render_meminfo(host, &m, d->opts->swap, out) < 0
-			       ? lx_error_set(err, errno, "render meminfo")
-			       : 0;
+			   ? lx_error_set(err, errno, "render meminfo")
+			   : 0;
 	if (read_file_at(AT_FDCWD, "/proc/meminfo", &meminfo, err) < 0)
 		return -1;
 	if (render_swaps(host, meminfo.buf, &m, d->opts->swap, out) < 0)
@@ -175,7 +175,8 @@ static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, c
 	}
 	devnames_free(&names);
 	if (r < 0 && !err->msg[0])
-		lx_error_set(err, errno, "render %s", node == N_PARTITIONS ? "partitions" : "diskstats");
+		lx_error_set(err, errno, "render %s",
+			     node == N_PARTITIONS ? "partitions" : "diskstats");
 	return r;
 }
 

@@ -70,8 +70,9 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 		    !S_ISBLK(st.st_mode))
 			continue;
 		/* the root device is already named sda: no other node may take that name */
-		if (strcmp(e->d_name, "sda") == 0 && find(&d, major(st.st_rdev), minor(st.st_rdev)) == NULL &&
-		    d.n && strcmp(d.v[0].name, "sda") == 0)
+		if (strcmp(e->d_name, "sda") == 0 &&
+		    find(&d, major(st.st_rdev), minor(st.st_rdev)) == NULL && d.n &&
+		    strcmp(d.v[0].name, "sda") == 0)
 			continue;
 		if (add(&d, major(st.st_rdev), minor(st.st_rdev), e->d_name) < 0)
 			goto nomem;

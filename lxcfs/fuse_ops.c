@@ -152,7 +152,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = h->id;
 	fi->direct_io = 1; /* sizes are not known before the first read */
 	fi->keep_cache = 0;
-	fi->noflush = 1;   /* nothing to flush: spare the round trip at close */
+	fi->noflush = 1; /* nothing to flush: spare the round trip at close */
 	if (fuse_reply_open(req, fi) == -ENOENT) /* the opener was interrupted */
 		handles_release(daemon_of(req)->handles, h->id);
 }
@@ -290,24 +290,24 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 }
 
 const struct fuse_lowlevel_ops lx_fuse_ops = {
-	.init = op_init,
-	.lookup = op_lookup,
-	.getattr = op_getattr,
-	.setattr = op_setattr,
-	.mknod = op_mknod,
-	.mkdir = op_mkdir,
-	.unlink = op_unlink,
-	.rmdir = op_unlink,
-	.symlink = op_symlink,
-	.rename = op_rename,
-	.link = op_link,
-	.open = op_open,
-	.read = op_read,
-	.write = op_write,
-	.release = op_release,
-	.opendir = op_opendir,
-	.readdir = op_readdir,
-	.statfs = op_statfs,
-	.access = op_access,
-	.create = op_create,
+    .init = op_init,
+    .lookup = op_lookup,
+    .getattr = op_getattr,
+    .setattr = op_setattr,
+    .mknod = op_mknod,
+    .mkdir = op_mkdir,
+    .unlink = op_unlink,
+    .rmdir = op_unlink,
+    .symlink = op_symlink,
+    .rename = op_rename,
+    .link = op_link,
+    .open = op_open,
+    .read = op_read,
+    .write = op_write,
+    .release = op_release,
+    .opendir = op_opendir,
+    .readdir = op_readdir,
+    .statfs = op_statfs,
+    .access = op_access,
+    .create = op_create,
 };

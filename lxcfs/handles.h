@@ -11,9 +11,9 @@
 
 struct lx_handle {
 	uint64_t id;
-	unsigned node;         /* enum lx_node_id */
-	pthread_mutex_t lock;  /* guards the snapshot below */
-	bool ready;            /* data/len hold the file made at the first read */
+	unsigned node;	      /* enum lx_node_id */
+	pthread_mutex_t lock; /* guards the snapshot below */
+	bool ready;	      /* data/len hold the file made at the first read */
 	char *data;
 	size_t len;
 	struct lx_handle *next;

@@ -46,9 +46,12 @@ int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error 
 		inner = 0;
 	pthread_mutex_lock(&c->lock);
 	if (c->load_sampled) {
-		c->avenrun[0] = loadavg_step(c->avenrun[0], LOADAVG_EXP_1, active * LOADAVG_FIXED_1);
-		c->avenrun[1] = loadavg_step(c->avenrun[1], LOADAVG_EXP_5, active * LOADAVG_FIXED_1);
-		c->avenrun[2] = loadavg_step(c->avenrun[2], LOADAVG_EXP_15, active * LOADAVG_FIXED_1);
+		c->avenrun[0] =
+		    loadavg_step(c->avenrun[0], LOADAVG_EXP_1, active * LOADAVG_FIXED_1);
+		c->avenrun[1] =
+		    loadavg_step(c->avenrun[1], LOADAVG_EXP_5, active * LOADAVG_FIXED_1);
+		c->avenrun[2] =
+		    loadavg_step(c->avenrun[2], LOADAVG_EXP_15, active * LOADAVG_FIXED_1);
 	}
 	c->running = running;
 	c->total = (unsigned)n;
@@ -67,8 +70,8 @@ static void sample_one(struct lx_container *c, void *arg)
 		char key[64];
 
 		snprintf(key, sizeof(key), "loadavg:%d", c->init_pid);
-		lx_log_ratelimited(LX_LOG_WARN, key, 300, "load average of pid %d: %s",
-				   c->init_pid, err.msg);
+		lx_log_ratelimited(LX_LOG_WARN, key, 300, "load average of pid %d: %s", c->init_pid,
+				   err.msg);
 	}
 }
 
@@ -82,7 +85,8 @@ static void *loadavg_main(void *arg)
 	while (!d->loadavg_stop) {
 		next.tv_sec += LOADAVG_INTERVAL_S;
 		while (!d->loadavg_stop &&
-		       pthread_cond_timedwait(&d->loadavg_cond, &d->loadavg_lock, &next) != ETIMEDOUT)
+		       pthread_cond_timedwait(&d->loadavg_cond, &d->loadavg_lock, &next) !=
+			   ETIMEDOUT)
 			;
 		if (d->loadavg_stop)
 			break;

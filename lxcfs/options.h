@@ -7,16 +7,16 @@
 #include "util/error.h"
 
 #define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
-#define LXCFS_DEFAULT_CONFIG     "/etc/lxcfs/lxcfs.conf"
-#define LXCFS_DEFAULT_CGROOT     "/sys/fs/cgroup"
+#define LXCFS_DEFAULT_CONFIG	 "/etc/lxcfs/lxcfs.conf"
+#define LXCFS_DEFAULT_CGROOT	 "/sys/fs/cgroup"
 
 struct lx_options {
 	char *mountpoint;
-	char *pidfile;     /* NULL: none */
-	char *log;         /* NULL: stderr in foreground, syslog when daemonized */
+	char *pidfile; /* NULL: none */
+	char *log;     /* NULL: stderr in foreground, syslog when daemonized */
 	char *cgroup_root;
-	char *config;      /* the config file read, NULL when none */
-	char *fuse_opts;   /* extra -o options, comma separated, NULL when none */
+	char *config;	 /* the config file read, NULL when none */
+	char *fuse_opts; /* extra -o options, comma separated, NULL when none */
 	bool foreground;
 	bool debug;
 	bool loadavg;
@@ -27,7 +27,7 @@ struct lx_options {
 
 /* Exit codes for option errors. */
 #define LX_EXIT_FAILURE 1
-#define LX_EXIT_USAGE   2
+#define LX_EXIT_USAGE	2
 
 /* Parse argv and the config file. On error returns -1 with err filled; the exit code to
  * use is in *exit_code (2 for usage and config errors, 1 for others). */

@@ -113,7 +113,8 @@ void lx_log_ratelimited(enum lx_log_level level, const char *key, int interval, 
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pthread_mutex_lock(&rl_lock);
-	if (rl_table[h % RL_SLOTS].hash != h || now.tv_sec - rl_table[h % RL_SLOTS].last >= interval) {
+	if (rl_table[h % RL_SLOTS].hash != h ||
+	    now.tv_sec - rl_table[h % RL_SLOTS].last >= interval) {
 		rl_table[h % RL_SLOTS].hash = h;
 		rl_table[h % RL_SLOTS].last = now.tv_sec;
 		emit = 1;

@@ -221,15 +221,15 @@ static void test_parse_bool(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_debug_implies_foreground),
-		cmocka_unit_test(test_config_values_and_cli_override),
-		cmocka_unit_test(test_config_unknown_key),
-		cmocka_unit_test(test_config_bad_value),
-		cmocka_unit_test(test_config_missing_explicit),
-		cmocka_unit_test(test_bad_flags),
-		cmocka_unit_test(test_parse_bool),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_debug_implies_foreground),
+	    cmocka_unit_test(test_config_values_and_cli_override),
+	    cmocka_unit_test(test_config_unknown_key),
+	    cmocka_unit_test(test_config_bad_value),
+	    cmocka_unit_test(test_config_missing_explicit),
+	    cmocka_unit_test(test_bad_flags),
+	    cmocka_unit_test(test_parse_bool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

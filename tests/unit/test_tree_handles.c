@@ -18,8 +18,8 @@ static void test_tree_paths(void **state)
 	proc = tree_lookup(N_ROOT, "proc");
 	assert_non_null(proc);
 	assert_true(proc->dir);
-	const char *files[] = {"cpuinfo", "diskstats", "loadavg", "meminfo",
-			       "partitions", "stat", "swaps", "uptime"};
+	const char *files[] = {"cpuinfo",    "diskstats", "loadavg", "meminfo",
+			       "partitions", "stat",	  "swaps",   "uptime"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		n = tree_lookup(proc->id, files[i]);
 		assert_non_null(n);
@@ -103,10 +103,10 @@ static void test_handles(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tree_paths),
-		cmocka_unit_test(test_tree_stat),
-		cmocka_unit_test(test_tree_children_order),
-		cmocka_unit_test(test_handles),
+	    cmocka_unit_test(test_tree_paths),
+	    cmocka_unit_test(test_tree_stat),
+	    cmocka_unit_test(test_tree_children_order),
+	    cmocka_unit_test(test_handles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
