@@ -24,16 +24,16 @@
 enum cg_ctrl { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_CPUSET, CG_BLKIO, CG_PIDS, CG_NR };
 
 struct cg_layout {
-	int fd[CG_NR];      /* directory fd of the hierarchy holding the controller, or -1 */
+	int fd[CG_NR];	    /* directory fd of the hierarchy holding the controller, or -1 */
 	int version[CG_NR]; /* 1 or 2; 0 when the controller is absent */
-	int unified_fd;     /* the cgroup2 hierarchy (pure v2 root or ROOT/unified), or -1 */
+	int unified_fd;	    /* the cgroup2 hierarchy (pure v2 root or ROOT/unified), or -1 */
 };
 
 /* Paths of one process's cgroups, relative to each hierarchy's root, as found in
  * /proc/PID/cgroup: "/" or "/a/b". NULL where the process's line is absent. */
 struct cg_paths {
 	char *path[CG_NR]; /* for v2 controllers this is the unified path */
-	char *unified;     /* the "0::" line, or NULL */
+	char *unified;	   /* the "0::" line, or NULL */
 };
 
 int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);
@@ -45,25 +45,25 @@ const char *cg_ctrl_name(enum cg_ctrl c);
 int cg_paths_parse(const struct cg_layout *l, const char *text, struct cg_paths *p,
 		   struct lx_error *err);
 /* Read and parse /proc/PID/cgroup. */
-int cg_paths_of_pid(const struct cg_layout *l, int pid, struct cg_paths *p,
-		    struct lx_error *err);
+int cg_paths_of_pid(const struct cg_layout *l, int pid, struct cg_paths *p, struct lx_error *err);
 void cg_paths_free(struct cg_paths *p);
 
 /* Memory, normalised across versions; bytes. */
 struct cg_mem {
-	uint64_t limit; /* effective memory limit; CG_UNLIMITED when none */
-	uint64_t usage; /* v1 memory.usage_in_bytes, v2 memory.current */
-	bool swap_accounting;  /* v1: memory.memsw.* present; v2: memory.swap.max present */
-	uint64_t swap_limit;   /* v1: effective memsw limit - limit (CG_UNLIMITED when memsw
-				  unlimited); v2: effective memory.swap.max */
-	uint64_t swap_usage;   /* v1: memsw usage - usage (clamped at 0); v2: memory.swap.current */
+	uint64_t limit;	      /* effective memory limit; CG_UNLIMITED when none */
+	uint64_t usage;	      /* v1 memory.usage_in_bytes, v2 memory.current */
+	bool swap_accounting; /* v1: memory.memsw.* present; v2: memory.swap.max present */
+	uint64_t swap_limit;  /* v1: effective memsw limit - limit (CG_UNLIMITED when memsw
+				 unlimited); v2: effective memory.swap.max */
+	uint64_t swap_usage;  /* v1: memsw usage - usage (clamped at 0); v2: memory.swap.current */
 	/* From memory.stat (v1 total_* keys; v2 keys named in cgroup-v2.rst). Missing = 0. */
-	uint64_t cached;             /* v1 total_cache, v2 file */
+	uint64_t cached; /* v1 total_cache, v2 file */
 	uint64_t active_anon, inactive_anon, active_file, inactive_file, unevictable;
-	uint64_t shmem;              /* v1 total_shmem, v2 shmem */
-	uint64_t mapped;             /* v1 total_mapped_file, v2 file_mapped */
-	uint64_t anon;               /* v1 total_rss, v2 anon */
-	uint64_t dirty, writeback;   /* v1 total_dirty/total_writeback, v2 file_dirty/file_writeback */
+	uint64_t shmem;	 /* v1 total_shmem, v2 shmem */
+	uint64_t mapped; /* v1 total_mapped_file, v2 file_mapped */
+	uint64_t anon;	 /* v1 total_rss, v2 anon */
+	uint64_t dirty,
+	    writeback; /* v1 total_dirty/total_writeback, v2 file_dirty/file_writeback */
 	uint64_t slab, slab_reclaimable, slab_unreclaimable; /* v2 slab*; v1: 0 (not in stat) */
 };
 int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
@@ -71,15 +71,15 @@ int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_m
 
 /* CPU: effective cpuset, CFS quota and usage. */
 struct cg_cpu {
-	struct cpuset cpus;   /* effective cpuset (v1 cpuset.effective_cpus, else cpuset.cpus
-				 walking up while empty; v2 cpuset.cpus.effective) */
-	double cfs_cpus;      /* min over the tree of quota/period; 0 when unlimited */
-	uint64_t usage_ns;    /* total CPU time */
-	uint64_t user_ns;     /* split of usage_ns: v1 cpuacct.stat user/system (USER_HZ scaled
-				 so that user_ns + system_ns == usage_ns); v2 cpu.stat */
+	struct cpuset cpus; /* effective cpuset (v1 cpuset.effective_cpus, else cpuset.cpus
+			       walking up while empty; v2 cpuset.cpus.effective) */
+	double cfs_cpus;    /* min over the tree of quota/period; 0 when unlimited */
+	uint64_t usage_ns;  /* total CPU time */
+	uint64_t user_ns;   /* split of usage_ns: v1 cpuacct.stat user/system (USER_HZ scaled
+			       so that user_ns + system_ns == usage_ns); v2 cpu.stat */
 	uint64_t system_ns;
-	bool have_percpu;     /* v1 cpuacct.usage_percpu read */
-	unsigned nr_percpu;   /* entries in percpu_ns */
+	bool have_percpu;		/* v1 cpuacct.usage_percpu read */
+	unsigned nr_percpu;		/* entries in percpu_ns */
 	uint64_t percpu_ns[CPUSET_MAX]; /* indexed by real CPU number */
 };
 int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
@@ -88,11 +88,11 @@ int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_c
 /* Block I/O per device. */
 struct cg_io_dev {
 	unsigned major, minor;
-	uint64_t rios, wios, dios;          /* completed requests */
-	uint64_t rbytes, wbytes, dbytes;    /* bytes */
-	uint64_t rmerged, wmerged, dmerged; /* v1 io_merged; 0 on v2 */
+	uint64_t rios, wios, dios;	       /* completed requests */
+	uint64_t rbytes, wbytes, dbytes;       /* bytes */
+	uint64_t rmerged, wmerged, dmerged;    /* v1 io_merged; 0 on v2 */
 	uint64_t rtime_ns, wtime_ns, dtime_ns; /* v1 io_service_time; 0 on v2 */
-	uint64_t wait_ns;                   /* v1 io_wait_time total; 0 on v2 */
+	uint64_t wait_ns;		       /* v1 io_wait_time total; 0 on v2 */
 };
 struct cg_io {
 	size_t n;

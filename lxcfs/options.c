@@ -177,18 +177,18 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 {
 	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT };
 	static const struct option longopts[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"debug", no_argument, NULL, 'd'},
-		{"enable-loadavg", no_argument, NULL, 'l'},
-		{"disable-swap", no_argument, NULL, 'u'},
-		{"pidfile", required_argument, NULL, 'p'},
-		{"enable-cfs", no_argument, NULL, OPT_CFS},
-		{"config", required_argument, NULL, 'c'},
-		{"log", required_argument, NULL, OPT_LOG},
-		{"cgroup-root", required_argument, NULL, OPT_CGROOT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'v'},
-		{NULL, 0, NULL, 0},
+	    {"foreground", no_argument, NULL, 'f'},
+	    {"debug", no_argument, NULL, 'd'},
+	    {"enable-loadavg", no_argument, NULL, 'l'},
+	    {"disable-swap", no_argument, NULL, 'u'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"enable-cfs", no_argument, NULL, OPT_CFS},
+	    {"config", required_argument, NULL, 'c'},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"cgroup-root", required_argument, NULL, OPT_CGROOT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL;
 	unsigned set = 0;
@@ -256,7 +256,8 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			o->version = true;
 			return 0;
 		case ':':
-			return lx_error_set(err, 0, "option `%s` needs an argument", argv[optind - 1]);
+			return lx_error_set(err, 0, "option `%s` needs an argument",
+					    argv[optind - 1]);
 		default:
 			return lx_error_set(err, 0, "unknown option `%s` (see --help)",
 					    argv[optind - 1]);

@@ -79,7 +79,7 @@ int render_partitions(const char *host_partitions, const struct devnames *names,
 
 /* loadavg: avenrun in the kernel's fixed point (FSHIFT 11), as the kernel prints it:
  * "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n". */
-#define LOADAVG_FSHIFT  11
+#define LOADAVG_FSHIFT	11
 #define LOADAVG_FIXED_1 (1UL << LOADAVG_FSHIFT)
 int render_loadavg(const unsigned long avenrun[3], unsigned running, unsigned total, int last_pid,
 		   struct strbuf *out);

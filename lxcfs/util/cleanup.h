@@ -30,8 +30,8 @@ static inline void cleanup_closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define __free     __attribute__((cleanup(cleanup_freep)))
-#define __close    __attribute__((cleanup(cleanup_closep)))
+#define __free	   __attribute__((cleanup(cleanup_freep)))
+#define __close	   __attribute__((cleanup(cleanup_closep)))
 #define __fclose   __attribute__((cleanup(cleanup_fclosep)))
 #define __closedir __attribute__((cleanup(cleanup_closedirp)))
 
