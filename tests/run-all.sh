@@ -2,13 +2,13 @@
 # Runs every test: cmocka unit tests (build/tests/test_*), the bats end-to-end suites
 # (tests/e2e, in file order) and the cgroup v2 suite under qemu (tests/v2/run.sh).
 # Prints each runner's output, then one closing line "N passed, N failed".
-# Usage: tests/run-all.sh [unit|e2e|v2]...   (default: all three)
+# Usage: tests/run-all.sh [lint|unit|e2e|v2]...   (default: all)
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 passed=0 failed=0 skipped=0
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(unit e2e v2)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit e2e v2)
 
 
 tally() { # $1: TAP output file
@@ -22,6 +22,16 @@ tally() { # $1: TAP output file
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 for s in "${suites[@]}"; do
 	case $s in
+	lint)
+		# the tree passes clang-format with the checked-in .clang-format
+		mapfile -t srcs < <(git ls-files '*.c' '*.h')
+		if clang-format --dry-run --Werror "${srcs[@]}" >"$tmp/out" 2>&1; then
+			echo "ok 1 - clang-format --dry-run on ${#srcs[@]} files" | tee "$tmp/out"
+		else
+			head -40 "$tmp/out"; echo "not ok 1 - clang-format --dry-run" >"$tmp/out"; cat "$tmp/out"
+		fi
+		tally "$tmp/out"
+		;;
 	unit)
 		for t in "$B"/tests/test_*; do
 			[ -x "$t" ] || continue
