@@ -68,7 +68,7 @@ static void test_step(void **state)
 	/* 5 and 15 minute constants: 4096*2014/2048 = 4028; 4096*2037/2048 = 4074 */
 	assert_int_equal(loadavg_step(4096, LOADAVG_EXP_5, 0), 4028);
 	assert_int_equal(loadavg_step(4096, LOADAVG_EXP_15, 0), 4074);
-	/* active == load counts as rising: 2048*2048 + 2047 -> 2048 (stable) */
+	/* active == load: load*exp + load*(2048-exp) = load*2048 exactly, stays 2048 */
 	assert_int_equal(loadavg_step(2048, LOADAVG_EXP_1, 2048), 2048);
 	/* from 2047: 2047*1884 + 2048*164 = 4192420, +2047 = 4194467 -> 2048 */
 	assert_int_equal(loadavg_step(2047, LOADAVG_EXP_1, 2048), 2048);
