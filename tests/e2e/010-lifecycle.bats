@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# Daemon lifecycle: daemonizing, clean stop, pidfile lock, stale mounts, bad arguments,
+# cgroups that vanish while being read.
+
+load helpers
+
+@test "the parent exits 0 only once the mount answers" {
+	start_daemon
+	# no sleep, no retry: the very first read after the parent returned must work
+	run cat "$LXCFS_MNT/proc/meminfo"
+	assert_success
+	assert_output --regexp '^MemTotal: +[0-9]+ kB'
+	run findmnt -n -o FSTYPE --mountpoint "$LXCFS_MNT"
+	assert_output fuse.lxcfs
+}
+
+@test "the daemonized child does not keep the caller's stdout open" {
+	new_mountpoint mnt
+	local pf=$BATS_TEST_TMPDIR/pipe.pid
+	# `lxcfs ... | cat` ends when the parent exits only if the child let go of the pipe
+	run timeout 15 sh -c "'$LXCFS' -p '$pf' '$mnt' | cat"
+	[ -s "$pf" ] && track_daemon "$(cat "$pf")"
+	assert_equal "$status" 0
+	is_lxcfs_mount "$mnt" || fail "no fuse.lxcfs mount at $mnt"
+}
+
+@test "SIGTERM unmounts, removes the pidfile and ends the daemon" {
+	start_daemon
+	kill -TERM "$LXCFS_PID"
+	wait_gone "$LXCFS_PID" 10 || fail "daemon $LXCFS_PID still running 10s after SIGTERM"
+	run findmnt -n --mountpoint "$LXCFS_MNT"
+	assert_output ""
+	assert ! -e "$LXCFS_PIDFILE" "pidfile removed"
+}
+
+@test "SIGINT unmounts and removes the pidfile too" {
+	start_daemon
+	kill -INT "$LXCFS_PID"
+	wait_gone "$LXCFS_PID" 10 || fail "daemon $LXCFS_PID still running 10s after SIGINT"
+	run findmnt -n --mountpoint "$LXCFS_MNT"
+	assert_output ""
+	assert ! -e "$LXCFS_PIDFILE" "pidfile removed"
+}
+
+@test "-f stays in the foreground, serves, and exits 0 on SIGTERM" {
+	local mnt pf=$BATS_TEST_TMPDIR/fg.pid i
+	new_mountpoint mnt
+	"$LXCFS" -f -p "$pf" --log "$BATS_TEST_TMPDIR/fg.log" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/fg.out" 2>&1 &
+	local pid=$!
+	track_daemon "$pid"
+	for ((i = 0; i < 100; i++)); do
+		is_lxcfs_mount "$mnt" && break
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/fg.out"
+	is_lxcfs_mount "$mnt" || fail "no mount at $mnt after 10s"
+	assert_equal "$(tr -dc 0-9 <"$pf")" "$pid"
+	run cat "$mnt/proc/uptime"
+	assert_success
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	assert_equal "$rc" 0
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+	assert ! -e "$pf" "pidfile removed"
+}
+
+@test "a second daemon on the same pidfile exits 1 with a message; the first keeps serving" {
+	start_daemon
+	local first_pid=$LXCFS_PID first_mnt=$LXCFS_MNT mnt2
+	new_mountpoint mnt2
+	run_lxcfs 1 -p "$LXCFS_PIDFILE" "$mnt2"
+	assert [ -n "$output" ] "a message on stderr"
+	assert_output --regexp "$LXCFS_PIDFILE|running|lock"
+	run findmnt -n --mountpoint "$mnt2"
+	assert_output ""
+	assert_equal "$(tr -dc 0-9 <"$LXCFS_PIDFILE")" "$first_pid"
+	run cat "$first_mnt/proc/meminfo"
+	assert_success
+	assert_output --partial MemTotal
+}
+
+@test "after kill -9, reads fail with ENOTCONN and a new daemon on the same mount point works" {
+	start_daemon
+	kill -KILL "$LXCFS_PID"
+	wait_gone "$LXCFS_PID" 5
+	run cat "$LXCFS_MNT/proc/meminfo"
+	assert_failure
+	assert_output --partial "Transport endpoint is not connected"
+	# the stale mount is still there: the new daemon must detach it
+	rm -f "$LXCFS_PIDFILE"
+	run_lxcfs 0 -p "$LXCFS_PIDFILE" "$LXCFS_MNT"
+	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
+	track_daemon "$LXCFS_PID"
+	run cat "$LXCFS_MNT/proc/meminfo"
+	assert_success
+	assert_output --regexp '^MemTotal:'
+	# exactly one lxcfs mount left there
+	run findmnt -n -t fuse.lxcfs --mountpoint "$LXCFS_MNT"
+	assert_equal "${#lines[@]}" 1
+}
+
+@test "an unknown flag exits 2 with a message and mounts nothing" {
+	local mnt
+	new_mountpoint mnt
+	run_lxcfs 2 --no-such-flag "$mnt"
+	assert_output --partial no-such-flag
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+}
+
+@test "an option missing its argument exits 2 with a message" {
+	run_lxcfs 2 --pidfile
+	assert [ -n "$output" ] "a message"
+	assert_output --partial pidfile
+}
+
+@test "two mount points exit 2" {
+	local a b
+	new_mountpoint a
+	new_mountpoint b
+	run_lxcfs 2 "$a" "$b"
+	assert [ -n "$output" ] "a message"
+}
+
+@test "a mount point that does not exist: exit 1 with a message" {
+	run_lxcfs 1 "$BATS_TEST_TMPDIR/does/not/exist"
+	assert_output --partial "$BATS_TEST_TMPDIR/does/not/exist"
+}
+
+@test "a mount point that is a regular file: exit 1 with a message" {
+	touch "$BATS_TEST_TMPDIR/plainfile"
+	run_lxcfs 1 "$BATS_TEST_TMPDIR/plainfile"
+	assert_output --partial "$BATS_TEST_TMPDIR/plainfile"
+	run findmnt -n --mountpoint "$BATS_TEST_TMPDIR/plainfile"
+	assert_output ""
+}
+
+@test "-o passes extra FUSE options to the mount" {
+	start_daemon -o allow_other
+	run findmnt -n -o OPTIONS --mountpoint "$LXCFS_MNT"
+	assert_output --partial allow_other
+}
+
+@test "-d with --log writes debug lines to the log file" {
+	local mnt log=$BATS_TEST_TMPDIR/debug.log i
+	new_mountpoint mnt
+	"$LXCFS" -f -d --log "$log" -p "$BATS_TEST_TMPDIR/d.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/d.out" 2>&1 &
+	track_daemon $!
+	for ((i = 0; i < 100; i++)); do
+		is_lxcfs_mount "$mnt" && break
+		sleep 0.1
+	done
+	cat "$mnt/proc/meminfo" >/dev/null
+	assert -s "$log" "debug output in $log"
+}
+
+@test "a cgroup removed while containers read gives whole files, no errors, no crash" {
+	start_daemon
+	make_cgroup vanish
+	cg_set vanish memory.limit_in_bytes 512M
+	start_container vanish sleep 300
+	local init=$CONTAINER_PID
+	# move the container's init back and forth between vanish and vanish/gone, removing
+	# vanish/gone each time, while the container reads its files as fast as it can
+	(
+		for ((i = 0; i < 150; i++)); do
+			for c in "${CG_CONTROLLERS[@]}"; do _cg_mkdir "$c" "$CG_TOP/vanish/gone"; done
+			echo 256M >"$(cg_dir memory vanish/gone)/memory.limit_in_bytes"
+			for c in "${CG_CONTROLLERS[@]}"; do echo "$init" >"$(cg_dir "$c" vanish/gone)/cgroup.procs"; done
+			for c in "${CG_CONTROLLERS[@]}"; do echo "$init" >"$(cg_dir "$c" vanish)/cgroup.procs"; done
+			for c in "${CG_CONTROLLERS[@]}"; do rmdir "$(cg_dir "$c" vanish/gone)"; done
+		done
+	) 2>"$BATS_TEST_TMPDIR/churn.err" &
+	local churn=$!
+	_BG_PIDS+=("$churn")
+	local host_total
+	host_total=$(meminfo_kb MemTotal /proc/meminfo)
+	run container_exec "$init" bash -c '
+		bad=0 n=0
+		while kill -0 '"$churn"' 2>/dev/null || [ $n -lt 20 ]; do
+			n=$((n + 1))
+			m=$(cat /proc/meminfo) || { echo "meminfo read failed"; bad=1; }
+			t=$(echo "$m" | awk "/^MemTotal:/ {print \$2}")
+			case $t in 262144|524288|'"$host_total"') ;; *) echo "odd MemTotal: [$t]"; bad=1 ;; esac
+			for f in cpuinfo stat uptime swaps loadavg diskstats partitions; do
+				cat /proc/$f >/dev/null || { echo "$f read failed"; bad=1; }
+			done
+			grep -q "^processor" /proc/cpuinfo || { echo "cpuinfo without processor"; bad=1; }
+			grep -q "^cpu " /proc/stat || { echo "stat without cpu line"; bad=1; }
+			[ $bad -eq 0 ] || break
+		done
+		echo "reads=$n"
+		exit $bad'
+	assert_success
+	wait "$churn" 2>/dev/null || true
+	pid_alive "$LXCFS_PID" || fail "the daemon died"
+	run cat "$LXCFS_MNT/proc/meminfo"
+	assert_success
+}
+
+@test "a container moved to another cgroup, its old one removed, sees the new cgroup's view" {
+	start_daemon
+	make_cgroup gone
+	cg_set gone memory.limit_in_bytes 512M
+	start_container gone sleep 300
+	local init=$CONTAINER_PID c
+	# move the init out to the run's top cgroup and delete its old cgroup: the container's
+	# view must not fail, whatever it was cached as
+	run container_exec "$init" grep MemTotal /proc/meminfo
+	assert_output --regexp 'MemTotal: +524288 kB'
+	make_cgroup other
+	for c in "${CG_CONTROLLERS[@]}"; do echo "$init" >"$(cg_dir "$c" other)/cgroup.procs"; done
+	for c in "${CG_CONTROLLERS[@]}"; do rmdir "$(cg_dir "$c" gone)"; done
+	run container_exec "$init" cat /proc/meminfo
+	assert_success
+	assert_output --regexp 'MemTotal: +[0-9]+ kB'
+	refute_output --regexp 'MemTotal: +524288 kB'
+	pid_alive "$LXCFS_PID" || fail "the daemon died"
+}

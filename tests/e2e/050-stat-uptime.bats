@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# /proc/stat and /proc/uptime inside containers.
+
+load helpers
+
+setup() {
+	basic_setup
+	HOST_CPUS=$(cat "$CGROOT/cpuset/cpuset.effective_cpus" 2>/dev/null || cat "$CGROOT/cpuset/cpuset.cpus")
+	HOST_N=$(cpulist_count "$HOST_CPUS")
+	LAST_CPU=${HOST_CPUS##*[,-]}
+}
+
+# busy (user + system) ticks of the "cpu" line of a stat text on stdin
+stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
+
+@test "stat of a one-CPU container has the cpu line and exactly one cpuN line, cpu0" {
+	start_daemon
+	make_cgroup one
+	cg_set one cpuset.cpus "$LAST_CPU"
+	run in_container one grep -E '^cpu[0-9]* ' /proc/stat
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp '^cpu( +[0-9]+){10}$'
+	assert_line --index 1 --regexp '^cpu0( +[0-9]+){10}$'
+}
+
+@test "stat of a full-cpuset container has cpu0..cpuN-1" {
+	start_daemon
+	make_cgroup all
+	run in_container all sh -c "grep -oE '^cpu[0-9]+' /proc/stat"
+	assert_output "$(seq -f 'cpu%g' 0 $((HOST_N - 1)))"
+}
+
+@test "stat keeps intr, ctxt, btime, processes, procs_running, procs_blocked and softirq" {
+	start_daemon
+	make_cgroup lines
+	run in_container lines cat /proc/stat
+	local k
+	for k in intr ctxt btime processes procs_running procs_blocked softirq; do
+		assert_line --regexp "^$k [0-9]+"
+	done
+}
+
+@test "stat counters grow while the container burns CPU" {
+	start_daemon
+	make_cgroup burn
+	cg_set burn cpuset.cpus "$LAST_CPU"
+	run in_container burn bash -c '
+		grep "^cpu " /proc/stat
+		timeout 1.5 bash -c "while :; do :; done"
+		grep "^cpu " /proc/stat'
+	local before after
+	before=$(stat_busy <<<"${lines[0]}")
+	after=$(stat_busy <<<"${lines[1]}")
+	log "busy ticks: $before -> $after"
+	# 1.5 s of one busy CPU is ~150 ticks at USER_HZ 100; ask for a third of it
+	assert "$((after - before))" -ge 50 "user+system grew by at least 50 ticks"
+	# and the time the container did not use is idle, also growing (1 CPU: at most 1.5 s more)
+	assert "$((after - before))" -le 250 "no more than 1 CPU x 1.5 s (+margin) accounted"
+}
+
+@test "an idle container's busy counters barely move; its idle time grows" {
+	start_daemon
+	make_cgroup idle
+	cg_set idle cpuset.cpus "$LAST_CPU"
+	run in_container idle bash -c 'grep "^cpu " /proc/stat; sleep 1.5; grep "^cpu " /proc/stat'
+	local b0 b1 i0 i1
+	b0=$(stat_busy <<<"${lines[0]}")
+	b1=$(stat_busy <<<"${lines[1]}")
+	i0=$(awk '{print $5}' <<<"${lines[0]}")
+	i1=$(awk '{print $5}' <<<"${lines[1]}")
+	log "busy $b0 -> $b1, idle $i0 -> $i1"
+	assert "$((b1 - b0))" -le 30 "busy grew little"
+	assert "$((i1 - i0))" -ge 80 "idle grew about 150 ticks"
+}
+
+@test "stat counters never decrease between reads" {
+	start_daemon
+	make_cgroup mono
+	run in_container mono bash -c '
+		for i in 1 2 3 4 5 6; do grep -E "^cpu[0-9]* " /proc/stat; echo; timeout 0.2 bash -c "while :; do :; done"; done'
+	assert_success
+	run awk '
+		/^$/ {next}
+		{ for (i = 2; i <= NF; i++) { if (($1, i) in last && $i < last[$1, i]) { print "decreased:", $1, i, last[$1, i], "->", $i; bad = 1 } last[$1, i] = $i } }
+		END {exit bad}' <<<"$output"
+	assert_success
+}
+
+@test "the cpu line is the sum of the cpuN lines" {
+	start_daemon
+	make_cgroup sum
+	run in_container sum bash -c 'timeout 0.5 bash -c "while :; do :; done"; cat /proc/stat'
+	run awk -v n="$HOST_N" '
+		$1 == "cpu" { for (i = 2; i <= 11; i++) total[i] = $i }
+		$1 ~ /^cpu[0-9]+$/ { for (i = 2; i <= 11; i++) sum[i] += $i }
+		END { for (i = 2; i <= 11; i++) { d = total[i] - sum[i]; if (d < 0) d = -d; if (d > n) { print "column", i, total[i], "!=", sum[i]; bad = 1 } } exit bad }' <<<"$output"
+	assert_success
+}
+
+@test "uptime starts near 0 in a new container and grows with time" {
+	start_daemon
+	make_cgroup up
+	run in_container up sh -c 'cat /proc/uptime; sleep 2; cat /proc/uptime'
+	assert_success
+	assert_line --index 0 --regexp '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2}$'
+	local u0 u1
+	u0=$(awk '{print $1}' <<<"${lines[0]}")
+	u1=$(awk '{print $1}' <<<"${lines[1]}")
+	log "uptime $u0 -> $u1 (host $(cut -d' ' -f1 /proc/uptime))"
+	assert "$(awk -v a="$u0" 'BEGIN {print (a < 2.0)}')" -eq 1 "first uptime $u0 < 2 s"
+	assert "$(awk -v a="$u0" -v b="$u1" 'BEGIN {d = b - a; print (d >= 1.5 && d <= 4)}')" -eq 1 "uptime grew by about 2 s ($u0 -> $u1)"
+}
+
+@test "uptime of a container reads the same from every process in it" {
+	start_daemon
+	make_cgroup upx
+	start_container upx sleep 300
+	sleep 1.2
+	run container_exec "$CONTAINER_PID" cat /proc/uptime
+	local u
+	u=$(awk '{print $1}' <<<"$output")
+	assert "$(awk -v a="$u" 'BEGIN {print (a >= 1.0 && a < 5)}')" -eq 1 "uptime $u counts from the container's init, not the reader"
+}
+
+@test "uptime idle is at most uptime x CPUs, and lower while the container burns CPU" {
+	start_daemon
+	make_cgroup upidle
+	cg_set upidle cpuset.cpus "$LAST_CPU"
+	run in_container upidle bash -c 'timeout 1.5 bash -c "while :; do :; done"; cat /proc/uptime'
+	local up idle
+	read -r up idle <<<"$output"
+	log "uptime $up idle $idle"
+	assert "$(awk -v u="$up" -v i="$idle" 'BEGIN {print (i <= u + 0.01)}')" -eq 1 "idle $idle <= uptime $up x 1 CPU"
+	# the CPU was busy most of the time: idle well below uptime
+	assert "$(awk -v u="$up" -v i="$idle" 'BEGIN {print (i <= u - 0.7)}')" -eq 1 "idle $idle reflects 1.5 s of CPU use (uptime $up)"
+}
+
+@test "a reader in the host pid namespace gets its cgroup's stat view" {
+	start_daemon
+	make_cgroup hoststat
+	cg_set hoststat cpuset.cpus "$LAST_CPU"
+	run in_cgroup hoststat grep -cE '^cpu[0-9]+ ' "$LXCFS_MNT/proc/stat"
+	assert_output 1
+}

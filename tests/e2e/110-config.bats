@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# The INI config file (-c/--config): keys, precedence of the command line, errors.
+
+load helpers
+
+# write_config LINE...: a config file in the test's tmpdir; sets CONF
+write_config() {
+	CONF=$BATS_TEST_TMPDIR/lxcfs.conf
+	printf '%s\n' "$@" >"$CONF"
+	log "config $CONF:"
+	sed 's/^/#   | /' "$CONF"
+}
+
+@test "mountpoint and pidfile come from the config when the command line has none" {
+	local mnt pf=$BATS_TEST_TMPDIR/conf.pid
+	new_mountpoint mnt
+	write_config '# comment' '' '[lxcfs]' "mountpoint = $mnt" "pidfile = $pf"
+	run_lxcfs 0 -c "$CONF"
+	[ -s "$pf" ] && track_daemon "$(tr -dc 0-9 <"$pf")"
+	assert -s "$pf" "pidfile from the config written"
+	is_lxcfs_mount "$mnt" || fail "not mounted at the config's mountpoint $mnt"
+	run cat "$mnt/proc/meminfo"
+	assert_success
+}
+
+@test "the command line overrides the config (mount point and pidfile)" {
+	local a b pa=$BATS_TEST_TMPDIR/a.pid pb=$BATS_TEST_TMPDIR/b.pid
+	new_mountpoint a
+	new_mountpoint b
+	write_config '[lxcfs]' "mountpoint = $a" "pidfile = $pa"
+	run_lxcfs 0 --config "$CONF" -p "$pb" "$b"
+	[ -s "$pb" ] && track_daemon "$(tr -dc 0-9 <"$pb")"
+	[ -s "$pa" ] && track_daemon "$(tr -dc 0-9 <"$pa")"
+	is_lxcfs_mount "$b" || fail "not mounted at the command line's $b"
+	is_lxcfs_mount "$a" && fail "mounted at the config's $a too"
+	assert -s "$pb" "command line pidfile written"
+	assert ! -e "$pa" "config pidfile not written"
+}
+
+@test "loadavg = true enables the per-container loadavg" {
+	write_config '[lxcfs]' 'loadavg = true'
+	start_daemon -c "$CONF"
+	make_cgroup la
+	start_container la sleep 300
+	run container_exec "$CONTAINER_PID" cat /proc/loadavg
+	local rt
+	rt=$(awk '{print $4}' <<<"$output")
+	assert "${rt#*/}" -le 3 "the container's task count ($rt), not the host's"
+}
+
+@test "cfs = true limits the CPU view by the CFS quota" {
+	write_config '[lxcfs]' 'cfs = yes'
+	start_daemon -c "$CONF"
+	make_cgroup cfs
+	cg_set cfs cpu.cfs_period_us 100000
+	cg_set cfs cpu.cfs_quota_us 100000
+	run in_container cfs grep -c ^processor /proc/cpuinfo
+	assert_output 1
+}
+
+@test "swap = false hides swap like -u" {
+	write_config '[lxcfs]' 'swap = false'
+	start_daemon -c "$CONF"
+	make_cgroup sw
+	cg_set sw memory.limit_in_bytes 512M
+	run in_container sw sh -c 'grep -E "^Swap(Total|Free):" /proc/meminfo; cat /proc/swaps | wc -l'
+	assert_line --index 0 --regexp '^SwapTotal: +0 kB$'
+	assert_line --index 1 --regexp '^SwapFree: +0 kB$'
+	assert_line --index 2 1
+}
+
+@test "log = FILE sends the daemon's log there" {
+	local mnt log=$BATS_TEST_TMPDIR/from-config.log i
+	new_mountpoint mnt
+	write_config '[lxcfs]' "log = $log"
+	"$LXCFS" -f -d -c "$CONF" -p "$BATS_TEST_TMPDIR/l.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/l.out" 2>&1 &
+	track_daemon $!
+	for ((i = 0; i < 100; i++)); do
+		is_lxcfs_mount "$mnt" && break
+		sleep 0.1
+	done
+	cat "$mnt/proc/meminfo" >/dev/null
+	assert -s "$log" "log file from the config has content"
+}
+
+@test "cgroup_root = /sys/fs/cgroup is accepted and used" {
+	write_config '[lxcfs]' "cgroup_root = $CGROOT"
+	start_daemon -c "$CONF"
+	make_cgroup cr
+	cg_set cr memory.limit_in_bytes 512M
+	run in_container cr grep ^MemTotal: /proc/meminfo
+	assert_output --regexp "MemTotal: +$((512 * 1024)) kB"
+}
+
+@test "an unknown key: FILE:LINE: message, exit 2, nothing mounted" {
+	local mnt
+	new_mountpoint mnt
+	write_config '# a comment' '[lxcfs]' 'loadavg = true' 'colour = blue'
+	run_lxcfs 2 -c "$CONF" -p "$BATS_TEST_TMPDIR/x.pid" "$mnt"
+	assert_output --partial "$CONF:4:"
+	assert_output --partial colour
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+	assert ! -e "$BATS_TEST_TMPDIR/x.pid" "no pidfile"
+}
+
+@test "a bad boolean: FILE:LINE: message, exit 2, nothing mounted" {
+	local mnt
+	new_mountpoint mnt
+	write_config '[lxcfs]' 'swap = maybe'
+	run_lxcfs 2 -c "$CONF" "$mnt"
+	assert_output --partial "$CONF:2:"
+	assert_output --partial maybe
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+}
+
+@test "a relative path value: FILE:LINE: message, exit 2" {
+	local mnt
+	new_mountpoint mnt
+	write_config '[lxcfs]' '' 'pidfile = relative.pid'
+	run_lxcfs 2 -c "$CONF" "$mnt"
+	assert_output --partial "$CONF:3:"
+}
+
+@test "a syntax error: FILE:LINE: message, exit 2" {
+	local mnt
+	new_mountpoint mnt
+	write_config '[lxcfs]' 'this line has no equals sign'
+	run_lxcfs 2 -c "$CONF" "$mnt"
+	assert_output --partial "$CONF:2:"
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+}
+
+@test "an explicit config file that does not exist is an error naming it" {
+	local mnt
+	new_mountpoint mnt
+	run_lxcfs '?' -c "$BATS_TEST_TMPDIR/missing.conf" "$mnt"
+	assert [ "$status" -ne 0 ] "non-zero exit"
+	assert_output --partial "$BATS_TEST_TMPDIR/missing.conf"
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+}
+
+@test "the shipped example config is valid" {
+	local example
+	example=$(ls "$REPO"/deploy/lxcfs.conf.example "$REPO"/deploy/*.conf* 2>/dev/null | head -1)
+	[ -n "$example" ] || fail "no example config under deploy/"
+	start_daemon -c "$example"
+	run cat "$LXCFS_MNT/proc/meminfo"
+	assert_success
+}
