@@ -1,0 +1,33 @@
+/* The subcommands of lxcfs-toolkit. Each parses its own options from argv (argv[0] is the
+ * command name) and returns the process exit code: 0 ok, 1 failure, 2 usage error. */
+#ifndef TK_CMD_H
+#define TK_CMD_H
+
+#include "lib/config.h"
+
+#define TK_EXIT_OK    0
+#define TK_EXIT_FAIL  1
+#define TK_EXIT_USAGE 2
+
+struct tk_ctx {
+	struct tk_config cfg;
+	const char *prog;
+};
+
+int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_hook(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_remount(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_umount(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_check(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_status(struct tk_ctx *ctx, int argc, char **argv);
+
+struct tk_fleet_opts;
+/* remount/umount options: 0 parsed, -1 help printed, else an exit code. */
+int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, int argc,
+			char **argv, struct tk_fleet_opts *o);
+
+/* Print "PROG COMMAND: message" on stderr (and to the log); returns code. */
+int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif

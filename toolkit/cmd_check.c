@@ -1,0 +1,73 @@
+/* check-lxcfs: exit 0 only when the daemon is healthy; --wait SECONDS polls until it is. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/health.h"
+
+int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"wait", required_argument, NULL, 'w'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct tk_health h;
+	long wait_s = 0;
+	struct timespec start, now;
+	char *end;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			wait_s = strtol(optarg, &end, 10);
+			if (*end || end == optarg || wait_s < 0 || wait_s > 86400)
+				return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE,
+					       "--wait: `%s` is not a number of seconds", optarg);
+			break;
+		case 't': {
+			long t = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || t < 1 || t > 600)
+				return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE,
+					       "--timeout: `%s` is not 1..600 seconds", optarg);
+			ctx->cfg.check_timeout = (int)t;
+			break;
+		}
+		case 'h':
+			printf("Usage: %s check-lxcfs [--wait SECONDS] [--timeout SECONDS]\n"
+			       "Exit 0 when the daemon in the pidfile runs, the mount point is a\n"
+			       "fuse.lxcfs mount and proc/meminfo answers within the timeout "
+			       "(default 2 s).\n",
+			       ctx->prog);
+			return TK_EXIT_OK;
+		default:
+			return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE,
+				       "unknown option (see --help)");
+		}
+	}
+	if (optind < argc)
+		return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE, "unexpected argument `%s`",
+			       argv[optind]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (tk_health_check(&ctx->cfg, &h) == 0) {
+			if (h.pid)
+				printf("lxcfs is healthy: %s (pid %d)\n", ctx->cfg.mountpoint,
+				       (int)h.pid);
+			else
+				printf("lxcfs is healthy: %s\n", ctx->cfg.mountpoint);
+			return TK_EXIT_OK;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= wait_s)
+			break;
+		usleep(200 * 1000);
+	}
+	return tk_fail(ctx, "check-lxcfs", TK_EXIT_FAIL, "%s", h.reason);
+}

@@ -1,0 +1,110 @@
+/* prestart: make MOUNTPOINT ready for the daemon: detach a stale FUSE mount left by a crashed
+ * daemon, then make MOUNTPOINT a bind mount of itself with shared propagation, so the
+ * daemon's mount propagates to containers holding it as a slave. Idempotent. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+#include "lib/health.h"
+#include "lib/inject.h"
+#include "lib/mountinfo.h"
+#include "lib/report.h"
+
+static int mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s", dir);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *mp = ctx->cfg.mountpoint;
+	int c, detached = 0;
+	bool bound = false;
+	struct lx_error err;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			printf("Usage: %s prestart\n"
+			       "Detach a stale lxcfs mount at the mount point and make the mount "
+			       "point a shared bind mount of itself (idempotent).\n",
+			       ctx->prog);
+			return TK_EXIT_OK;
+		}
+		return tk_fail(ctx, "prestart", TK_EXIT_USAGE, "unknown option (see --help)");
+	}
+	if (optind < argc)
+		return tk_fail(ctx, "prestart", TK_EXIT_USAGE, "unexpected argument `%s`",
+			       argv[optind]);
+
+	/* 1. detach dead daemon mounts, top down; a live one stays */
+	for (;;) {
+		struct tk_mounts m;
+		const struct tk_mount *top;
+		char probe[PATH_MAX];
+		bool lxcfs;
+
+		if (tk_mountinfo_read(0, &m, &err) < 0)
+			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
+		top = tk_mounts_top(&m, mp);
+		lxcfs = top && !strcmp(top->fstype, TK_LXCFS_FSTYPE);
+		tk_mounts_free(&m);
+		if (!lxcfs)
+			break;
+		tk_path_join(probe, sizeof(probe), mp, "proc/meminfo");
+		if (tk_probe_file(probe, ctx->cfg.check_timeout * 1000, &err) == 0) {
+			tk_report(LX_LOG_INFO, "%s: a live lxcfs is mounted; leaving it", mp);
+			return TK_EXIT_OK;
+		}
+		tk_report(LX_LOG_INFO, "%s: detaching stale lxcfs mount (%s)", mp, err.msg);
+		if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "detach stale mount `%s`: %s",
+				       mp, strerror(errno));
+		if (++detached > 64)
+			return tk_fail(ctx, "prestart", TK_EXIT_FAIL,
+				       "`%s`: too many stacked mounts", mp);
+	}
+
+	/* 2. a bind mount of itself, shared */
+	if (mkdir_p(mp) < 0)
+		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "create `%s`: %s", mp,
+			       strerror(errno));
+	{
+		struct tk_mounts m;
+		const struct tk_mount *top;
+
+		if (tk_mountinfo_read(0, &m, &err) < 0)
+			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
+		top = tk_mounts_top(&m, mp);
+		bound = top != NULL;
+		if (top && tk_mount_is_shared(top)) {
+			tk_mounts_free(&m);
+			tk_report(LX_LOG_INFO, "%s: already a shared mount", mp);
+			return TK_EXIT_OK;
+		}
+		tk_mounts_free(&m);
+	}
+	if (!bound && mount(mp, mp, NULL, MS_BIND, NULL) < 0)
+		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "bind mount `%s` on itself: %s", mp,
+			       strerror(errno));
+	if (mount(NULL, mp, NULL, MS_SHARED, NULL) < 0)
+		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "make `%s` shared: %s", mp,
+			       strerror(errno));
+	tk_report(LX_LOG_INFO, "%s: %s shared mount ready", mp, bound ? "existing" : "new");
+	return TK_EXIT_OK;
+}

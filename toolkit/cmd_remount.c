@@ -1,0 +1,76 @@
+/* remount: in each target container detach whatever lxcfs mount is on each file (live, stale
+ * or none) and bind the live file again. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cmd.h"
+#include "lib/fleet.h"
+
+/* Shared option parsing of remount and umount (declared in cmd.h). */
+int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, int argc,
+			char **argv, struct tk_fleet_opts *o)
+{
+	static const struct option opts[] = {
+	    {"all", no_argument, NULL, 'a'},	    {"container-id", required_argument, NULL, 'i'},
+	    {"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	};
+	struct lx_error err;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			o->all = true;
+			break;
+		case 'i':
+			o->ref = optarg;
+			break;
+		case 'j':
+			if (tk_config_set(&ctx->cfg, "jobs", optarg, &err) < 0)
+				return tk_fail(ctx, cmd, TK_EXIT_USAGE, "--%s", err.msg);
+			break;
+		case 't':
+			if (tk_config_set(&ctx->cfg, "timeout", optarg, &err) < 0)
+				return tk_fail(ctx, cmd, TK_EXIT_USAGE, "--%s", err.msg);
+			break;
+		case 'h':
+			printf("Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]\n"
+			       "%s\n"
+			       "  --all               every container started with the hook or "
+			       "holding an lxcfs mount\n"
+			       "  --container-id ID   a full id, a unique prefix or a name\n"
+			       "  --jobs N            containers handled in parallel (default 4)\n"
+			       "  --timeout S         seconds per container (default 10)\n",
+			       ctx->prog, cmd, help);
+			return -1;
+		default:
+			return tk_fail(ctx, cmd, TK_EXIT_USAGE, "unknown option (see --help)");
+		}
+	}
+	if (optind < argc)
+		return tk_fail(ctx, cmd, TK_EXIT_USAGE, "unexpected argument `%s`", argv[optind]);
+	if (o->all == (o->ref != NULL))
+		return tk_fail(ctx, cmd, TK_EXIT_USAGE,
+			       "give exactly one of --all and "
+			       "--container-id");
+	return 0;
+}
+
+int cmd_remount(struct tk_ctx *ctx, int argc, char **argv)
+{
+	struct tk_fleet_opts o = {0};
+	struct lx_error err;
+	int rc = tk_parse_fleet_opts(ctx, "remount",
+				     "Detach the lxcfs mounts of each container (live, stale or "
+				     "none) and bind the live files again.",
+				     argc, argv, &o);
+
+	if (rc)
+		return rc < 0 ? TK_EXIT_OK : rc;
+	rc = tk_fleet_run(&ctx->cfg, TK_FLEET_REMOUNT, &o, &err);
+	if (rc < 0)
+		return tk_fail(ctx, "remount", TK_EXIT_FAIL, "%s", err.msg);
+	return rc ? TK_EXIT_FAIL : TK_EXIT_OK;
+}

@@ -1,0 +1,139 @@
+#include "fleet.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "discover.h"
+#include "health.h"
+#include "inject.h"
+#include "nsexec.h"
+#include "procinfo.h"
+#include "registry.h"
+#include "report.h"
+#include "util/strbuf.h"
+
+static int select_targets(const struct tk_config *c, const struct tk_fleet_opts *o,
+			  struct tk_targets *all, struct tk_targets *sel, struct lx_error *err)
+{
+	sel->v = NULL;
+	sel->n = 0;
+	if (tk_discover(c, all, err) < 0)
+		return -1;
+	if (o->ref) {
+		size_t i;
+
+		if (tk_targets_resolve(all, o->ref, &i, err) < 0)
+			return -1;
+		return tk_targets_add(sel, &all->v[i], err);
+	}
+	for (size_t i = 0; i < all->n; i++)
+		if (tk_target_selected_by_all(&all->v[i]) &&
+		    tk_targets_add(sel, &all->v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk_fleet_opts *o,
+		 struct lx_error *err)
+{
+	const char *verb = op == TK_FLEET_REMOUNT ? "remounted" : "unmounted";
+	struct tk_targets all = {0}, sel = {0};
+	struct tk_inject *ins = NULL;
+	struct tk_job *jobs = NULL;
+	struct strbuf failures = STRBUF_INIT;
+	size_t ok = 0;
+	int rc = -1;
+
+	if (op == TK_FLEET_REMOUNT) {
+		struct tk_health h;
+
+		if (tk_health_check(c, &h) < 0) {
+			lx_error_set(err, 0, "lxcfs is not healthy: %s", h.reason);
+			return -1;
+		}
+	}
+	if (select_targets(c, o, &all, &sel, err) < 0)
+		goto out;
+	ins = calloc(sel.n + 1, sizeof(*ins));
+	jobs = calloc(sel.n + 1, sizeof(*jobs));
+	if (!ins || !jobs) {
+		lx_error_set(err, ENOMEM, "jobs");
+		goto out;
+	}
+	for (size_t i = 0; i < sel.n; i++) {
+		struct tk_inject *in = &ins[i];
+
+		in->mountpoint = c->mountpoint;
+		in->pid = sel.v[i].pid;
+		in->attach = op == TK_FLEET_REMOUNT;
+		in->detach = true;
+		in->container_dir = c->container_dir;
+		in->legacy = c->legacy_mount;
+		jobs[i].fn = tk_inject_run;
+		jobs[i].arg = in;
+		/* a pid that is gone or reused is not entered */
+		if (!tk_pid_matches(in->pid, sel.v[i].starttime)) {
+			jobs[i].fn = NULL;
+			jobs[i].rc = -1;
+			lx_error_set(&jobs[i].err, 0, "pid %d is not running", (int)in->pid);
+		} else if (tk_inject_plan(in, &jobs[i].err) < 0) {
+			jobs[i].fn = NULL;
+			jobs[i].rc = -1;
+		}
+	}
+	{
+		/* run the startable ones; keep the failures found while planning */
+		struct tk_job *run = calloc(sel.n + 1, sizeof(*run));
+		size_t nrun = 0;
+
+		if (!run) {
+			lx_error_set(err, ENOMEM, "jobs");
+			goto out;
+		}
+		for (size_t i = 0; i < sel.n; i++)
+			if (jobs[i].fn)
+				run[nrun++] = jobs[i];
+		tk_run_jobs(run, nrun, c->jobs, c->timeout * 1000);
+		for (size_t i = 0, k = 0; i < sel.n; i++)
+			if (jobs[i].fn)
+				jobs[i] = run[k++];
+		free(run);
+	}
+	for (size_t i = 0; i < sel.n; i++) {
+		const struct tk_target *t = &sel.v[i];
+
+		if (jobs[i].rc == 0) {
+			ok++;
+			printf("%s %.12s (%s, pid %d): %s\n", verb, t->id, t->name, (int)t->pid,
+			       jobs[i].info);
+			tk_report_logonly(LX_LOG_INFO, "%s %s (pid %d): %s", verb, t->id,
+					  (int)t->pid, jobs[i].info);
+			if (op == TK_FLEET_REMOUNT && t->registered && t->degraded) {
+				struct tk_entry e;
+
+				if (tk_registry_get(c->registry, t->id, &e, NULL) == 0) {
+					e.degraded = false;
+					tk_registry_write(c->registry, &e, NULL);
+				}
+			}
+			continue;
+		}
+		sb_printf(&failures, "%s%.12s (%s): %s", failures.len ? "; " : "", t->id, t->name,
+			  jobs[i].err.msg);
+		tk_report_logonly(LX_LOG_ERROR, "%s %s: %s", verb, t->id, jobs[i].err.msg);
+	}
+	if (failures.len)
+		printf("%s %zu of %zu containers; failed: %s\n", verb, ok, sel.n, failures.buf);
+	else
+		printf("%s %zu of %zu containers\n", verb, ok, sel.n);
+	rc = ok == sel.n ? 0 : 1;
+out:
+	sb_free(&failures);
+	free(ins);
+	free(jobs);
+	tk_targets_free(&all);
+	tk_targets_free(&sel);
+	return rc;
+}

@@ -1,0 +1,118 @@
+#include "health.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "inject.h"
+#include "mountinfo.h"
+#include "nsexec.h"
+#include "procinfo.h"
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+static int probe_child(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	const char *path = arg;
+	char buf[4096];
+	struct stat st;
+	__close int fd = -1;
+	ssize_t n;
+
+	(void)info;
+	(void)infosz;
+	if (stat(path, &st) < 0)
+		return lx_error_set(err, errno, "%s", path);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lx_error_set(err, errno, "%s", path);
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0)
+		return lx_error_set(err, errno, "%s", path);
+	if (n == 0)
+		return lx_error_set(err, 0, "%s: empty read", path);
+	return 0;
+}
+
+int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
+{
+	struct lx_error e;
+
+	if (tk_run_child(probe_child, (void *)path, timeout_ms, NULL, 0, &e) == 0)
+		return 0;
+	if (!strncmp(e.msg, "timed out", 9))
+		return lx_error_set(err, 0, "%s: read timed out after %ds", path,
+				    (timeout_ms + 999) / 1000);
+	*err = e;
+	return -1;
+}
+
+int tk_read_pidfile(const char *path, pid_t *pid, struct lx_error *err)
+{
+	__sbfree struct strbuf sb = STRBUF_INIT;
+
+	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
+		return lx_error_wrap(err, "pidfile");
+	if (!sb.buf || tk_parse_pid(sb.buf, pid) < 0)
+		return lx_error_set(err, 0, "pidfile `%s` holds no pid", path);
+	return 0;
+}
+
+int tk_health_check(const struct tk_config *c, struct tk_health *h)
+{
+	struct tk_mounts m;
+	const struct tk_mount *top;
+	struct lx_error e;
+	char path[PATH_MAX];
+	bool pid_known = false;
+
+	memset(h, 0, sizeof(*h));
+	/* the pid first, so every later reason can say whether the daemon runs */
+	if (c->pidfile[0]) {
+		if (tk_read_pidfile(c->pidfile, &h->pid, &e) == 0) {
+			pid_known = true;
+			h->pid_alive = kill(h->pid, 0) == 0 || errno == EPERM;
+		} else if (c->pidfile_explicit || e.code != ENOENT) {
+			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+			return -1;
+		}
+	}
+	if (tk_mountinfo_read(0, &m, &e) < 0) {
+		snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+		return -1;
+	}
+	top = tk_mounts_top(&m, c->mountpoint);
+	if (top && !strcmp(top->fstype, TK_LXCFS_FSTYPE)) {
+		h->mounted = true;
+		h->major = top->major;
+		h->minor = top->minor;
+	}
+	tk_mounts_free(&m);
+	if (!h->mounted) {
+		snprintf(h->reason, sizeof(h->reason), "%.900s: not mounted", c->mountpoint);
+	} else {
+		tk_path_join(path, sizeof(path), c->mountpoint, "proc/meminfo");
+		if (tk_probe_file(path, c->check_timeout * 1000, &e) < 0)
+			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+	}
+	if (pid_known && !h->pid_alive) {
+		size_t l = strlen(h->reason);
+
+		if (l)
+			snprintf(h->reason + l, sizeof(h->reason) - l,
+				 " (daemon pid %d is not running)", (int)h->pid);
+		else
+			snprintf(h->reason, sizeof(h->reason), "daemon pid %d is not running",
+				 (int)h->pid);
+	}
+	if (h->reason[0])
+		return -1;
+	h->healthy = true;
+	return 0;
+}

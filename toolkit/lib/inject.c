@@ -1,0 +1,299 @@
+#include "inject.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mountinfo.h"
+#include "nsexec.h"
+#include "safepath.h"
+#include "util/cleanup.h"
+
+const char *const tk_lxcfs_files[TK_NFILES] = {
+    "proc/cpuinfo", "proc/diskstats",  "proc/loadavg",
+    "proc/meminfo", "proc/partitions", "proc/stat",
+    "proc/swaps",   "proc/uptime",     "sys/devices/system/cpu/online",
+};
+
+int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel)
+{
+	size_t dl = strlen(dir);
+	int n;
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	while (*rel == '/')
+		rel++;
+	if (dl == 1 && dir[0] == '/')
+		n = snprintf(out, outsz, "/%s", rel);
+	else
+		n = snprintf(out, outsz, "%.*s/%s", (int)dl, dir, rel);
+	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}
+
+int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
+{
+	struct tk_mounts m;
+
+	if (tk_mountinfo_read(in->pid, &m, err) < 0)
+		return -1;
+	for (int i = 0; i < TK_NFILES; i++) {
+		char path[PATH_MAX];
+
+		tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
+		in->depth[i] = tk_mounts_lxcfs_depth(&m, path);
+	}
+	tk_mounts_free(&m);
+	return 0;
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+}
+
+/* Detach the lxcfs mounts counted in depth[]; we are chrooted into the container root. */
+static int detach_files(const struct tk_inject *in, int *count, struct lx_error *err)
+{
+	for (int i = 0; i < TK_NFILES; i++) {
+		char path[PATH_MAX];
+
+		tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
+		for (int k = 0; k < in->depth[i]; k++) {
+			if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
+				if (errno == EINVAL || errno == ENOENT)
+					break; /* nothing mounted any more */
+				return lx_error_set(err, errno, "detach `%s`", path);
+			}
+			(*count)++;
+		}
+	}
+	return 0;
+}
+
+/* Bind src onto dst (both fds) with mount(2) through the host's /proc/self/fd, reached via
+ * procfd (cwd), since the container's /proc may belong to another pid namespace. */
+static int legacy_bind(int procfd, int src, int dst, bool recursive, struct lx_error *err)
+{
+	char s[32], d[32];
+
+	snprintf(s, sizeof(s), "%d", src);
+	snprintf(d, sizeof(d), "%d", dst);
+	if (fchdir(procfd) < 0)
+		return lx_error_set(err, errno, "chdir to /proc/self/fd");
+	if (mount(s, d, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+		return lx_error_set(err, errno, "bind mount");
+	return 0;
+}
+
+static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int procfd,
+		      struct lx_error *err)
+{
+	__close int tgt = -1;
+	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+	struct mount_attr prop = {.propagation = MS_SLAVE};
+
+	tgt = tk_mkdir_in_root(rootfd, in->container_dir + 1, err);
+	if (tgt < 0)
+		return -1;
+	if (tree >= 0) {
+		if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+			return lx_error_set(err, errno, "make the clone of `%s` read-only",
+					    in->mountpoint);
+		if (move_mount(tree, "", tgt, "",
+			       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return lx_error_set(err, errno, "attach `%s` on `%s`", in->mountpoint,
+					    in->container_dir);
+		if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &prop, sizeof(prop)) < 0)
+			return lx_error_set(err, errno, "make `%s` a slave mount",
+					    in->container_dir);
+		return 0;
+	}
+	/* legacy: the host path is visible here before pivot_root */
+	{
+		__close int src = open(in->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		char d[32];
+
+		if (src < 0)
+			return lx_error_set(err, errno, "open `%s`", in->mountpoint);
+		if (legacy_bind(procfd, src, tgt, true, err) < 0)
+			return lx_error_wrap(err, "`%s` on `%s`", in->mountpoint,
+					     in->container_dir);
+		snprintf(d, sizeof(d), "%d", tgt);
+		/* tgt still names the directory below the new mount: reopen the mount */
+		__close int top = tk_open_in_root(rootfd, in->container_dir + 1, err);
+
+		if (top < 0)
+			return -1;
+		snprintf(d, sizeof(d), "%d", top);
+		if (mount(NULL, d, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0 ||
+		    mount(NULL, d, NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			return lx_error_set(err, errno, "make `%s` read-only and slave",
+					    in->container_dir);
+	}
+	return 0;
+}
+
+int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	struct tk_inject *in = arg;
+	int src[TK_NFILES], tgt[TK_NFILES];
+	__close int rootfd = -1, procfd = -1, dirtree = -1;
+	int attached = 0, detached = 0, rc = -1;
+	bool legacy = in->legacy;
+
+	for (int i = 0; i < TK_NFILES; i++)
+		src[i] = tgt[i] = -1;
+
+	/* 1. in the host's namespace: clone the live files */
+	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (procfd < 0)
+		return lx_error_set(err, errno, "open /proc/self/fd");
+	for (int i = 0; in->attach && !legacy && i < TK_NFILES; i++) {
+		char path[PATH_MAX];
+
+		if (tk_path_join(path, sizeof(path), in->mountpoint, tk_lxcfs_files[i]) < 0) {
+			lx_error_set(err, ENAMETOOLONG, "mount point path");
+			goto out;
+		}
+		src[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (src[i] >= 0)
+			continue;
+		if (errno == ENOSYS) {
+			legacy = true;
+			break;
+		}
+		if (errno == ENOENT)
+			continue; /* the daemon does not serve this file */
+		lx_error_set(err, errno, "clone `%s`", path);
+		goto out;
+	}
+	if (in->attach && in->mount_dir && !legacy) {
+		dirtree = open_tree(AT_FDCWD, in->mountpoint,
+				    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+		if (dirtree < 0) {
+			lx_error_set(err, errno, "clone `%s`", in->mountpoint);
+			goto out;
+		}
+	}
+	if (!in->rootfs) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)in->pid);
+		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			lx_error_set(err, errno, "open `%s`", path);
+			goto out;
+		}
+	}
+
+	/* 2. enter the container's mount namespace */
+	if (tk_enter_mntns(in->pid, err) < 0)
+		goto out;
+	if (in->rootfs) {
+		rootfd = open(in->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			lx_error_set(err, errno, "open rootfs `%s`", in->rootfs);
+			goto out;
+		}
+	} else {
+		/* see paths as the container does (umount2 takes paths) */
+		if (fchdir(rootfd) < 0 || chroot(".") < 0) {
+			lx_error_set(err, errno, "enter the root of pid %d", (int)in->pid);
+			goto out;
+		}
+	}
+
+	/* 3. detach what is there */
+	if (in->detach && detach_files(in, &detached, err) < 0)
+		goto out;
+
+	/* 4. resolve every target first: one unsafe target and nothing is mounted */
+	for (int i = 0; in->attach && i < TK_NFILES; i++) {
+		struct stat st;
+
+		if (!legacy && src[i] < 0)
+			continue;
+		tgt[i] = tk_open_in_root(rootfd, tk_lxcfs_files[i], err);
+		if (tgt[i] < 0) {
+			if (err->code == ENOENT) {
+				lx_error_clear(err);
+				continue; /* the container has no such file */
+			}
+			lx_error_wrap(err, "refusing to mount into the container");
+			goto out;
+		}
+		if (fstat(tgt[i], &st) < 0 || S_ISDIR(st.st_mode)) {
+			lx_error_set(err, ENOTDIR,
+				     "refusing to mount into the container: `%s` is a "
+				     "directory",
+				     tk_lxcfs_files[i]);
+			goto out;
+		}
+	}
+
+	/* 5. attach */
+	for (int i = 0; in->attach && i < TK_NFILES; i++) {
+		if (tgt[i] < 0)
+			continue;
+		if (!legacy) {
+			if (src[i] < 0)
+				continue;
+			if (move_mount(src[i], "", tgt[i], "",
+				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+				lx_error_set(err, errno, "attach `%s`", tk_lxcfs_files[i]);
+				goto out;
+			}
+		} else {
+			/* the path propagated into the container: MOUNTPOINT before pivot_root
+			 * (hook), the container's copy of it afterwards (remount) */
+			char rel[PATH_MAX];
+			__close int s = -1;
+
+			if (in->rootfs)
+				tk_path_join(rel, sizeof(rel), in->mountpoint, tk_lxcfs_files[i]);
+			else
+				tk_path_join(rel, sizeof(rel), in->container_dir,
+					     tk_lxcfs_files[i]);
+			s = in->rootfs ? open(rel, O_PATH | O_CLOEXEC)
+				       : tk_open_in_root(rootfd, rel + 1, NULL);
+			if (s < 0) {
+				lx_error_set(err, errno, "open `%s` in the container", rel);
+				goto out;
+			}
+			if (legacy_bind(procfd, s, tgt[i], false, err) < 0) {
+				lx_error_wrap(err, "`%s`", tk_lxcfs_files[i]);
+				goto out;
+			}
+		}
+		attached++;
+	}
+	if (in->attach && in->mount_dir) {
+		struct lx_error derr;
+
+		/* best effort: a read-only rootfs has no room for the directory */
+		if (attach_dir(in, rootfd, dirtree, procfd, &derr) < 0)
+			snprintf(info, infosz, "%s not mounted (%.150s); ", in->container_dir,
+				 derr.msg);
+	}
+	{
+		size_t l = strlen(info);
+
+		snprintf(info + l, infosz - l, "attached %d, detached %d", attached, detached);
+	}
+	rc = 0;
+out:
+	close_all(src, TK_NFILES);
+	close_all(tgt, TK_NFILES);
+	return rc;
+}

@@ -1,0 +1,43 @@
+/* Putting the daemon's files into a container's mount namespace and taking them out again.
+ * tk_inject_run() runs in a forked child (see nsexec.h): it clones each file from the host
+ * with open_tree(OPEN_TREE_CLONE), enters the container's mount namespace, resolves each
+ * target inside the container root without following symlinks and attaches the clone with
+ * move_mount(). Without the new mount API it falls back to mount(2) through /proc/self/fd
+ * from the path propagated into the container. */
+#ifndef TK_INJECT_H
+#define TK_INJECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* The files the daemon serves, relative to its mount point and to the container root. */
+extern const char *const tk_lxcfs_files[];
+#define TK_NFILES 9
+
+struct tk_inject {
+	const char *mountpoint;	   /* host mount point of the daemon */
+	pid_t pid;		   /* a process of the container */
+	const char *rootfs;	   /* hook: rootfs path in the container's namespace before
+				      pivot_root; NULL: the root of pid (/proc/PID/root) */
+	bool attach;		   /* bind the live files */
+	bool detach;		   /* first detach the lxcfs mounts listed in depth[] */
+	bool mount_dir;		   /* also mountpoint -> container_dir, read-only, slave */
+	const char *container_dir; /* absolute path inside the container */
+	bool legacy;		   /* mount(2) instead of open_tree/move_mount */
+	int depth[TK_NFILES];	   /* lxcfs mounts stacked on each file (tk_inject_plan) */
+				   /* output: how many files were attached / detached */
+};
+
+/* In the parent: read /proc/PID/mountinfo and fill depth[] for a later detach. */
+int tk_inject_plan(struct tk_inject *in, struct lx_error *err);
+
+/* The child's work (a tk_child_fn). */
+int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err);
+
+/* "/var/lib/lxcfs" + "proc/meminfo" without a doubled slash; 0 or -1 (too long). */
+int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel);
+
+#endif

@@ -1,0 +1,235 @@
+#include "mountinfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/cleanup.h"
+#include "util/fileio.h"
+#include "util/strbuf.h"
+
+/* Undo the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
+static char *unescape(const char *s, size_t n)
+{
+	char *out = malloc(n + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*o++ =
+			    (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void mount_free(struct tk_mount *m)
+{
+	free(m->root);
+	free(m->mountpoint);
+	free(m->opts);
+	free(m->optional);
+	free(m->fstype);
+	free(m->source);
+}
+
+void tk_mounts_free(struct tk_mounts *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		mount_free(&m->v[i]);
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+/* Split one line into space separated fields (at most max). */
+static size_t split(const char *line, size_t len, const char **f, size_t *fl, size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len && n < max) {
+		while (i < len && line[i] == ' ')
+			i++;
+		if (i >= len)
+			break;
+		f[n] = line + i;
+		while (i < len && line[i] != ' ')
+			i++;
+		fl[n] = line + i - f[n];
+		n++;
+	}
+	return n;
+}
+
+static int parse_line(const char *line, size_t len, struct tk_mount *m)
+{
+	const char *f[64];
+	size_t fl[64], n, sep;
+	char num[64];
+
+	n = split(line, len, f, fl, 64);
+	for (sep = 6; sep < n; sep++)
+		if (fl[sep] == 1 && f[sep][0] == '-')
+			break;
+	if (sep + 3 >= n)
+		return -1; /* need fstype, source and super options after "-" */
+	if (fl[2] >= sizeof(num))
+		return -1;
+	memcpy(num, f[2], fl[2]);
+	num[fl[2]] = '\0';
+	if (sscanf(num, "%u:%u", &m->major, &m->minor) != 2)
+		return -1;
+	if (sscanf(f[0], "%d", &m->id) != 1 || sscanf(f[1], "%d", &m->parent) != 1)
+		return -1;
+	m->root = unescape(f[3], fl[3]);
+	m->mountpoint = unescape(f[4], fl[4]);
+	m->opts = strndup(f[5], fl[5]);
+	m->optional = strndup(f[6], sep > 6 ? (size_t)(f[sep - 1] + fl[sep - 1] - f[6]) : 0);
+	m->fstype = unescape(f[sep + 1], fl[sep + 1]);
+	m->source = unescape(f[sep + 2], fl[sep + 2]);
+	if (!m->root || !m->mountpoint || !m->opts || !m->optional || !m->fstype || !m->source)
+		return -1;
+	return 0;
+}
+
+int tk_mountinfo_parse(const char *text, struct tk_mounts *out, struct lx_error *err)
+{
+	const char *p = text;
+	size_t cap = 0, lineno = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		lineno++;
+		if (len > 0) {
+			if (out->n == cap) {
+				struct tk_mount *v;
+
+				cap = cap ? cap * 2 : 64;
+				v = realloc(out->v, cap * sizeof(*v));
+				if (!v) {
+					tk_mounts_free(out);
+					return lx_error_set(err, ENOMEM, "mountinfo");
+				}
+				out->v = v;
+			}
+			memset(&out->v[out->n], 0, sizeof(out->v[0]));
+			if (parse_line(p, len, &out->v[out->n]) < 0) {
+				mount_free(&out->v[out->n]);
+				tk_mounts_free(out);
+				return lx_error_set(err, EINVAL, "mountinfo line %zu is malformed",
+						    lineno);
+			}
+			out->n++;
+		}
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+int tk_mountinfo_read(pid_t pid, struct tk_mounts *out, struct lx_error *err)
+{
+	__sbfree struct strbuf sb = STRBUF_INIT;
+	char path[64];
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/mountinfo");
+	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
+		return -1;
+	if (tk_mountinfo_parse(sb.buf ? sb.buf : "", out, err) < 0)
+		return lx_error_wrap(err, "%s", path);
+	return 0;
+}
+
+const struct tk_mount *tk_mounts_top(const struct tk_mounts *m, const char *path)
+{
+	const struct tk_mount *top = NULL;
+
+	/* A mount is on top when no other mount at the same path has it as parent. */
+	for (size_t i = 0; i < m->n; i++) {
+		bool covered = false;
+
+		if (strcmp(m->v[i].mountpoint, path))
+			continue;
+		for (size_t j = 0; j < m->n; j++)
+			if (m->v[j].parent == m->v[i].id && !strcmp(m->v[j].mountpoint, path)) {
+				covered = true;
+				break;
+			}
+		if (!covered)
+			top = &m->v[i]; /* the last uncovered one wins (mount order) */
+	}
+	return top;
+}
+
+const struct tk_mount *tk_mounts_below(const struct tk_mounts *m, const struct tk_mount *mnt)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].id == mnt->parent && !strcmp(m->v[i].mountpoint, mnt->mountpoint))
+			return &m->v[i];
+	return NULL;
+}
+
+int tk_mounts_lxcfs_depth(const struct tk_mounts *m, const char *path)
+{
+	const struct tk_mount *cur = tk_mounts_top(m, path);
+	int depth = 0;
+
+	while (cur && !strcmp(cur->fstype, TK_LXCFS_FSTYPE) && depth < 1000) {
+		depth++;
+		cur = tk_mounts_below(m, cur);
+	}
+	return depth;
+}
+
+enum tk_mstate tk_mounts_classify(const struct tk_mounts *m, const char *path, bool live,
+				  unsigned int live_major, unsigned int live_minor)
+{
+	const struct tk_mount *top = tk_mounts_top(m, path);
+
+	if (!top || strcmp(top->fstype, TK_LXCFS_FSTYPE))
+		return TK_MOUNT_ABSENT;
+	if (live && top->major == live_major && top->minor == live_minor)
+		return TK_MOUNT_LIVE;
+	return TK_MOUNT_STALE;
+}
+
+const char *tk_mstate_name(enum tk_mstate s)
+{
+	switch (s) {
+	case TK_MOUNT_LIVE:
+		return "live";
+	case TK_MOUNT_STALE:
+		return "stale";
+	default:
+		return "absent";
+	}
+}
+
+bool tk_mounts_has_lxcfs(const struct tk_mounts *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->v[i].fstype, TK_LXCFS_FSTYPE))
+			return true;
+	return false;
+}
+
+bool tk_mount_is_shared(const struct tk_mount *mnt)
+{
+	return strstr(mnt->optional, "shared:") != NULL;
+}

@@ -1,0 +1,217 @@
+#include "nsexec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int tk_enter_mntns(pid_t pid, struct lx_error *err)
+{
+	char path[64];
+	__close int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lx_error_set(err, errno, "open `%s`", path);
+	if (setns(fd, CLONE_NEWNS) < 0)
+		return lx_error_set(err, errno, "enter the mount namespace of pid %d", (int)pid);
+	return 0;
+}
+
+static void child_main(struct tk_job *job, int wfd)
+{
+	char out[sizeof(job->buf)];
+	struct lx_error err;
+	char info[256] = "";
+	int rc;
+	size_t off = 0;
+
+	lx_error_clear(&err);
+	signal(SIGPIPE, SIG_DFL);
+	rc = job->fn(job->arg, info, sizeof(info), &err);
+	if (rc < 0 && !err.msg[0])
+		snprintf(err.msg, sizeof(err.msg), "failed without a message");
+	memcpy(out, &rc, sizeof(rc));
+	memcpy(out + sizeof(rc), &err, sizeof(err));
+	memcpy(out + sizeof(rc) + sizeof(err), info, sizeof(info));
+	while (off < sizeof(out)) {
+		ssize_t w = write(wfd, out + off, sizeof(out) - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		off += w;
+	}
+	_exit(rc < 0 ? 1 : 0);
+}
+
+static int start_job(struct tk_job *job, int timeout_ms)
+{
+	int p[2];
+
+	job->got = 0;
+	job->rc = -1;
+	job->timed_out = false;
+	lx_error_clear(&job->err);
+	job->info[0] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return lx_error_set(&job->err, errno, "pipe");
+	fflush(NULL);
+	job->child = fork();
+	if (job->child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return lx_error_set(&job->err, errno, "fork");
+	}
+	if (job->child == 0) {
+		close(p[0]);
+		child_main(job, p[1]);
+	}
+	close(p[1]);
+	job->fd = p[0];
+	job->deadline_ms = now_ms() + timeout_ms;
+	return 0;
+}
+
+static void finish_job(struct tk_job *job, int timeout_ms)
+{
+	int status = 0;
+
+	if (job->timed_out) {
+		kill(job->child, SIGKILL);
+		lx_error_set(&job->err, 0, "timed out after %ds", (timeout_ms + 999) / 1000);
+		job->rc = -1;
+	}
+	while (waitpid(job->child, &status, 0) < 0 && errno == EINTR)
+		;
+	close(job->fd);
+	job->fd = -1;
+	if (job->timed_out)
+		return;
+	if (job->got == sizeof(job->buf)) {
+		memcpy(&job->rc, job->buf, sizeof(int));
+		memcpy(&job->err, job->buf + sizeof(int), sizeof(job->err));
+		memcpy(job->info, job->buf + sizeof(int) + sizeof(job->err), sizeof(job->info));
+		job->err.msg[sizeof(job->err.msg) - 1] = '\0';
+		job->info[sizeof(job->info) - 1] = '\0';
+		return;
+	}
+	job->rc = -1;
+	if (WIFSIGNALED(status))
+		lx_error_set(&job->err, 0, "worker killed by signal %d", WTERMSIG(status));
+	else
+		lx_error_set(&job->err, 0, "worker exited with status %d without a result",
+			     WEXITSTATUS(status));
+}
+
+size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
+{
+	size_t next = 0, running = 0, failed = 0;
+	struct pollfd *pfd;
+	size_t *idx;
+
+	if (width < 1)
+		width = 1;
+	pfd = calloc(width, sizeof(*pfd));
+	idx = calloc(width, sizeof(*idx));
+	if (!pfd || !idx) {
+		free(pfd);
+		free(idx);
+		for (size_t i = 0; i < n; i++) {
+			jobs[i].rc = -1;
+			lx_error_set(&jobs[i].err, ENOMEM, "job pool");
+		}
+		return n;
+	}
+	for (size_t i = 0; i < n; i++)
+		jobs[i].fd = -1;
+	while (next < n || running > 0) {
+		long long now, wait_ms = -1;
+		size_t k = 0;
+
+		while (next < n && running < (size_t)width) {
+			if (start_job(&jobs[next], timeout_ms) < 0)
+				failed++;
+			else
+				running++;
+			next++;
+		}
+		now = now_ms();
+		for (size_t i = 0; i < next; i++) {
+			struct tk_job *j = &jobs[i];
+
+			if (j->fd < 0)
+				continue;
+			if (j->deadline_ms <= now) {
+				j->timed_out = true;
+				finish_job(j, timeout_ms);
+				running--;
+				failed++;
+				continue;
+			}
+			if (wait_ms < 0 || j->deadline_ms - now < wait_ms)
+				wait_ms = j->deadline_ms - now;
+			pfd[k].fd = j->fd;
+			pfd[k].events = POLLIN;
+			idx[k++] = i;
+		}
+		if (k == 0)
+			continue;
+		if (poll(pfd, k, (int)wait_ms) < 0 && errno != EINTR)
+			break;
+		for (size_t m = 0; m < k; m++) {
+			struct tk_job *j = &jobs[idx[m]];
+			ssize_t r;
+
+			if (!(pfd[m].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(j->fd, j->buf + j->got, sizeof(j->buf) - j->got);
+			if (r > 0) {
+				j->got += r;
+				if (j->got < sizeof(j->buf))
+					continue;
+			} else if (r < 0 && errno == EINTR) {
+				continue;
+			}
+			finish_job(j, timeout_ms);
+			running--;
+			if (j->rc < 0)
+				failed++;
+		}
+	}
+	free(pfd);
+	free(idx);
+	return failed;
+}
+
+int tk_run_child(tk_child_fn fn, void *arg, int timeout_ms, char *info, size_t infosz,
+		 struct lx_error *err)
+{
+	struct tk_job job = {.fn = fn, .arg = arg};
+
+	tk_run_jobs(&job, 1, 1, timeout_ms);
+	if (info && infosz)
+		snprintf(info, infosz, "%s", job.info);
+	if (job.rc < 0 && err)
+		*err = job.err;
+	return job.rc;
+}

@@ -1,0 +1,43 @@
+/* Work done in forked children: a child is single-threaded, so it may setns() into a
+ * container's mount namespace; a hung FUSE mount or a slow container only costs a child that
+ * is killed at its deadline. Jobs run in a bounded pool. */
+#ifndef TK_NSEXEC_H
+#define TK_NSEXEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+
+/* Runs in the child. info (may stay empty) is a short success note for the parent. */
+typedef int (*tk_child_fn)(void *arg, char *info, size_t infosz, struct lx_error *err);
+
+struct tk_job {
+	tk_child_fn fn;
+	void *arg;
+	/* results */
+	int rc; /* 0 ok, -1 failed (err filled) */
+	bool timed_out;
+	struct lx_error err;
+	char info[256];
+	/* private */
+	pid_t child;
+	int fd;
+	long long deadline_ms;
+	size_t got;
+	char buf[sizeof(int) + sizeof(struct lx_error) + 256];
+};
+
+/* Run every job in its own child, at most `width` at once, each killed after timeout_ms
+ * ("timed out after Ns"). Returns the number of failed jobs. */
+size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms);
+
+/* One job, synchronously. Returns its rc and copies its error into err. */
+int tk_run_child(tk_child_fn fn, void *arg, int timeout_ms, char *info, size_t infosz,
+		 struct lx_error *err);
+
+/* setns() into the mount namespace of pid (only in a single-threaded process). */
+int tk_enter_mntns(pid_t pid, struct lx_error *err);
+
+#endif

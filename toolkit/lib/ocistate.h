@@ -1,0 +1,38 @@
+/* The OCI state a runtime passes to a hook on stdin, and the rootfs it names. */
+#ifndef TK_OCISTATE_H
+#define TK_OCISTATE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
+
+#define TK_STATE_MAX (1024 * 1024) /* bigger state JSON is refused */
+
+struct tk_state {
+	char id[129];
+	char name[256]; /* from a known annotation, else "" */
+	pid_t pid;	/* 0 when absent (poststop) */
+	char bundle[PATH_MAX];
+	char status[32];
+	char root[PATH_MAX]; /* iSulad/lcr "root" field, "" when absent */
+};
+
+/* Parse state JSON. Requires an object with a valid id; pid must be a positive integer when
+ * present. */
+int tk_state_parse(const char *text, size_t len, struct tk_state *st, struct lx_error *err);
+
+/* Read all of fd (stdin) into sb, failing when it exceeds max bytes. */
+int tk_read_limited(int fd, size_t max, struct strbuf *sb, struct lx_error *err);
+
+/* root.path of a bundle's config.json text, made absolute against bundle. */
+int tk_config_rootfs(const char *config_json, const char *bundle, char *out, size_t outsz,
+		     struct lx_error *err);
+
+/* The container rootfs: st->root when given, else from BUNDLE/config.json. */
+int tk_state_rootfs(const struct tk_state *st, char *out, size_t outsz, struct lx_error *err);
+
+#endif

@@ -1,0 +1,63 @@
+#include "report.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static bool to_file, to_syslog;
+
+int tk_report_open(const char *ident, const char *logfile, struct lx_error *err)
+{
+	if (logfile && *logfile) {
+		if (lx_log_open(ident, LX_LOG_FILE, logfile, err) < 0)
+			return -1;
+		to_file = true;
+		return 0;
+	}
+	if (lx_log_open(ident, LX_LOG_STDERR, NULL, err) < 0)
+		return -1;
+	if (!isatty(STDERR_FILENO)) {
+		openlog(ident, LOG_PID, LOG_DAEMON);
+		to_syslog = true;
+	}
+	return 0;
+}
+
+static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+
+static void also_syslog(enum lx_log_level level, const char *fmt, va_list ap)
+{
+	if (to_syslog && lx_log_enabled(level))
+		vsyslog(prio[level], fmt, ap);
+}
+
+void tk_report(enum lx_log_level level, const char *fmt, ...)
+{
+	char line[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	lx_log(level, "%s", line);
+	va_start(ap, fmt);
+	also_syslog(level, fmt, ap);
+	va_end(ap);
+}
+
+void tk_report_logonly(enum lx_log_level level, const char *fmt, ...)
+{
+	char line[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (to_file)
+		lx_log(level, "%s", line);
+	va_start(ap, fmt);
+	also_syslog(level, fmt, ap);
+	va_end(ap);
+}

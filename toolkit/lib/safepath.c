@@ -1,0 +1,146 @@
+#include "safepath.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util/cleanup.h"
+
+#define MAX_COMPONENT 255
+
+static int next_component(const char **p, char *out)
+{
+	size_t n;
+
+	while (**p == '/')
+		(*p)++;
+	n = strcspn(*p, "/");
+	if (n == 0)
+		return 0;
+	if (n > MAX_COMPONENT)
+		return -1;
+	memcpy(out, *p, n);
+	out[n] = '\0';
+	*p += n;
+	return 1;
+}
+
+int tk_open_walk(int rootfd, const char *rel, struct lx_error *err)
+{
+	__close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	char name[MAX_COMPONENT + 1];
+	const char *p = rel;
+	int r;
+
+	if (cur < 0)
+		return lx_error_set(err, errno, "dup root fd");
+	while ((r = next_component(&p, name)) > 0) {
+		struct stat st;
+		int fd;
+
+		if (!strcmp(name, "."))
+			continue;
+		if (!strcmp(name, ".."))
+			return lx_error_set(err, EXDEV, "`%s`: \"..\" is not allowed", rel);
+		fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return lx_error_set(err, errno, "`%s`: open `%s`", rel, name);
+		if (fstat(fd, &st) < 0) {
+			r = errno;
+			close(fd);
+			return lx_error_set(err, r, "`%s`: stat `%s`", rel, name);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			close(fd);
+			return lx_error_set(err, ELOOP, "`%s`: `%s` is a symlink", rel, name);
+		}
+		close(cur);
+		cur = fd;
+	}
+	if (r < 0)
+		return lx_error_set(err, ENAMETOOLONG, "`%s`", rel);
+	return steal_fd(cur);
+}
+
+int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOSYS || errno == E2BIG)
+		return tk_open_walk(rootfd, rel, err);
+	if (errno == ELOOP)
+		return lx_error_set(err, ELOOP, "`%s`: a path component is a symlink", rel);
+	return lx_error_set(err, errno, "open `%s` in the container root", rel);
+}
+
+int tk_mkdir_in_root(int rootfd, const char *rel, struct lx_error *err)
+{
+	__close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+	char name[MAX_COMPONENT + 1];
+	const char *p = rel;
+	int r;
+
+	if (cur < 0)
+		return lx_error_set(err, errno, "dup root fd");
+	while ((r = next_component(&p, name)) > 0) {
+		int fd;
+
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			return lx_error_set(err, EXDEV, "`%s`: \".\" and \"..\" are not allowed",
+					    rel);
+		fd = tk_open_in_root(cur, name, NULL);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
+				return lx_error_set(err, errno, "mkdir `%s` (in `%s`)", name, rel);
+			fd = tk_open_in_root(cur, name, NULL);
+		}
+		if (fd < 0)
+			return lx_error_set(err, errno, "`%s`: open `%s`", rel, name);
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			close(fd);
+			return lx_error_set(err, ENOTDIR, "`%s`: `%s`", rel, name);
+		}
+		close(cur);
+		cur = fd;
+	}
+	if (r < 0)
+		return lx_error_set(err, ENAMETOOLONG, "`%s`", rel);
+	return steal_fd(cur);
+}
+
+bool tk_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 128)
+		return false;
+	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+	      (id[0] >= '0' && id[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+void tk_fd_path(int fd, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "/proc/self/fd/%d", fd);
+}

@@ -1,0 +1,186 @@
+/* lxcfs-toolkit: command line dispatch. The work is in toolkit/cmd_*.c and toolkit/lib/. */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/report.h"
+#include "util/log.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct tk_ctx *, int, char **);
+	const char *help;
+} commands[] = {
+    {"prestart", cmd_prestart, "prepare the mount point before the daemon starts"},
+    {"hook", cmd_hook, "OCI hook (prestart/createRuntime and poststop), state on stdin"},
+    {"remount", cmd_remount, "bind the live files into containers again"},
+    {"umount", cmd_umount, "remove the lxcfs mounts from containers"},
+    {"check-lxcfs", cmd_check, "exit 0 only when the daemon is healthy"},
+    {"status", cmd_status, "per-container state of every lxcfs file"},
+};
+
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"Usage: %s [OPTIONS] COMMAND [COMMAND_OPTIONS]\n"
+		"\n"
+		"Options:\n"
+		"  --mountpoint DIR      the daemon's mount point (default /var/lib/lxcfs)\n"
+		"  -c, --config FILE     INI file, section [toolkit] (default %s)\n"
+		"  --log FILE            append log lines to FILE\n"
+		"  --engine NAME         auto|docker|podman|isula|runc|none\n"
+		"  --engine-socket PATH  Docker-compatible API socket\n"
+		"  --registry DIR        container registry (default /run/lxcfs/containers)\n"
+		"  --pidfile FILE        the daemon's pidfile\n"
+		"  --runc-root DIR       runc --root for `runc list`\n"
+		"  -h, --help            this help\n"
+		"  -v, --version         print the version\n"
+		"\nCommands:\n",
+		prog, TK_DEFAULT_CONFIG);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nEvery command takes --help.\n");
+}
+
+int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s %s: %s\n", ctx->prog, cmd, msg);
+	tk_report_logonly(LX_LOG_ERROR, "%s: %s", cmd, msg);
+	return code;
+}
+
+enum {
+	OPT_MOUNTPOINT = 256,
+	OPT_LOG,
+	OPT_ENGINE,
+	OPT_SOCKET,
+	OPT_REGISTRY,
+	OPT_PIDFILE,
+	OPT_RUNC_ROOT,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"mountpoint", required_argument, NULL, OPT_MOUNTPOINT},
+	    {"config", required_argument, NULL, 'c'},
+	    {"log", required_argument, NULL, OPT_LOG},
+	    {"engine", required_argument, NULL, OPT_ENGINE},
+	    {"engine-socket", required_argument, NULL, OPT_SOCKET},
+	    {"registry", required_argument, NULL, OPT_REGISTRY},
+	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
+	    {"runc-root", required_argument, NULL, OPT_RUNC_ROOT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct {
+		const char *key, *val;
+	} overrides[16];
+	size_t nover = 0;
+	const char *config = TK_DEFAULT_CONFIG;
+	bool config_explicit = false, is_hook;
+	struct tk_ctx ctx = {.prog = "lxcfs-toolkit"};
+	struct lx_error err;
+	char *base = basename(argv[0]);
+	int c;
+
+	is_hook = !strcmp(base, "lxcfs-hook");
+	tk_config_defaults(&ctx.cfg);
+	if (!is_hook) {
+		opterr = 0;
+		while ((c = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {
+			const char *key = NULL;
+
+			switch (c) {
+			case 'c':
+				config = optarg;
+				config_explicit = true;
+				break;
+			case 'h':
+				usage(stdout, ctx.prog);
+				return TK_EXIT_OK;
+			case 'v':
+				printf("lxcfs-toolkit %s\n", LXCFS_VERSION);
+				return TK_EXIT_OK;
+			case OPT_MOUNTPOINT:
+				key = "mountpoint";
+				break;
+			case OPT_LOG:
+				key = "log";
+				break;
+			case OPT_ENGINE:
+				key = "engine";
+				break;
+			case OPT_SOCKET:
+				key = "engine_socket";
+				break;
+			case OPT_REGISTRY:
+				key = "registry";
+				break;
+			case OPT_PIDFILE:
+				key = "pidfile";
+				break;
+			case OPT_RUNC_ROOT:
+				key = "runc_root";
+				break;
+			default:
+				fprintf(stderr, "%s: unknown or incomplete option `%s`\n", ctx.prog,
+					argv[optind - 1]);
+				usage(stderr, ctx.prog);
+				return TK_EXIT_USAGE;
+			}
+			if (key && nover < sizeof(overrides) / sizeof(overrides[0]))
+				overrides[nover].key = key, overrides[nover++].val = optarg;
+		}
+	}
+	if (tk_config_load(&ctx.cfg, config, config_explicit, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", ctx.prog, err.msg);
+		return TK_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < nover; i++)
+		if (tk_config_set(&ctx.cfg, overrides[i].key, overrides[i].val, &err) < 0) {
+			fprintf(stderr, "%s: --%s: %s\n", ctx.prog, overrides[i].key, err.msg);
+			return TK_EXIT_USAGE;
+		}
+	if (tk_config_canon(&ctx.cfg, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", ctx.prog, err.msg);
+		return TK_EXIT_USAGE;
+	}
+	if (tk_report_open(ctx.prog, ctx.cfg.log, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", ctx.prog, err.msg);
+		return TK_EXIT_FAIL;
+	}
+	if (is_hook) {
+		argv[0] = "hook";
+		return cmd_hook(&ctx, argc, argv);
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "%s: no command given\n", ctx.prog);
+		usage(stderr, ctx.prog);
+		return TK_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[optind], commands[i].name)) {
+			int first = optind;
+
+			optind = 0; /* the command's getopt starts afresh */
+			return commands[i].fn(&ctx, argc - first, argv + first);
+		}
+	fprintf(stderr, "%s: unknown command `%s`\n", ctx.prog, argv[optind]);
+	usage(stderr, ctx.prog);
+	return TK_EXIT_USAGE;
+}
