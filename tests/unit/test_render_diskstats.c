@@ -2,7 +2,6 @@
  * kernel, hand-written 14- and 18-field ones). Expected lines are written out by hand
  * in the kernel's diskstats_show()/show_partition() layouts. */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,22 +11,10 @@
 
 #include <cmocka.h>
 
+#include "host_fixture.h"
 #include "lxcfs/render.h"
-#include "lxcfs/util/fileio.h"
 
 #define MS 1000000ULL
-
-static char *fixture(const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct lx_error err;
-	char path[256];
-
-	snprintf(path, sizeof(path), "tests/fixtures/host/%s", name);
-	if (read_file_at(AT_FDCWD, path, &sb, &err) < 0)
-		fail_msg("%s", err.msg);
-	return sb_steal(&sb);
-}
 
 /* A device with every counter set:
  * reads 100, merged 5, 1 MiB = 2048 sectors, 30.5 ms -> 30
@@ -59,11 +46,31 @@ static struct cg_io_dev busy_dev(unsigned major, unsigned minor)
 #define BUSY_18 BUSY_14 " 3 1 16 1"
 #define BUSY_20 BUSY_18 " 0 0"
 
-static void name(struct devname *d, unsigned major, unsigned minor, const char *n)
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* render_diskstats over host text; returns the output (malloc'd), fails the test on an
+ * error. */
+static char *diskstats(const char *host, struct cg_io_dev *devs, size_t ndevs, struct devname *nv,
+		       size_t nnames)
 {
-	d->major = major;
-	d->minor = minor;
-	snprintf(d->name, sizeof(d->name), "%s", n);
+	struct cg_io io = {ndevs, devs};
+	struct devnames names = {nnames, nv};
+	struct strbuf out = STRBUF_INIT;
+
+	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
+	return sb_steal(&out);
+}
+
+/* The same on fixture NAME. */
+static void check_fixture(const char *fixture, struct cg_io_dev *devs, size_t ndevs,
+			  struct devname *nv, size_t nnames, const char *want)
+{
+	char *host = host_fixture(fixture);
+	char *got = diskstats(host, devs, ndevs, nv, nnames);
+
+	assert_string_equal(got, want);
+	free(got);
+	free(host);
 }
 
 /* This machine (20 fields): vda 254:0 seen as sda; loop0 has I/O but no node in the
@@ -72,22 +79,13 @@ static void name(struct devname *d, unsigned major, unsigned minor, const char *
 static void test_host_fixture(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats");
-	struct cg_io_dev devs[3] = {busy_dev(7, 0), busy_dev(254, 0), busy_dev(8, 0)};
-	struct cg_io io = {3, devs};
-	struct devname nv[2];
-	struct devnames names = {2, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {busy_dev(7, 0), busy_dev(254, 0), busy_dev(8, 0)};
+	struct devname nv[] = {{8, 0, "sdb"}, {254, 0, "sda"}};
 
-	name(&nv[0], 8, 0, "sdb");
-	name(&nv[1], 254, 0, "sda");
 	devs[2].rios = 7;
-	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	assert_string_equal(out.buf,
-			    " 254       0 sda " BUSY_20 "\n"
-			    "   8       0 sdb 7 5 2048 30 40 2 800 12 0 42 50 3 1 16 1 0 0\n");
-	sb_free(&out);
-	free(host);
+	check_fixture("diskstats", devs, N(devs), nv, N(nv),
+		      " 254       0 sda " BUSY_20 "\n"
+		      "   8       0 sdb 7 5 2048 30 40 2 800 12 0 42 50 3 1 16 1 0 0\n");
 }
 
 /* Kernels before 4.18: 14 fields. sda1 has I/O but the container names no node for
@@ -96,79 +94,55 @@ static void test_host_fixture(void **state)
 static void test_14_fields(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats-14");
-	struct cg_io_dev devs[3] = {busy_dev(253, 0), busy_dev(8, 1), busy_dev(8, 0)};
-	struct cg_io io = {3, devs};
-	struct devname nv[3];
-	struct devnames names = {3, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {busy_dev(253, 0), busy_dev(8, 1), busy_dev(8, 0)};
+	struct devname nv[] = {{253, 0, "vdb"}, {8, 16, "sdb"}, {8, 0, "sda"}};
 
-	name(&nv[0], 253, 0, "vdb");
-	name(&nv[1], 8, 16, "sdb");
-	name(&nv[2], 8, 0, "sda");
 	devs[0].wios = 41; /* tell the lines apart */
-	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	assert_string_equal(out.buf, "   8       0 sda " BUSY_14 "\n"
-				     " 253       0 vdb 100 5 2048 30 41 2 800 12 0 42 50\n");
-	sb_free(&out);
-	free(host);
+	check_fixture("diskstats-14", devs, N(devs), nv, N(nv),
+		      "   8       0 sda " BUSY_14 "\n"
+		      " 253       0 vdb 100 5 2048 30 41 2 800 12 0 42 50\n");
 }
 
 /* 4.18 to 5.4: 18 fields (discards, no flushes). */
 static void test_18_fields(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats-18");
-	struct cg_io_dev devs[2] = {busy_dev(8, 16), busy_dev(8, 0)};
-	struct cg_io io = {2, devs};
-	struct devname nv[2];
-	struct devnames names = {2, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {busy_dev(8, 16), busy_dev(8, 0)};
+	struct devname nv[] = {{8, 16, "xvdb"}, {8, 0, "xvda"}};
 
-	name(&nv[0], 8, 16, "xvdb");
-	name(&nv[1], 8, 0, "xvda");
-	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	assert_string_equal(out.buf, "   8       0 xvda " BUSY_18 "\n"
-				     "   8      16 xvdb " BUSY_18 "\n");
-	sb_free(&out);
-	free(host);
+	check_fixture("diskstats-18", devs, N(devs), nv, N(nv),
+		      "   8       0 xvda " BUSY_18 "\n"
+		      "   8      16 xvdb " BUSY_18 "\n");
 }
 
-/* A partition the container does name (its /dev has sda1) is shown like a disk. */
+/* A partition the container does name (its /dev has sda1) is shown like a disk;
+ * 5120 bytes = 10 sectors. */
 static void test_named_partition(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats-14");
-	struct cg_io_dev devs[1] = {{.major = 8, .minor = 1, .rios = 9, .rbytes = 5120}};
-	struct cg_io io = {1, devs};
-	struct devname nv[1];
-	struct devnames names = {1, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {{.major = 8, .minor = 1, .rios = 9, .rbytes = 5120}};
+	struct devname nv[] = {{8, 1, "sda"}};
 
-	name(&nv[0], 8, 1, "sda");
-	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	/* 5120 bytes = 10 sectors */
-	assert_string_equal(out.buf, "   8       1 sda 9 0 10 0 0 0 0 0 0 0 0\n");
-	sb_free(&out);
-	free(host);
+	check_fixture("diskstats-14", devs, N(devs), nv, N(nv),
+		      "   8       1 sda 9 0 10 0 0 0 0 0 0 0 0\n");
 }
 
 /* Nothing named, no I/O, empty or unusable names: no lines, success. */
 static void test_unknown_devices(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats");
-	struct cg_io_dev devs[3] = {busy_dev(254, 0), busy_dev(7, 1), busy_dev(99, 99)};
-	struct cg_io io = {3, devs};
-	struct devname nv[3];
-	struct devnames names = {3, nv};
+	char *host = host_fixture("diskstats");
+	struct cg_io_dev devs[] = {busy_dev(254, 0), busy_dev(7, 1), busy_dev(99, 99)};
+	struct devname nv[] = {
+	    {254, 0, ""},      /* a blank name would break iostat's parser */
+	    {7, 1, "my disk"}, /* a blank inside shifts every column */
+	    {253, 0, "dm-0"},  /* named but no I/O */
+	};
+	struct cg_io io = {N(devs), devs};
+	struct devnames names = {N(nv), nv};
 	struct strbuf out = STRBUF_INIT;
 
-	name(&nv[0], 254, 0, "");      /* blank name would break iostat's parser */
-	name(&nv[1], 7, 1, "my disk"); /* a blank inside shifts every column */
-	name(&nv[2], 253, 0, "dm-0");  /* named but no I/O */
 	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	assert_int_equal(out.len, 0);
 	assert_int_equal(render_diskstats(host, NULL, &names, &out), 0);
 	assert_int_equal(render_diskstats(host, &io, NULL, &out), 0);
 	assert_int_equal(out.len, 0);
@@ -181,87 +155,54 @@ static void test_unknown_devices(void **state)
 static void test_duplicates(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats");
-	struct cg_io_dev devs[3] = {busy_dev(8, 0), busy_dev(8, 0), busy_dev(254, 0)};
-	struct cg_io io = {3, devs};
-	struct devname nv[3];
-	struct devnames names = {3, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {busy_dev(8, 0), busy_dev(8, 0), busy_dev(254, 0)};
+	struct devname nv[] = {{254, 0, ""}, {254, 0, "vda"}, {8, 0, "sdz"}};
 
-	name(&nv[0], 254, 0, "");
-	name(&nv[1], 254, 0, "vda");
-	name(&nv[2], 8, 0, "sdz");
-	assert_int_equal(render_diskstats(host, &io, &names, &out), 0);
-	assert_string_equal(out.buf, " 254       0 vda " BUSY_20 "\n"
-				     "   8       0 sdz " BUSY_20 "\n");
-	sb_free(&out);
-	free(host);
+	check_fixture("diskstats", devs, N(devs), nv, N(nv),
+		      " 254       0 vda " BUSY_20 "\n"
+		      "   8       0 sdz " BUSY_20 "\n");
 }
 
-/* Times are unsigned int in the kernel's format: 2^32 + 5 ms shows as 5 ms; the
- * counters are unsigned long and do not wrap. */
+/* Times are unsigned int in the kernel's format: 2^32 + 5 ms shows as 5 ms (so do io
+ * ticks and weighted time, (rtime + wtime [+ wait]) / 1e6); the counters are unsigned
+ * long and do not wrap. */
 static void test_u32_times(void **state)
 {
 	(void)state;
-	struct cg_io_dev devs[1] = {
+	struct cg_io_dev devs[] = {
 	    {.major = 8, .minor = 0, .rios = 5000000000ULL, .rtime_ns = (4294967296ULL + 5) * MS}};
-	struct cg_io io = {1, devs};
-	struct devname nv[1];
-	struct devnames names = {1, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct devname nv[] = {{8, 0, "sda"}};
+	char *got = diskstats("   8       0 sda 0 0 0 0 0 0 0 0 0 0 0\n", devs, N(devs), nv, N(nv));
 
-	name(&nv[0], 8, 0, "sda");
-	assert_int_equal(
-	    render_diskstats("   8       0 sda 0 0 0 0 0 0 0 0 0 0 0\n", &io, &names, &out), 0);
-	/* io ticks and weighted time are (rtime + wtime [+ wait]) / 1e6: 5 too */
-	assert_string_equal(out.buf, "   8       0 sda 5000000000 0 0 5 0 0 0 0 0 5 5\n");
-	sb_free(&out);
+	assert_string_equal(got, "   8       0 sda 5000000000 0 0 5 0 0 0 0 0 5 5\n");
+	free(got);
 }
 
-/* Host file with no device lines (no block devices): the current 20-field format. */
-static void test_empty_host(void **state)
+/* Host file with no device lines (no block devices): the current 20-field format.
+ * A future kernel with more columns: the unknown ones are 0. */
+static void test_column_count_edges(void **state)
 {
 	(void)state;
-	struct cg_io_dev devs[1] = {busy_dev(254, 0)};
-	struct cg_io io = {1, devs};
-	struct devname nv[1];
-	struct devnames names = {1, nv};
-	struct strbuf out = STRBUF_INIT;
+	struct cg_io_dev devs[] = {busy_dev(8, 0)};
+	struct devname nv[] = {{8, 0, "sda"}};
+	char *got = diskstats("", devs, N(devs), nv, N(nv));
 
-	name(&nv[0], 254, 0, "vda");
-	assert_int_equal(render_diskstats("", &io, &names, &out), 0);
-	assert_string_equal(out.buf, " 254       0 vda " BUSY_20 "\n");
-	sb_free(&out);
-}
-
-/* A future kernel with more columns: the unknown ones are 0. */
-static void test_more_columns(void **state)
-{
-	(void)state;
-	struct cg_io_dev devs[1] = {busy_dev(8, 0)};
-	struct cg_io io = {1, devs};
-	struct devname nv[1];
-	struct devnames names = {1, nv};
-	struct strbuf out = STRBUF_INIT;
-
-	name(&nv[0], 8, 0, "sda");
-	assert_int_equal(
-	    render_diskstats("   8       0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19\n",
-			     &io, &names, &out),
-	    0);
-	assert_string_equal(out.buf, "   8       0 sda " BUSY_20 " 0 0\n");
-	sb_free(&out);
+	assert_string_equal(got, "   8       0 sda " BUSY_20 "\n");
+	free(got);
+	got = diskstats("   8       0 sda 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19\n", devs,
+			N(devs), nv, N(nv));
+	assert_string_equal(got, "   8       0 sda " BUSY_20 " 0 0\n");
+	free(got);
 }
 
 static void diskstats_einval(const char *host)
 {
-	struct cg_io_dev devs[1] = {busy_dev(8, 0)};
-	struct cg_io io = {1, devs};
-	struct devname nv[1];
-	struct devnames names = {1, nv};
+	struct cg_io_dev devs[] = {busy_dev(8, 0)};
+	struct devname nv[] = {{8, 0, "sda"}};
+	struct cg_io io = {N(devs), devs};
+	struct devnames names = {N(nv), nv};
 	struct strbuf out = STRBUF_INIT;
 
-	name(&nv[0], 8, 0, "sda");
 	sb_puts(&out, "before");
 	errno = 0;
 	assert_int_equal(render_diskstats(host, &io, &names, &out), -1);
@@ -273,7 +214,7 @@ static void diskstats_einval(const char *host)
 static void test_diskstats_garbage(void **state)
 {
 	(void)state;
-	char *host = fixture("diskstats");
+	char *host = host_fixture("diskstats");
 	char many[1024];
 	size_t n;
 
@@ -299,12 +240,11 @@ static void test_diskstats_garbage(void **state)
 static void test_partitions_host(void **state)
 {
 	(void)state;
-	char *host = fixture("partitions");
-	struct devname nv[1];
-	struct devnames names = {1, nv};
+	char *host = host_fixture("partitions");
+	struct devname nv[] = {{254, 0, "sda"}};
+	struct devnames names = {N(nv), nv};
 	struct strbuf out = STRBUF_INIT;
 
-	name(&nv[0], 254, 0, "sda");
 	assert_int_equal(render_partitions(host, &names, &out), 0);
 	/* "%4d  %7d %10llu %s": 254, 0, 268435456 blocks */
 	assert_string_equal(out.buf, "major minor  #blocks  name\n"
@@ -319,16 +259,13 @@ static void test_partitions_host(void **state)
 static void test_partitions_multi(void **state)
 {
 	(void)state;
-	char *host = fixture("partitions-multi");
-	struct devname nv[5];
-	struct devnames names = {5, nv};
+	char *host = host_fixture("partitions-multi");
+	struct devname nv[] = {
+	    {253, 0, "dm-0"}, {7, 0, "loop0"}, {259, 0, "nvme0n1"}, {8, 16, "sda"}, {8, 2, "sda2"},
+	};
+	struct devnames names = {N(nv), nv};
 	struct strbuf out = STRBUF_INIT;
 
-	name(&nv[0], 253, 0, "dm-0");
-	name(&nv[1], 7, 0, "loop0");
-	name(&nv[2], 259, 0, "nvme0n1");
-	name(&nv[3], 8, 16, "sda");
-	name(&nv[4], 8, 2, "sda2");
 	assert_int_equal(render_partitions(host, &names, &out), 0);
 	assert_string_equal(out.buf, "major minor  #blocks  name\n"
 				     "\n"
@@ -346,11 +283,10 @@ static void test_partitions_multi(void **state)
 
 static void partitions_einval(const char *host)
 {
-	struct devname nv[1];
-	struct devnames names = {1, nv};
+	struct devname nv[] = {{8, 0, "sda"}};
+	struct devnames names = {N(nv), nv};
 	struct strbuf out = STRBUF_INIT;
 
-	name(&nv[0], 8, 0, "sda");
 	sb_puts(&out, "before");
 	errno = 0;
 	assert_int_equal(render_partitions(host, &names, &out), -1);
@@ -362,7 +298,7 @@ static void partitions_einval(const char *host)
 static void test_partitions_garbage(void **state)
 {
 	(void)state;
-	char *host = fixture("partitions-multi");
+	char *host = host_fixture("partitions-multi");
 
 	partitions_einval(NULL);
 	partitions_einval("");
@@ -382,13 +318,12 @@ static void test_partitions_garbage(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_host_fixture),       cmocka_unit_test(test_14_fields),
-	    cmocka_unit_test(test_18_fields),	       cmocka_unit_test(test_named_partition),
-	    cmocka_unit_test(test_unknown_devices),    cmocka_unit_test(test_duplicates),
-	    cmocka_unit_test(test_u32_times),	       cmocka_unit_test(test_empty_host),
-	    cmocka_unit_test(test_more_columns),       cmocka_unit_test(test_diskstats_garbage),
-	    cmocka_unit_test(test_partitions_host),    cmocka_unit_test(test_partitions_multi),
-	    cmocka_unit_test(test_partitions_garbage),
+	    cmocka_unit_test(test_host_fixture),      cmocka_unit_test(test_14_fields),
+	    cmocka_unit_test(test_18_fields),	      cmocka_unit_test(test_named_partition),
+	    cmocka_unit_test(test_unknown_devices),   cmocka_unit_test(test_duplicates),
+	    cmocka_unit_test(test_u32_times),	      cmocka_unit_test(test_column_count_edges),
+	    cmocka_unit_test(test_diskstats_garbage), cmocka_unit_test(test_partitions_host),
+	    cmocka_unit_test(test_partitions_multi),  cmocka_unit_test(test_partitions_garbage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,6 @@
 /* render_stat: cpu lines from cgroup CPU accounting, host lines kept, counters never
  * decrease. Expected values are worked out by hand from the inputs below. */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,22 +10,10 @@
 
 #include <cmocka.h>
 
+#include "host_fixture.h"
 #include "lxcfs/render.h"
-#include "lxcfs/util/fileio.h"
 
 #define SEC 1000000000ULL
-
-static char *fixture(const char *name)
-{
-	struct strbuf sb = STRBUF_INIT;
-	struct lx_error err;
-	char path[256];
-
-	snprintf(path, sizeof(path), "tests/fixtures/host/%s", name);
-	if (read_file_at(AT_FDCWD, path, &sb, &err) < 0)
-		fail_msg("%s", err.msg);
-	return sb_steal(&sb);
-}
 
 static void set_cpus(struct cpuset *s, const char *list)
 {
@@ -80,11 +67,26 @@ static int count_cpu_lines(const char *text)
 	return n;
 }
 
+/* The line "key user 0 system idle 0 0 0 0 0 0" is in text. */
+static void assert_cpu_line(const char *text, const char *key, unsigned long long user,
+			    unsigned long long system, unsigned long long idle)
+{
+	unsigned long long v[16];
+
+	assert_int_equal(line_values(text, key, v, 16), 10);
+	assert_int_equal(v[0], user);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(v[2], system);
+	assert_int_equal(v[3], idle);
+	for (int k = 4; k < 10; k++)
+		assert_int_equal(v[k], 0);
+}
+
 /* This machine's /proc/stat (2 CPUs), per-CPU usage with a 3:1 user:system split. */
 static void test_host_fixture_percpu(void **state)
 {
 	(void)state;
-	char *host = fixture("stat");
+	char *host = host_fixture("stat");
 	struct cg_cpu c = {.have_percpu = true, .nr_percpu = 2};
 	struct stat_mono mono = {0};
 	struct strbuf out = STRBUF_INIT, want = STRBUF_INIT;
@@ -114,7 +116,7 @@ static void test_host_fixture_percpu(void **state)
 /* 12-CPU host, percpu_ns[i] = (i+1) s, user:system 1:1, uptime 20 s, USER_HZ 100. */
 static void render12(const char *list, struct strbuf *out)
 {
-	char *host = fixture("stat-12cpu");
+	char *host = host_fixture("stat-12cpu");
 	struct cg_cpu c = {.have_percpu = true, .nr_percpu = 12, .user_ns = 5, .system_ns = 5};
 	struct cpuset cpus;
 
@@ -132,23 +134,12 @@ static void test_cpuset_one(void **state)
 {
 	(void)state;
 	struct strbuf out = STRBUF_INIT;
-	unsigned long long v[16];
 
 	render12("5", &out);
 	assert_int_equal(count_cpu_lines(out.buf), 1);
 	/* real CPU 5: busy 6 s -> 3 s user (300), 3 s system (300), idle 14 s (1400) */
-	assert_int_equal(line_values(out.buf, "cpu0", v, 16), 10);
-	assert_int_equal(v[0], 300);
-	assert_int_equal(v[1], 0);
-	assert_int_equal(v[2], 300);
-	assert_int_equal(v[3], 1400);
-	for (int k = 4; k < 10; k++)
-		assert_int_equal(v[k], 0);
-	assert_int_equal(line_values(out.buf, "cpu", v, 16), 10);
-	assert_int_equal(v[0], 300);
-	assert_int_equal(v[2], 300);
-	assert_int_equal(v[3], 1400);
-	assert_int_equal(line_values(out.buf, "cpu1", v, 16), -1);
+	assert_cpu_line(out.buf, "cpu0", 300, 300, 1400);
+	assert_cpu_line(out.buf, "cpu", 300, 300, 1400);
 	sb_free(&out);
 }
 
@@ -156,28 +147,14 @@ static void test_cpuset_three(void **state)
 {
 	(void)state;
 	struct strbuf out = STRBUF_INIT;
-	unsigned long long v[16];
 
 	render12("2,6,11", &out);
 	assert_int_equal(count_cpu_lines(out.buf), 3);
 	/* real 2: busy 3 s; real 6: 7 s; real 11: 12 s. Half user, half system. */
-	assert_int_equal(line_values(out.buf, "cpu0", v, 16), 10);
-	assert_int_equal(v[0], 150);
-	assert_int_equal(v[2], 150);
-	assert_int_equal(v[3], (20 - 3) * 100);
-	assert_int_equal(line_values(out.buf, "cpu1", v, 16), 10);
-	assert_int_equal(v[0], 350);
-	assert_int_equal(v[2], 350);
-	assert_int_equal(v[3], (20 - 7) * 100);
-	assert_int_equal(line_values(out.buf, "cpu2", v, 16), 10);
-	assert_int_equal(v[0], 600);
-	assert_int_equal(v[2], 600);
-	assert_int_equal(v[3], (20 - 12) * 100);
-	assert_int_equal(line_values(out.buf, "cpu", v, 16), 10);
-	assert_int_equal(v[0], 150 + 350 + 600);
-	assert_int_equal(v[2], 150 + 350 + 600);
-	assert_int_equal(v[3], 1700 + 1300 + 800);
-	assert_int_equal(line_values(out.buf, "cpu3", v, 16), -1);
+	assert_cpu_line(out.buf, "cpu0", 150, 150, (20 - 3) * 100);
+	assert_cpu_line(out.buf, "cpu1", 350, 350, (20 - 7) * 100);
+	assert_cpu_line(out.buf, "cpu2", 600, 600, (20 - 12) * 100);
+	assert_cpu_line(out.buf, "cpu", 150 + 350 + 600, 150 + 350 + 600, 1700 + 1300 + 800);
 	sb_free(&out);
 }
 
@@ -185,26 +162,19 @@ static void test_cpuset_ranges(void **state)
 {
 	(void)state;
 	struct strbuf out = STRBUF_INIT;
-	unsigned long long v[16];
 	/* "0-3,7,9-10": real CPUs 0 1 2 3 7 9 10, busy (real+1) s */
 	const unsigned long long busy_s[7] = {1, 2, 3, 4, 8, 10, 11};
-	char key[8];
+	char key[16];
 
 	render12("0-3,7,9-10", &out);
 	assert_int_equal(count_cpu_lines(out.buf), 7);
 	for (int i = 0; i < 7; i++) {
 		snprintf(key, sizeof(key), "cpu%d", i);
-		assert_int_equal(line_values(out.buf, key, v, 16), 10);
-		assert_int_equal(v[0], busy_s[i] * 50);
-		assert_int_equal(v[2], busy_s[i] * 50);
-		assert_int_equal(v[3], (20 - busy_s[i]) * 100);
+		assert_cpu_line(out.buf, key, busy_s[i] * 50, busy_s[i] * 50,
+				(20 - busy_s[i]) * 100);
 	}
-	assert_int_equal(line_values(out.buf, "cpu7", v, 16), -1);
 	/* sum of busy = 39 s: user 1950, system 1950; idle 7*20 - 39 = 101 s */
-	assert_int_equal(line_values(out.buf, "cpu", v, 16), 10);
-	assert_int_equal(v[0], 1950);
-	assert_int_equal(v[2], 1950);
-	assert_int_equal(v[3], 10100);
+	assert_cpu_line(out.buf, "cpu", 1950, 1950, 10100);
 	/* the cpu lines come first, then the host's intr line */
 	assert_non_null(strstr(out.buf, "\ncpu6 "));
 	assert_true(strstr(out.buf, "\ncpu6 ") < strstr(out.buf, "\nintr "));
@@ -216,11 +186,10 @@ static void test_cpuset_ranges(void **state)
 static void test_spread_without_percpu(void **state)
 {
 	(void)state;
-	char *host = fixture("stat-12cpu");
+	char *host = host_fixture("stat-12cpu");
 	struct cg_cpu c = {.usage_ns = 6 * SEC, .user_ns = 4 * SEC, .system_ns = 2 * SEC};
 	struct strbuf out = STRBUF_INIT;
 	struct cpuset cpus;
-	unsigned long long v[16];
 
 	set_cpus(&cpus, "4,8,9");
 	assert_int_equal(render_stat(host, &c, &cpus, 5 * SEC, 100, NULL, &out), 0);
@@ -228,18 +197,12 @@ static void test_spread_without_percpu(void **state)
 	/* 2 s per CPU: user 2*4/6 s = 1.333.. s -> 133 ticks, system 0.666.. s -> 66,
 	 * idle 3 s -> 300 */
 	for (int i = 0; i < 3; i++) {
-		char key[8];
+		char key[16];
 
 		snprintf(key, sizeof(key), "cpu%d", i);
-		assert_int_equal(line_values(out.buf, key, v, 16), 10);
-		assert_int_equal(v[0], 133);
-		assert_int_equal(v[2], 66);
-		assert_int_equal(v[3], 300);
+		assert_cpu_line(out.buf, key, 133, 66, 300);
 	}
-	assert_int_equal(line_values(out.buf, "cpu", v, 16), 10);
-	assert_int_equal(v[0], 3 * 133);
-	assert_int_equal(v[2], 3 * 66);
-	assert_int_equal(v[3], 3 * 300);
+	assert_cpu_line(out.buf, "cpu", 3 * 133, 3 * 66, 3 * 300);
 	sb_free(&out);
 	free(host);
 }
@@ -249,88 +212,111 @@ static void test_spread_without_percpu(void **state)
 static void test_idle_clamped(void **state)
 {
 	(void)state;
-	char *host = fixture("stat");
+	char *host = host_fixture("stat");
 	struct cg_cpu c = {.have_percpu = true, .nr_percpu = 2};
 	struct strbuf out = STRBUF_INIT;
 	struct cpuset cpus;
-	unsigned long long v[16];
 
 	c.percpu_ns[0] = 8 * SEC;
 	c.percpu_ns[1] = 2 * SEC;
 	set_cpus(&cpus, "0-1");
 	assert_int_equal(render_stat(host, &c, &cpus, 5 * SEC, 1000, NULL, &out), 0);
-	assert_int_equal(line_values(out.buf, "cpu0", v, 16), 10);
-	assert_int_equal(v[0], 8000);
-	assert_int_equal(v[2], 0);
-	assert_int_equal(v[3], 0);
-	assert_int_equal(line_values(out.buf, "cpu1", v, 16), 10);
-	assert_int_equal(v[0], 2000);
-	assert_int_equal(v[3], 3000);
-	assert_int_equal(line_values(out.buf, "cpu", v, 16), 10);
-	assert_int_equal(v[0], 10000);
-	assert_int_equal(v[3], 3000);
+	/* cpu0: 8 s busy in 5 s -> idle 0; cpu1: 2 s busy, idle 3 s */
+	assert_cpu_line(out.buf, "cpu0", 8000, 0, 0);
+	assert_cpu_line(out.buf, "cpu1", 2000, 0, 3000);
+	assert_cpu_line(out.buf, "cpu", 10000, 0, 3000);
 	sb_free(&out);
 	free(host);
 }
 
-static void assert_cpu_line(const char *text, const char *key, unsigned long long user,
-			    unsigned long long system, unsigned long long idle)
+/* One render of a mono sequence on CPU list `list` at uptime `up_s`, into out (reset). */
+static void mono_step(const char *host, const struct cg_cpu *c, const char *list,
+		      unsigned long long up_s, struct stat_mono *mono, struct strbuf *out)
 {
-	unsigned long long v[16];
+	struct cpuset cpus;
 
-	assert_int_equal(line_values(text, key, v, 16), 10);
-	assert_int_equal(v[0], user);
-	assert_int_equal(v[2], system);
-	assert_int_equal(v[3], idle);
+	set_cpus(&cpus, list);
+	sb_reset(out);
+	assert_int_equal(render_stat(host, c, &cpus, up_s * SEC, 100, mono, out), 0);
 }
 
 /* Usage going down (counter reset, cgroup recreated) and the cpuset changing between
- * renders: nothing shown ever decreases. */
+ * renders: nothing shown ever decreases. No user/system split: all user. */
 static void test_mono_never_decreases(void **state)
 {
 	(void)state;
-	char *host = fixture("stat");
+	char *host = host_fixture("stat");
 	struct cg_cpu c = {.have_percpu = true, .nr_percpu = 2};
 	struct stat_mono mono = {0};
 	struct strbuf out = STRBUF_INIT;
-	struct cpuset cpus;
 
-	/* 1: CPU 0 busy 5 s of 10 s. All user (no split). */
-	set_cpus(&cpus, "0");
+	/* 1: CPU 0 busy 5 s of 10 s. */
 	c.percpu_ns[0] = 5 * SEC;
-	assert_int_equal(render_stat(host, &c, &cpus, 10 * SEC, 100, &mono, &out), 0);
+	mono_step(host, &c, "0", 10, &mono, &out);
 	assert_cpu_line(out.buf, "cpu0", 500, 0, 500);
 	assert_cpu_line(out.buf, "cpu", 500, 0, 500);
 
 	/* 2: usage fell to 2 s at 11 s: raw would be user 200, idle 900. */
-	sb_reset(&out);
 	c.percpu_ns[0] = 2 * SEC;
-	assert_int_equal(render_stat(host, &c, &cpus, 11 * SEC, 100, &mono, &out), 0);
+	mono_step(host, &c, "0", 11, &mono, &out);
 	assert_cpu_line(out.buf, "cpu0", 500, 0, 900);
 	assert_cpu_line(out.buf, "cpu", 500, 0, 900);
 
 	/* 3: cpuset moved to CPU 1 (busy 1 s at 12 s): cpu0 is now real CPU 1, new to
 	 * mono: user 100, idle 1100. The total keeps user 500. */
-	sb_reset(&out);
-	set_cpus(&cpus, "1");
 	c.percpu_ns[1] = 1 * SEC;
-	assert_int_equal(render_stat(host, &c, &cpus, 12 * SEC, 100, &mono, &out), 0);
+	mono_step(host, &c, "1", 12, &mono, &out);
 	assert_cpu_line(out.buf, "cpu0", 100, 0, 1100);
 	assert_cpu_line(out.buf, "cpu", 500, 0, 1100);
 
 	/* 4: back to CPU 0 (still 2 s busy, 13 s): user stays 500 for real CPU 0,
 	 * idle 13-2 = 11 s. */
-	sb_reset(&out);
-	set_cpus(&cpus, "0");
-	assert_int_equal(render_stat(host, &c, &cpus, 13 * SEC, 100, &mono, &out), 0);
+	mono_step(host, &c, "0", 13, &mono, &out);
 	assert_cpu_line(out.buf, "cpu0", 500, 0, 1100);
 	assert_cpu_line(out.buf, "cpu", 500, 0, 1100);
 
+	/* 5: CPU 0 used 7 s by 13 s: user rises to 700; raw idle 13-7 = 6 s would fall
+	 * below the 11 s shown: stays 1100. */
+	c.percpu_ns[0] = 7 * SEC;
+	mono_step(host, &c, "0", 13, &mono, &out);
+	assert_cpu_line(out.buf, "cpu0", 700, 0, 1100);
+	assert_cpu_line(out.buf, "cpu", 700, 0, 1100);
+
 	/* mono holds what was last shown, by real CPU */
-	assert_int_equal(mono.user[0], 500);
+	assert_int_equal(mono.user[0], 700);
 	assert_int_equal(mono.idle[0], 1100);
 	assert_int_equal(mono.user[1], 100);
-	assert_int_equal(mono.tot_user, 500);
+	assert_int_equal(mono.idle[1], 1100);
+	assert_int_equal(mono.tot_user, 700);
+	assert_int_equal(mono.tot_idle, 1100);
+	sb_free(&out);
+	free(host);
+}
+
+/* The user:system ratio shifting between renders (it comes from cumulative totals)
+ * must not take system time back. */
+static void test_mono_split_shift(void **state)
+{
+	(void)state;
+	char *host = host_fixture("stat");
+	struct cg_cpu c = {.have_percpu = true, .nr_percpu = 2, .user_ns = 1, .system_ns = 1};
+	struct stat_mono mono = {0};
+	struct strbuf out = STRBUF_INIT;
+
+	/* 4 s busy at 10 s, 1:1: user 200, system 200, idle 600 */
+	c.percpu_ns[1] = 4 * SEC;
+	mono_step(host, &c, "1", 10, &mono, &out);
+	assert_cpu_line(out.buf, "cpu0", 200, 200, 600);
+	/* same 4 s at 10 s, now 3:1: raw user 300, system 100 -> system stays 200 */
+	c.user_ns = 3;
+	mono_step(host, &c, "1", 10, &mono, &out);
+	assert_cpu_line(out.buf, "cpu0", 300, 200, 600);
+	assert_cpu_line(out.buf, "cpu", 300, 200, 600);
+	/* moved to idle CPU 0: its line starts at 0 busy, idle 1000; the total keeps
+	 * user 300 and system 200 */
+	mono_step(host, &c, "0", 10, &mono, &out);
+	assert_cpu_line(out.buf, "cpu0", 0, 0, 1000);
+	assert_cpu_line(out.buf, "cpu", 300, 200, 1000);
 	sb_free(&out);
 	free(host);
 }
@@ -385,7 +371,7 @@ static void expect_einval(const char *host)
 static void test_garbage(void **state)
 {
 	(void)state;
-	char *host = fixture("stat");
+	char *host = host_fixture("stat");
 	char *cut;
 
 	expect_einval("");
@@ -441,17 +427,12 @@ static void test_no_final_newline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_host_fixture_percpu),
-	    cmocka_unit_test(test_cpuset_one),
-	    cmocka_unit_test(test_cpuset_three),
-	    cmocka_unit_test(test_cpuset_ranges),
-	    cmocka_unit_test(test_spread_without_percpu),
-	    cmocka_unit_test(test_idle_clamped),
-	    cmocka_unit_test(test_mono_never_decreases),
-	    cmocka_unit_test(test_old_kernel_columns),
-	    cmocka_unit_test(test_garbage),
-	    cmocka_unit_test(test_bad_user_hz),
-	    cmocka_unit_test(test_no_final_newline),
+	    cmocka_unit_test(test_host_fixture_percpu),	  cmocka_unit_test(test_cpuset_one),
+	    cmocka_unit_test(test_cpuset_three),	  cmocka_unit_test(test_cpuset_ranges),
+	    cmocka_unit_test(test_spread_without_percpu), cmocka_unit_test(test_idle_clamped),
+	    cmocka_unit_test(test_mono_never_decreases),  cmocka_unit_test(test_mono_split_shift),
+	    cmocka_unit_test(test_old_kernel_columns),	  cmocka_unit_test(test_garbage),
+	    cmocka_unit_test(test_bad_user_hz),		  cmocka_unit_test(test_no_final_newline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
