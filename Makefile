@@ -88,8 +88,9 @@ uninstall:
 
 # ASan + UBSan build in its own directory.
 asan:
-	$(MAKE) B=build/asan SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-		CFLAGS="-O1 -g" all unit
+	CFLAGS="-O1 -g" $(MAKE) B=build/asan \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		all unit
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:
