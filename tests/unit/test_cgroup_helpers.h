@@ -1,0 +1,116 @@
+/* Shared by tests/unit/test_cgroup*.c: fixture trees (tests/fixtures/cgroup, run from the
+ * repository root) and scratch copies of them to damage. */
+#ifndef TEST_CGROUP_HELPERS_H
+#define TEST_CGROUP_HELPERS_H
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cgroup.h"
+#include "util/fileio.h"
+
+#define FIX "tests/fixtures/cgroup"
+
+static inline char *fix_slurp(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct lx_error err = {0, ""};
+
+	if (read_file_at(AT_FDCWD, path, &sb, &err) < 0)
+		fail_msg("%s", err.msg);
+	return sb_steal(&sb);
+}
+
+static inline void fix_open(const char *root, struct cg_layout *l)
+{
+	struct lx_error err = {0, ""};
+
+	if (cg_layout_open(l, root, &err) < 0)
+		fail_msg("cg_layout_open(%s): %s", root, err.msg);
+}
+
+static inline void fix_paths(const struct cg_layout *l, const char *text, struct cg_paths *p)
+{
+	struct lx_error err = {0, ""};
+
+	if (cg_paths_parse(l, text, p, &err) < 0)
+		fail_msg("cg_paths_parse: %s", err.msg);
+}
+
+/* Layout and paths of a fixture tree: root FIX/<tree> (or an absolute dir), paths from
+ * FIX/<tree>.proc-cgroup or from text. */
+static inline void fix_load(const char *root, const char *text, struct cg_layout *l,
+			    struct cg_paths *p)
+{
+	fix_open(root, l);
+	fix_paths(l, text, p);
+}
+
+static inline void fix_unload(struct cg_layout *l, struct cg_paths *p)
+{
+	cg_paths_free(p);
+	cg_layout_close(l);
+}
+
+/* A scratch copy of FIX/<tree> in a new temporary directory; returns its path (malloc'd). */
+static inline char *fix_copy(const char *tree)
+{
+	char tmpl[] = "/tmp/lxcfs-cgtest-XXXXXX", cmd[512];
+	char *dir = mkdtemp(tmpl);
+
+	assert_non_null(dir);
+	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s/'", FIX, tree, dir);
+	assert_int_equal(system(cmd), 0);
+	return strdup(dir);
+}
+
+static inline void fix_rmtree(char *dir)
+{
+	char cmd[512];
+
+	assert_true(strncmp(dir, "/tmp/lxcfs-cgtest-", 18) == 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+}
+
+/* Write (create or replace) dir/rel with content. */
+static inline void fix_put(const char *dir, const char *rel, const char *content)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(content, f) < 0, 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+static inline void fix_rm(const char *dir, const char *rel)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* rm -rf dir/rel (a cgroup directory of a scratch copy). */
+static inline void fix_rmdir(const char *dir, const char *rel)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", dir, rel);
+	assert_int_equal(system(cmd), 0);
+}
+
+#endif
