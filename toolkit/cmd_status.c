@@ -1,7 +1,134 @@
+/* status: the daemon's health, then one row per container with the state of each lxcfs file:
+ * live, stale, absent, or degraded (started with the hook but holding no mount). --json. */
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cmd.h"
+#include "lib/discover.h"
+#include "lib/health.h"
+#include "lib/inject.h"
+#include "lib/mountinfo.h"
+
+/* the short column name of a file: its last component */
+static const char *short_name(const char *file)
+{
+	const char *s = strrchr(file, '/');
+
+	return s ? s + 1 : file;
+}
+
+static const char *file_state(const struct tk_mounts *m, bool have_m, const char *file,
+			      const struct tk_health *h, bool registered)
+{
+	char path[PATH_MAX];
+	enum tk_mstate s;
+
+	if (!have_m)
+		return "unknown";
+	tk_path_join(path, sizeof(path), "/", file);
+	s = tk_mounts_classify(m, path, h->healthy, h->major, h->minor);
+	if (s == TK_MOUNT_ABSENT && registered)
+		return "degraded";
+	return tk_mstate_name(s);
+}
+
 int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return tk_fail(ctx, "status", TK_EXIT_FAIL, "not implemented");
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct tk_targets t;
+	struct tk_health h;
+	struct lx_error err;
+	struct json_object *root = NULL, *arr = NULL;
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'j') {
+			json = true;
+			continue;
+		}
+		if (c == 'h') {
+			printf("Usage: %s status [--json]\n"
+			       "The daemon's health and, per container, whether each lxcfs file's "
+			       "mount is live, stale, absent or degraded.\n",
+			       ctx->prog);
+			return TK_EXIT_OK;
+		}
+		return tk_fail(ctx, "status", TK_EXIT_USAGE, "unknown option (see --help)");
+	}
+	if (optind < argc)
+		return tk_fail(ctx, "status", TK_EXIT_USAGE, "unexpected argument `%s`",
+			       argv[optind]);
+	tk_health_check(&ctx->cfg, &h);
+	if (tk_discover(&ctx->cfg, &t, &err) < 0)
+		return tk_fail(ctx, "status", TK_EXIT_FAIL, "%s", err.msg);
+
+	if (json) {
+		struct json_object *d = json_object_new_object();
+
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(d, "healthy", json_object_new_boolean(h.healthy));
+		json_object_object_add(d, "mountpoint",
+				       json_object_new_string(ctx->cfg.mountpoint));
+		json_object_object_add(d, "pid", json_object_new_int(h.pid));
+		json_object_object_add(d, "reason", json_object_new_string(h.reason));
+		json_object_object_add(root, "daemon", d);
+		json_object_object_add(root, "containers", arr);
+	} else {
+		if (h.healthy)
+			printf("lxcfs: healthy (%s)\n", ctx->cfg.mountpoint);
+		else
+			printf("lxcfs: NOT healthy: %s\n", h.reason);
+		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
+		for (int i = 0; i < TK_NFILES; i++)
+			printf(" %-10s", short_name(tk_lxcfs_files[i]));
+		printf("\n");
+	}
+	for (size_t i = 0; i < t.n; i++) {
+		const struct tk_target *x = &t.v[i];
+		struct tk_mounts m = {0};
+		bool have_m = tk_mountinfo_read(x->pid, &m, NULL) == 0;
+		struct json_object *row = NULL, *files = NULL;
+
+		if (json) {
+			row = json_object_new_object();
+			files = json_object_new_object();
+			json_object_object_add(row, "id", json_object_new_string(x->id));
+			json_object_object_add(row, "name", json_object_new_string(x->name));
+			json_object_object_add(row, "pid", json_object_new_int(x->pid));
+			json_object_object_add(row, "registered",
+					       json_object_new_boolean(x->registered));
+			json_object_object_add(row, "source", json_object_new_string(x->source));
+			json_object_object_add(row, "files", files);
+			json_object_array_add(arr, row);
+		} else {
+			printf("%-12.12s %-16.16s %-8d", x->id, x->name, (int)x->pid);
+		}
+		for (int f = 0; f < TK_NFILES; f++) {
+			const char *s =
+			    file_state(&m, have_m, tk_lxcfs_files[f], &h, x->registered);
+
+			if (json)
+				json_object_object_add(files, tk_lxcfs_files[f],
+						       json_object_new_string(s));
+			else
+				printf(" %-10s", s);
+		}
+		if (!json)
+			printf("\n");
+		tk_mounts_free(&m);
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+		json_object_put(root);
+	}
+	tk_targets_free(&t);
+	return TK_EXIT_OK;
 }

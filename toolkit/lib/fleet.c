@@ -71,6 +71,7 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		in->detach = true;
 		in->container_dir = c->container_dir;
 		in->legacy = c->legacy_mount;
+		in->mount_dir = in->attach && c->mount_lxcfs_dir && sel.v[i].registered;
 		jobs[i].fn = tk_inject_run;
 		jobs[i].arg = in;
 		/* a pid that is gone or reused is not entered */
@@ -81,6 +82,8 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		} else if (tk_inject_plan(in, &jobs[i].err) < 0) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
+		} else if (in->dir_depth > 0 && in->attach && c->mount_lxcfs_dir) {
+			in->mount_dir = true; /* refresh the container's view of MOUNTPOINT */
 		}
 	}
 	{

@@ -49,6 +49,7 @@ int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 		tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
 		in->depth[i] = tk_mounts_lxcfs_depth(&m, path);
 	}
+	in->dir_depth = tk_mounts_lxcfs_depth(&m, in->container_dir);
 	tk_mounts_free(&m);
 	return 0;
 }
@@ -65,11 +66,15 @@ static void close_all(int *fds, int n)
 /* Detach the lxcfs mounts counted in depth[]; we are chrooted into the container root. */
 static int detach_files(const struct tk_inject *in, int *count, struct lx_error *err)
 {
-	for (int i = 0; i < TK_NFILES; i++) {
+	for (int i = 0; i <= TK_NFILES; i++) {
 		char path[PATH_MAX];
+		int depth = i < TK_NFILES ? in->depth[i] : in->dir_depth;
 
-		tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
-		for (int k = 0; k < in->depth[i]; k++) {
+		if (i < TK_NFILES)
+			tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
+		else
+			snprintf(path, sizeof(path), "%s", in->container_dir);
+		for (int k = 0; k < depth; k++) {
 			if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {
 				if (errno == EINVAL || errno == ENOENT)
 					break; /* nothing mounted any more */
@@ -119,7 +124,10 @@ static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int proc
 					    in->container_dir);
 		return 0;
 	}
-	/* legacy: the host path is visible here before pivot_root */
+	/* legacy: the host path is visible here before pivot_root (the hook) only */
+	if (!in->rootfs)
+		return lx_error_set(err, ENOTSUP, "no open_tree(): cannot reach `%s` from here",
+				    in->mountpoint);
 	{
 		__close int src = open(in->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		char d[32];
@@ -249,9 +257,16 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 		if (!legacy) {
 			if (src[i] < 0)
 				continue;
+			struct mount_attr priv = {.propagation = MS_PRIVATE};
+
 			if (move_mount(src[i], "", tgt[i], "",
 				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 				lx_error_set(err, errno, "attach `%s`", tk_lxcfs_files[i]);
+				goto out;
+			}
+			/* a file mount needs no peers in the host's namespace */
+			if (mount_setattr(src[i], "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
+				lx_error_set(err, errno, "make `%s` private", tk_lxcfs_files[i]);
 				goto out;
 			}
 		} else {

@@ -28,7 +28,7 @@ struct tk_inject {
 	const char *container_dir; /* absolute path inside the container */
 	bool legacy;		   /* mount(2) instead of open_tree/move_mount */
 	int depth[TK_NFILES];	   /* lxcfs mounts stacked on each file (tk_inject_plan) */
-				   /* output: how many files were attached / detached */
+	int dir_depth;		   /* ... and on container_dir */
 };
 
 /* In the parent: read /proc/PID/mountinfo and fill depth[] for a later detach. */
