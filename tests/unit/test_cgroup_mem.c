@@ -1,0 +1,394 @@
+/* cg_mem_read on the fixture trees. Expected numbers are the fixture files' contents
+ * (tests/fixtures/cgroup/README.md says where each was set). */
+#include <errno.h>
+
+#include "test_cgroup_helpers.h"
+
+#define MiB (1024ULL * 1024)
+
+static void read_ok(const char *root, const char *text, struct cg_mem *m)
+{
+	struct lx_error err = {0, ""};
+	struct cg_layout l;
+	struct cg_paths p;
+
+	fix_load(root, text, &l, &p);
+	if (cg_mem_read(&l, &p, m, &err) < 0)
+		fail_msg("cg_mem_read(%s): %s", root, err.msg);
+	fix_unload(&l, &p);
+}
+
+static char damage_case[512];
+
+/* cg_mem_read fails with code and leaves *m as it was. */
+static void read_fails(const char *root, const char *text, int code)
+{
+	struct lx_error err = {0, ""};
+	struct cg_layout l;
+	struct cg_paths p;
+	struct cg_mem m, before;
+
+	memset(&m, 0xa5, sizeof(m));
+	before = m;
+	fix_load(root, text, &l, &p);
+	if (cg_mem_read(&l, &p, &m, &err) == 0)
+		fail_msg("cg_mem_read(%s) succeeded %s", root, damage_case);
+	if (err.code != code)
+		fail_msg("%s: error %d (%s), want %d", damage_case, err.code, err.msg, code);
+	assert_true(err.msg[0] != '\0');
+	assert_memory_equal(&m, &before, sizeof(m));
+	fix_unload(&l, &p);
+}
+
+static const char *v1_ct = "4:memory:/lxcfs-test/ct\n";
+static const char *v2_ct = "0::/lx/ct\n";
+static const char *hy_c1 = "11:memory:/lxc/c1\n";
+
+static void test_v1_recorded(void **state)
+{
+	char *text = fix_slurp(FIX "/v1.proc-cgroup");
+	struct cg_mem m;
+
+	(void)state;
+	read_ok(FIX "/v1", text, &m);
+	/* 512 MiB set on the parent only; ct itself reads 9223372036854771712 */
+	assert_int_equal(m.limit, 512 * MiB);
+	assert_int_equal(m.usage, 8777728);
+	assert_true(m.swap_accounting);
+	/* memsw 768 MiB on the parent, minus the memory limit */
+	assert_int_equal(m.swap_limit, 768 * MiB - 512 * MiB);
+	/* memsw usage 8777728 - usage 8777728 */
+	assert_int_equal(m.swap_usage, 0);
+	/* ct/memory.stat total_* */
+	assert_int_equal(m.cached, 8441856);
+	assert_int_equal(m.anon, 114688);
+	assert_int_equal(m.shmem, 8388608); /* the 8 MiB written to /dev/shm */
+	assert_int_equal(m.mapped, 0);
+	assert_int_equal(m.dirty, 0);
+	assert_int_equal(m.writeback, 0);
+	assert_int_equal(m.active_anon, 4096);
+	assert_int_equal(m.inactive_anon, 8499200);
+	assert_int_equal(m.active_file, 53248);
+	assert_int_equal(m.inactive_file, 0);
+	assert_int_equal(m.unevictable, 0);
+	assert_int_equal(m.slab, 0); /* not in v1 memory.stat */
+	assert_int_equal(m.slab_reclaimable, 0);
+	assert_int_equal(m.slab_unreclaimable, 0);
+	free(text);
+}
+
+static void test_v1_parent(void **state)
+{
+	struct cg_mem m;
+
+	(void)state;
+	read_ok(FIX "/v1", "4:memory:/lxcfs-test\n", &m);
+	assert_int_equal(m.limit, 512 * MiB);
+	read_ok(FIX "/v1", "4:memory:/\n", &m);
+	assert_int_equal(m.limit, CG_UNLIMITED);
+	assert_int_equal(m.swap_limit, CG_UNLIMITED);
+}
+
+static void test_v2_recorded(void **state)
+{
+	char *text = fix_slurp(FIX "/v2.proc-cgroup");
+	struct cg_mem m;
+
+	(void)state;
+	read_ok(FIX "/v2", v2_ct, &m);
+	/* lx/memory.max 512 MiB; lx/ct "max" */
+	assert_int_equal(m.limit, 512 * MiB);
+	assert_int_equal(m.usage, 9129984);
+	assert_true(m.swap_accounting);
+	/* lx/memory.swap.max 256 MiB; lx/ct "max" */
+	assert_int_equal(m.swap_limit, 256 * MiB);
+	assert_int_equal(m.swap_usage, 0);
+	assert_int_equal(m.cached, 8392704);
+	assert_int_equal(m.anon, 122880);
+	assert_int_equal(m.shmem, 8392704);
+	assert_int_equal(m.mapped, 0);
+	assert_int_equal(m.dirty, 0);
+	assert_int_equal(m.writeback, 0);
+	assert_int_equal(m.active_anon, 8192);
+	assert_int_equal(m.inactive_anon, 8507392);
+	assert_int_equal(m.active_file, 0);
+	assert_int_equal(m.inactive_file, 0);
+	assert_int_equal(m.unevictable, 0);
+	assert_int_equal(m.slab, 47000);
+	assert_int_equal(m.slab_reclaimable, 21376);
+	assert_int_equal(m.slab_unreclaimable, 25624);
+	/* the worker's own cgroup, two levels below the limits */
+	read_ok(FIX "/v2", text, &m);
+	assert_int_equal(m.limit, 512 * MiB);
+	assert_int_equal(m.usage, 9003008);
+	assert_int_equal(m.swap_limit, 256 * MiB);
+	assert_int_equal(m.anon, 65536);
+	free(text);
+}
+
+static void test_hybrid(void **state)
+{
+	struct cg_mem m;
+
+	(void)state;
+	read_ok(FIX "/hybrid", hy_c1, &m);
+	/* 1 GiB on lxc; c1's LONG_MAX is no limit */
+	assert_int_equal(m.limit, 1024 * MiB);
+	assert_int_equal(m.usage, 100 * MiB);
+	assert_true(m.swap_accounting);
+	assert_int_equal(m.swap_limit, 1536 * MiB - 1024 * MiB);
+	assert_int_equal(m.swap_usage, 120 * MiB - 100 * MiB);
+	/* the total_* values, not the local ones */
+	assert_int_equal(m.cached, 50 * MiB);
+	assert_int_equal(m.anon, 40 * MiB);
+	assert_int_equal(m.shmem, 4 * MiB);
+	assert_int_equal(m.mapped, 8 * MiB);
+	assert_int_equal(m.dirty, 12288);
+	assert_int_equal(m.writeback, 4096);
+	assert_int_equal(m.inactive_anon, 37 * MiB);
+	assert_int_equal(m.active_anon, 3 * MiB);
+	assert_int_equal(m.inactive_file, 30 * MiB);
+	assert_int_equal(m.active_file, 20 * MiB);
+	assert_int_equal(m.unevictable, 1 * MiB);
+}
+
+/* Limits: the smallest level wins, at any depth; "unlimited" spellings. */
+static void test_limits(void **state)
+{
+	char *dir = fix_copy("v1");
+	struct cg_mem m;
+
+	(void)state;
+	/* tighter on ct itself */
+	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "268435456\n");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 256 * MiB);
+	/* memsw 768 MiB (parent) - 256 MiB */
+	assert_int_equal(m.swap_limit, 512 * MiB);
+	/* no limit anywhere: v1's page-rounded LONG_MAX, LONG_MAX and beyond are all "none" */
+	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "9223372036854771712\n");
+	fix_put(dir, "memory/lxcfs-test/memory.limit_in_bytes", "9223372036854775807\n");
+	fix_put(dir, "memory/memory.limit_in_bytes", "18446744073709551615\n");
+	fix_put(dir, "memory/lxcfs-test/memory.memsw.limit_in_bytes", "9223372036854771712\n");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, CG_UNLIMITED);
+	assert_int_equal(m.swap_limit, CG_UNLIMITED);
+	/* one below the threshold is a (huge) limit */
+	fix_put(dir, "memory/lxcfs-test/memory.limit_in_bytes", "9223372036854771711\n");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 9223372036854771711ULL);
+	fix_rmtree(dir);
+
+	dir = fix_copy("v2");
+	fix_put(dir, "lx/memory.max", "max\n");
+	fix_put(dir, "lx/memory.swap.max", "max\n");
+	read_ok(dir, v2_ct, &m);
+	assert_int_equal(m.limit, CG_UNLIMITED);
+	assert_int_equal(m.swap_limit, CG_UNLIMITED);
+	/* only on the leaf */
+	fix_put(dir, "lx/ct/init/memory.max", "104857600\n");
+	fix_put(dir, "lx/ct/init/memory.swap.max", "0\n");
+	read_ok(dir, "0::/lx/ct/init\n", &m);
+	assert_int_equal(m.limit, 100 * MiB);
+	assert_true(m.swap_accounting);
+	assert_int_equal(m.swap_limit, 0);
+	fix_rmtree(dir);
+}
+
+/* No swap accounting: v1 without memory.memsw.*, v2 without memory.swap.*. */
+static void test_no_swap_accounting(void **state)
+{
+	static const char *const memsw[] = {"limit_in_bytes", "usage_in_bytes",
+					    "max_usage_in_bytes", "failcnt"};
+	static const char *const v1dirs[] = {"", "lxcfs-test/", "lxcfs-test/ct/"};
+	static const char *const v2dirs[] = {"lx/", "lx/ct/", "lx/ct/init/"};
+	char *dir = fix_copy("v1"), path[256];
+	struct cg_mem m;
+
+	(void)state;
+	for (int d = 0; d < 3; d++)
+		for (int f = 0; f < 4; f++) {
+			snprintf(path, sizeof(path), "memory/%smemory.memsw.%s", v1dirs[d],
+				 memsw[f]);
+			fix_rm(dir, path);
+		}
+	read_ok(dir, v1_ct, &m);
+	assert_false(m.swap_accounting);
+	assert_int_equal(m.swap_limit, 0);
+	assert_int_equal(m.swap_usage, 0);
+	assert_int_equal(m.limit, 512 * MiB);
+	fix_rmtree(dir);
+
+	dir = fix_copy("v2");
+	for (int d = 0; d < 3; d++) {
+		static const char *const swap[] = {"max", "current", "high", "events"};
+
+		for (int f = 0; f < 4; f++) {
+			snprintf(path, sizeof(path), "%smemory.swap.%s", v2dirs[d], swap[f]);
+			fix_rm(dir, path);
+		}
+	}
+	read_ok(dir, v2_ct, &m);
+	assert_false(m.swap_accounting);
+	assert_int_equal(m.swap_limit, 0);
+	assert_int_equal(m.swap_usage, 0);
+	assert_int_equal(m.limit, 512 * MiB);
+	fix_rmtree(dir);
+}
+
+/* v2: a cgroup without the memory controller is charged to the nearest ancestor with it. */
+static void test_v2_controller_off_below(void **state)
+{
+	static const char *const files[] = {
+	    "memory.current",  "memory.events",	      "memory.events.local", "memory.high",
+	    "memory.low",      "memory.max",	      "memory.min",	     "memory.numa_stat",
+	    "memory.stat",     "memory.swap.current", "memory.swap.events",  "memory.swap.high",
+	    "memory.swap.max", "memory.pressure"};
+	char *dir = fix_copy("v2"), path[256];
+	struct cg_mem m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "lx/ct/init/%s", files[i]);
+		fix_rm(dir, path);
+	}
+	read_ok(dir, "0::/lx/ct/init\n", &m);
+	assert_int_equal(m.usage, 9129984); /* lx/ct's */
+	assert_int_equal(m.limit, 512 * MiB);
+	assert_int_equal(m.anon, 122880);
+	fix_rmtree(dir);
+	/* the root has no memory.current: nothing to report */
+	read_fails(FIX "/v2", "0::/\n", ENOENT);
+}
+
+/* v2 memory.stat of kernels before 5.9: no "slab" line. */
+static void test_v2_slab_sum(void **state)
+{
+	char *dir = fix_copy("v2");
+	struct cg_mem m;
+
+	(void)state;
+	fix_put(dir, "lx/ct/memory.stat",
+		"anon 1000\nfile 2000\nslab_reclaimable 300\nslab_unreclaimable 40\n");
+	read_ok(dir, v2_ct, &m);
+	assert_int_equal(m.slab, 300 + 40);
+	assert_int_equal(m.anon, 1000);
+	assert_int_equal(m.cached, 2000);
+	assert_int_equal(m.shmem, 0); /* missing keys are 0 */
+	fix_rmtree(dir);
+}
+
+struct damage {
+	const char *file, *content; /* content NULL: remove the file */
+	int code;
+};
+
+static void damage_each(const char *tree, const char *text, const struct damage *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *dir = fix_copy(tree);
+
+		if (d[i].content)
+			fix_put(dir, d[i].file, d[i].content);
+		else
+			fix_rm(dir, d[i].file);
+		snprintf(damage_case, sizeof(damage_case), "[%s <- `%s`]", d[i].file,
+			 d[i].content ? d[i].content : "(removed)");
+		read_fails(dir, text, d[i].code);
+		damage_case[0] = '\0';
+		fix_rmtree(dir);
+	}
+}
+
+static void test_v1_damaged(void **state)
+{
+	static const struct damage d[] = {
+	    {"memory/lxcfs-test/ct/memory.stat", "", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.stat", "cache 8441856\nrss 114688\ntotal_cache 84",
+	     EINVAL},
+	    {"memory/lxcfs-test/ct/memory.stat", "total_cache 1\ntotal_rss abc\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.stat", "total_cache 1\ntotal_rss\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.stat", "total_cache 1\n\ntotal_rss 2\n", EINVAL},
+	    /* cut at a line boundary before total_rss */
+	    {"memory/lxcfs-test/ct/memory.stat", "cache 8441856\ntotal_cache 8441856\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.stat", NULL, ENOENT},
+	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", "", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", "12x\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", "877", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", NULL, ENOENT},
+	    {"memory/lxcfs-test/ct/memory.limit_in_bytes", "-1\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.limit_in_bytes", NULL, ENOENT},
+	    {"memory/lxcfs-test/memory.limit_in_bytes", "5368709\n12\n", EINVAL},
+	    {"memory/lxcfs-test/memory.limit_in_bytes", "lots\n", EINVAL},
+	    {"memory/lxcfs-test/ct/memory.memsw.limit_in_bytes", NULL, ENOENT},
+	    {"memory/lxcfs-test/ct/memory.memsw.usage_in_bytes", "\n", EINVAL},
+	};
+
+	(void)state;
+	damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]));
+}
+
+static void test_v2_damaged(void **state)
+{
+	static const struct damage d[] = {
+	    {"lx/ct/memory.current", "", EINVAL},
+	    {"lx/ct/memory.current", "9129", EINVAL},
+	    {"lx/ct/memory.stat", "anon 122880\nfile 83", EINVAL},
+	    {"lx/ct/memory.stat", "anon 122880\n", EINVAL}, /* no "file" line */
+	    {"lx/ct/memory.stat", "", EINVAL},
+	    {"lx/memory.max", "max max\n", EINVAL},
+	    {"lx/memory.max", "-5\n", EINVAL},
+	    {"lx/ct/memory.swap.current", NULL, ENOENT},
+	    {"lx/memory.swap.max", "maximum\n", EINVAL},
+	};
+
+	(void)state;
+	damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]));
+}
+
+static void test_cgroup_gone(void **state)
+{
+	char *dir = fix_copy("v1");
+
+	(void)state;
+	fix_rmdir(dir, "memory/lxcfs-test/ct");
+	read_fails(dir, v1_ct, ENOENT);
+	fix_rmtree(dir);
+	dir = fix_copy("v2");
+	fix_rmdir(dir, "lx/ct");
+	read_fails(dir, v2_ct, ENOENT);
+	fix_rmtree(dir);
+}
+
+static void test_no_memory_cgroup(void **state)
+{
+	char *dir = fix_copy("v1");
+
+	(void)state;
+	/* mounted, but the process has no line for it */
+	read_fails(FIX "/v1", "3:cpuset:/\n", ENOENT);
+	/* not mounted */
+	fix_rmdir(dir, "memory");
+	read_fails(dir, v1_ct, ENOENT);
+	fix_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_v1_recorded),
+	    cmocka_unit_test(test_v1_parent),
+	    cmocka_unit_test(test_v2_recorded),
+	    cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_no_swap_accounting),
+	    cmocka_unit_test(test_v2_controller_off_below),
+	    cmocka_unit_test(test_v2_slab_sum),
+	    cmocka_unit_test(test_v1_damaged),
+	    cmocka_unit_test(test_v2_damaged),
+	    cmocka_unit_test(test_cgroup_gone),
+	    cmocka_unit_test(test_no_memory_cgroup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
