@@ -33,7 +33,8 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"Options:\n"
 		"  --mountpoint DIR      the daemon's mount point (default /var/lib/lxcfs)\n"
-		"  -c, --config FILE     INI file, section [toolkit] (default %s)\n"
+		"  -c, --config FILE     INI file, section [toolkit] (default %s,\n"
+		"                        or $LXCFS_TOOLKIT_CONFIG)\n"
 		"  --log FILE            append log lines to FILE\n"
 		"  --engine NAME         auto|docker|podman|isula|runc|none\n"
 		"  --engine-socket PATH  Docker-compatible API socket\n"
@@ -100,6 +101,10 @@ int main(int argc, char **argv)
 
 	is_hook = !strcmp(base, "lxcfs-hook");
 	tk_config_defaults(&ctx.cfg);
+	if (getenv("LXCFS_TOOLKIT_CONFIG") && *getenv("LXCFS_TOOLKIT_CONFIG")) {
+		config = getenv("LXCFS_TOOLKIT_CONFIG");
+		config_explicit = true;
+	}
 	if (!is_hook) {
 		opterr = 0;
 		while ((c = getopt_long(argc, argv, "+c:hv", opts, NULL)) != -1) {

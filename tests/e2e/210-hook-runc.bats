@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# `lxcfs-toolkit hook` as the prestart/poststop hook of real runc containers (busybox-static
+# rootfs, explicit cgroupsPath under this run's parent cgroup).
+
+load helpers-toolkit
+
+MIB256=$((256 * 1024 * 1024))
+
+# a container with a 256 MiB limit on CPU 0, started with the hook
+start_limited() {
+	tk_start_daemon
+	make_bundle "$(tk_name)" "$MIB256" 0
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+}
+
+@test "hook: MemTotal in a runc container equals its memory limit" {
+	start_limited
+	run runc_in "$(tk_name)" grep ^MemTotal: /proc/meminfo
+	assert_success
+	assert_output --regexp "^MemTotal: +$((MIB256 / 1024)) kB$"
+}
+
+@test "hook: a one-CPU cpuset shows one processor and cpu/online lists one CPU" {
+	start_limited
+	run runc_in "$(tk_name)" grep -c ^processor /proc/cpuinfo
+	assert_output 1
+	run runc_in "$(tk_name)" grep . /sys/devices/system/cpu/online
+	assert_output 0
+}
+
+@test "hook: /proc/uptime starts near zero (the container's, not the host's)" {
+	start_limited
+	run runc_in "$(tk_name)" grep . /proc/uptime
+	assert_success
+	local up=${output%%.*}
+	assert "$up" -lt 30 "container uptime $output is below 30 s"
+	local host
+	host=$(cut -d. -f1 /proc/uptime)
+	log "host uptime $host s"
+	assert "$up" -lt "$host" "container uptime ($up s) is below the host's ($host s)"
+}
+
+@test "hook: mount in the container shows fuse.lxcfs on each file" {
+	start_limited
+	run runc_in "$(tk_name)" mount
+	assert_success
+	local f
+	for f in "${TK_FILES[@]}"; do
+		assert_line --regexp "^lxcfs on /$f type fuse.lxcfs "
+	done
+}
+
+@test "hook: the mount point appears read-only at /var/lib/lxcfs in the container" {
+	start_limited
+	run runc_in "$(tk_name)" mount
+	assert_line --regexp '^lxcfs on /var/lib/lxcfs type fuse.lxcfs \(ro,'
+	run runc_in "$(tk_name)" grep ^MemTotal: /var/lib/lxcfs/proc/meminfo
+	assert_success
+}
+
+@test "hook: the registry records the container and poststop removes the entry" {
+	start_limited
+	local name pid entry
+	name=$(tk_name)
+	pid=$(runc_pid "$name")
+	entry=$TK_REG/$name.json
+	assert -f "$entry" "registry entry $entry exists"
+	assert_equal "$(jq -r .pid "$entry")" "$pid"
+	assert_equal "$(jq -r .mntns "$entry")" "$(stat -L -c %i "/proc/$pid/ns/mnt")"
+	assert_equal "$(jq -r .starttime "$entry")" "$(awk '{sub(/.*\) /, ""); print $20}' "/proc/$pid/stat")"
+	assert_equal "$(jq -r .degraded "$entry")" false
+	runc --root "$TK_RUNC_ROOT" kill "$name" KILL
+	for _ in $(seq 50); do [ "$(runc --root "$TK_RUNC_ROOT" state "$name" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	timeout 30 runc --root "$TK_RUNC_ROOT" delete "$name"
+	assert ! -e "$entry" "poststop removed $entry"
+}
+
+@test "hook: with the daemon down the container starts with host values, recorded as degraded" {
+	tk_start_daemon
+	stop_daemon
+	make_bundle "$(tk_name)" "$MIB256" 0
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+	run runc_in "$(tk_name)" grep ^MemTotal: /proc/meminfo
+	assert_output "$(grep ^MemTotal: /proc/meminfo)"
+	assert_equal "$(jq -r .degraded "$TK_REG/$(tk_name).json")" true
+}
+
+@test "hook --strict: with the daemon down the container does not start" {
+	tk_start_daemon
+	stop_daemon
+	make_bundle "$(tk_name)" "$MIB256" 0
+	jq '.hooks.prestart[0].args += ["--strict"]' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	runc_start "$(tk_name)"
+	assert "$status" -ne 0 "runc run failed"
+	assert_output --partial "lxcfs is not healthy"
+}
+
+@test "hook: called as lxcfs-hook (argv[0]) it acts as the hook command" {
+	tk_start_daemon
+	ln -s "$TK" "$BATS_TEST_TMPDIR/lxcfs-hook"
+	make_bundle "$(tk_name)" "$MIB256" 0
+	# lxcfs-hook takes no options: it reads the config file (here named by the environment)
+	cat >"$BATS_TEST_TMPDIR/tk.conf" <<-CONF
+		[lxcfs]
+		loadavg = true
+		[toolkit]
+		mountpoint = $LXCFS_MNT
+		registry = $TK_REG
+		pidfile = $LXCFS_PIDFILE
+	CONF
+	jq --arg p "$BATS_TEST_TMPDIR/lxcfs-hook" --arg c "$BATS_TEST_TMPDIR/tk.conf" \
+		'.hooks.prestart[0] = {path: $p, args: ["lxcfs-hook"], env: ["LXCFS_TOOLKIT_CONFIG=" + $c]}' \
+		"$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+	run runc_in "$(tk_name)" grep ^MemTotal: /proc/meminfo
+	assert_output --regexp "^MemTotal: +$((MIB256 / 1024)) kB$"
+}

@@ -1,0 +1,273 @@
+# shellcheck shell=bash
+# Helpers for the lxcfs-toolkit end-to-end tests (tests/e2e/2*.bats). Builds on helpers.bash
+# (daemon, mount points, logging) and adds real containers:
+#
+# - run_tk RC ARGS...          build/lxcfs-toolkit with this test's global options and a timeout;
+#                              checks the exit code ('?' accepts any); sets $status/$output
+# - tk_start_daemon            new mount point, `prestart`, then the daemon (LXCFS_MNT, LXCFS_PID)
+# - tk_restart_daemon          `prestart` + the daemon again on the same mount point and pidfile
+# - make_rootfs DIR            a busybox-static root filesystem
+# - make_bundle NAME [MEM] [CPUS] [HOOK=yes|no]
+#                              an OCI bundle (runc spec + jq) with the toolkit as prestart and
+#                              poststop hook, cgroupsPath under this run's parent cgroup
+# - runc_start NAME / runc_in NAME CMD... / runc_pid NAME
+# - podman_init / pm ARGS...   podman with a private --root/--runroot, vfs, cgroupfs, runc, and
+#                              a hooks dir made from deploy/hooks/oci-hooks.d
+# - mounts_snapshot PID        sorted mount points of PID's mount namespace (for "no new mount")
+#
+# tk_teardown removes everything a test made: containers, podman storage, background processes
+# (by pid), daemons, mounts, cgroups.
+
+load helpers
+
+TK=${LXCFS_TOOLKIT:-$REPO/build/lxcfs-toolkit}
+TK_TIMEOUT=${TK_TIMEOUT:-30}
+TK_CG_PARENT=lxcfs-tk-test-${BATS_ROOT_PID:-$$}
+BUSYBOX=${BUSYBOX:-/bin/busybox}
+TK_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/partitions proc/stat
+	proc/swaps proc/uptime sys/devices/system/cpu/online)
+
+_TK_RUNC=() _TK_PIDS=() _TK_PODMAN=""
+
+# tk_name [SUFFIX]: a container name derived from the test (runc ids: [A-Za-z0-9_.-])
+tk_name() {
+	local n=${BATS_TEST_DESCRIPTION:-x}
+	n=${n//[^A-Za-z0-9]/-}
+	n=${n:0:40}
+	echo "t${BATS_SUITE_TEST_NUMBER:-0}-${n%-}${1:+-$1}"
+}
+
+tk_setup() {
+	require_root_and_binary
+	[ -x "$TK" ] || {
+		log "FAIL: $TK is missing: run make"
+		return 1
+	}
+	command -v runc >/dev/null || skip "runc is not installed"
+	[ -x "$BUSYBOX" ] || skip "busybox-static is not installed"
+	TK_REG=$BATS_TEST_TMPDIR/registry
+	TK_RUNC_ROOT=$BATS_TEST_TMPDIR/runc
+	TK_ARGS=(--registry "$TK_REG" --engine none)
+}
+
+# run_tk EXPECTED_RC ARGS...: like run_lxcfs, for the toolkit; stdin from $TK_STDIN (a file)
+run_tk() {
+	local expected=$1
+	shift
+	local out=$BATS_TEST_TMPDIR/run_tk.out
+	log "\$ lxcfs-toolkit ${TK_ARGS[*]} $*"
+	status=0
+	timeout --kill-after=5 "$TK_TIMEOUT" "$TK" "${TK_ARGS[@]}" "$@" <"${TK_STDIN:-/dev/null}" \
+		>"$out" 2>&1 || status=$?
+	output=$(cat "$out")
+	# shellcheck disable=SC2034
+	mapfile -t lines <<<"$output"
+	[ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/#   /'
+	log "[rc=$status]"
+	if [ "$status" -eq 124 ]; then
+		log "FAIL: lxcfs-toolkit $* timed out after ${TK_TIMEOUT}s"
+		return 1
+	fi
+	if [ "$expected" != '?' ] && [ "$status" -ne "$expected" ]; then
+		log "FAIL: exit code is $status; expected $expected"
+		return 1
+	fi
+}
+
+# tk_use_daemon: point the toolkit at LXCFS_MNT / LXCFS_PIDFILE
+tk_use_daemon() {
+	TK_ARGS=(--mountpoint "$LXCFS_MNT" --pidfile "$LXCFS_PIDFILE" --registry "$TK_REG"
+		--engine none)
+}
+
+# tk_start_daemon [ARGS...]: prestart on a new mount point, then the daemon there
+tk_start_daemon() {
+	new_mountpoint LXCFS_MNT || return 1
+	LXCFS_PIDFILE=$BATS_TEST_TMPDIR/lxcfs.pid
+	LXCFS_LOG=$BATS_TEST_TMPDIR/lxcfs.log
+	tk_use_daemon
+	run_tk 0 prestart || return 1
+	_tk_daemon "$@"
+}
+
+_tk_daemon() {
+	run_lxcfs 0 -p "$LXCFS_PIDFILE" --log "$LXCFS_LOG" "$@" "$LXCFS_MNT" || return 1
+	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
+	track_daemon "$LXCFS_PID"
+	is_lxcfs_mount "$LXCFS_MNT" || {
+		log "FAIL: no fuse.lxcfs mount at $LXCFS_MNT"
+		return 1
+	}
+}
+
+# tk_restart_daemon: after a crash: prestart, then a new daemon on the same mount point
+tk_restart_daemon() {
+	run_tk 0 prestart || return 1
+	_tk_daemon "$@"
+}
+
+# make_rootfs DIR: busybox-static with one symlink per applet
+make_rootfs() {
+	local d=$1 app
+	mkdir -p "$d"/{bin,proc,sys,dev,etc,tmp,var/lib}
+	cp "$BUSYBOX" "$d/bin/busybox"
+	for app in $("$BUSYBOX" --list); do
+		[ "$app" = busybox ] || ln -sf busybox "$d/bin/$app"
+	done
+	echo 'root:x:0:0:root:/:/bin/sh' >"$d/etc/passwd"
+}
+
+# tk_hook_args: the toolkit's argv for a hook (JSON array), with this test's global options
+tk_hook_args() {
+	printf '%s\n' lxcfs-toolkit "${TK_ARGS[@]}" hook "$@" | jq -R . | jq -cs .
+}
+
+# make_bundle NAME [MEM_BYTES] [CPUS] [yes|no]: sets BUNDLE (the directory)
+make_bundle() {
+	local name=$1 mem=${2:-} cpus=${3:-} hook=${4:-yes} rootfs
+	BUNDLE=$BATS_TEST_TMPDIR/bundles/$name
+	rootfs=$BATS_TEST_TMPDIR/rootfs-$name
+	mkdir -p "$BUNDLE"
+	[ -d "$rootfs" ] || make_rootfs "$rootfs"
+	(cd "$BUNDLE" && runc spec) || return 1
+	jq --arg root "$rootfs" --arg cg "/$TK_CG_PARENT/$name" --arg tk "$TK" \
+		--arg mem "$mem" --arg cpus "$cpus" --arg hook "$hook" \
+		--argjson pre "$(tk_hook_args)" --argjson post "$(tk_hook_args --stage poststop)" '
+		.root = {path: $root, readonly: false}
+		| .process.terminal = false
+		| .process.args = ["sleep", "100000"]
+		| .linux.cgroupsPath = $cg
+		| (if $mem != "" then .linux.resources.memory = {limit: ($mem | tonumber)} else . end)
+		| (if $cpus != "" then .linux.resources.cpu = {cpus: $cpus} else . end)
+		| (if $hook == "yes" then .hooks = {prestart: [{path: $tk, args: $pre}],
+		                                    poststop: [{path: $tk, args: $post}]}
+		   else . end)' "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
+		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# runc_start NAME: run the bundle made by make_bundle NAME, detached; status in $status
+runc_start() {
+	local name=$1 dir=$BATS_TEST_TMPDIR/bundles/$1
+	_TK_RUNC+=("$name")
+	status=0
+	timeout --kill-after=5 60 runc --root "$TK_RUNC_ROOT" run -d --bundle "$dir" "$name" \
+		</dev/null >"$BATS_TEST_TMPDIR/runc-$name.out" 2>&1 || status=$?
+	output=$(cat "$BATS_TEST_TMPDIR/runc-$name.out")
+	[ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/#   runc: /'
+	log "runc run $name: rc=$status"
+	return 0
+}
+
+# runc_in NAME CMD...: CMD inside the container
+runc_in() {
+	local name=$1
+	shift
+	timeout --kill-after=5 30 runc --root "$TK_RUNC_ROOT" exec "$name" "$@" </dev/null
+}
+
+runc_pid() { runc --root "$TK_RUNC_ROOT" state "$1" | jq -r .pid; }
+
+_tk_remove_runc() {
+	local n
+	for n in "${_TK_RUNC[@]}"; do
+		runc --root "$TK_RUNC_ROOT" kill "$n" KILL >/dev/null 2>&1
+		timeout 30 runc --root "$TK_RUNC_ROOT" delete --force "$n" >/dev/null 2>&1 ||
+			log "could not delete runc container $n"
+	done
+	_TK_RUNC=()
+	return 0
+}
+
+# tk_bg CMD...: a background process of this test, killed (by pid) in teardown; sets TK_BG_PID
+tk_bg() {
+	"$@" </dev/null >"$BATS_TEST_TMPDIR/bg.$$.$RANDOM.out" 2>&1 &
+	TK_BG_PID=$!
+	_TK_PIDS+=("$TK_BG_PID")
+}
+
+# mounts_snapshot PID: the mount points of PID's mount namespace, sorted
+mounts_snapshot() { awk '{print $5}' "/proc/$1/mountinfo" | sort; }
+
+# ---------------------------------------------------------------- podman
+
+# podman_init: private storage, a hooks dir made from the shipped oci-hooks.d files, an image
+# imported from a busybox rootfs tarball (TK_IMAGE)
+podman_init() {
+	command -v podman >/dev/null || skip "podman is not installed"
+	_TK_PODMAN=$(mktemp -d /tmp/lxcfs-tk-podman.XXXXXX)
+	mkdir -p "$_TK_PODMAN"/{root,runroot,hooks,tmp}
+	local f
+	for f in "$REPO"/deploy/hooks/oci-hooks.d/*.json; do
+		jq --arg tk "$TK" --argjson args "$(tk_hook_args)" \
+			'.hook.path = $tk | .hook.args = $args' "$f" >"$_TK_PODMAN/hooks/$(basename "$f")"
+	done
+	make_rootfs "$_TK_PODMAN/rootfs"
+	TK_IMAGE=localhost/lxcfs-tk-busybox:test
+	tar -C "$_TK_PODMAN/rootfs" -cf "$_TK_PODMAN/rootfs.tar" . &&
+		pm import "$_TK_PODMAN/rootfs.tar" "$TK_IMAGE" >/dev/null
+}
+
+# pm ARGS...: podman with the private storage and the test's hooks dir
+pm() {
+	TMPDIR=$_TK_PODMAN/tmp timeout --kill-after=5 90 podman --root "$_TK_PODMAN/root" \
+		--runroot "$_TK_PODMAN/runroot" --storage-driver vfs --cgroup-manager cgroupfs \
+		--runtime runc --hooks-dir "$_TK_PODMAN/hooks" --events-backend file "$@"
+}
+
+# pm_run NAME ARGS...: podman run -d with the options this machine needs
+pm_run() {
+	local name=$1
+	shift
+	pm run -d --name "$name" --network none --cgroup-parent "/$TK_CG_PARENT/podman" \
+		--ulimit nofile=20000:20000 --ulimit nproc=20000:20000 "$@"
+}
+
+_tk_remove_podman() {
+	[ -n "$_TK_PODMAN" ] && [ -d "$_TK_PODMAN" ] || return 0
+	pm rm -af -t 0 >/dev/null 2>&1 || log "podman rm failed"
+	# whatever podman left mounted under its private directories (shm, overlays)
+	findmnt -rn -o TARGET | grep "^$_TK_PODMAN/" | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$_TK_PODMAN"
+	_TK_PODMAN=""
+}
+
+# ---------------------------------------------------------------- teardown
+
+_tk_remove_cgroups() {
+	local d pids i
+	for d in /sys/fs/cgroup/*/"$TK_CG_PARENT" /sys/fs/cgroup/unified/"$TK_CG_PARENT"; do
+		[ -d "$d" ] || continue
+		for ((i = 0; i < 30; i++)); do
+			pids=$(cat $(find "$d" -name cgroup.procs) 2>/dev/null)
+			[ -z "$pids" ] && break
+			# only our containers' processes live below this run's parent
+			[ "$i" -eq 5 ] && kill -KILL $pids 2>/dev/null
+			sleep 0.1
+		done
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$d" ] && log "could not remove cgroup $d"
+	done
+	return 0
+}
+
+tk_teardown() {
+	local p
+	_tk_remove_runc
+	_tk_remove_podman
+	for p in "${_TK_PIDS[@]}"; do
+		kill -CONT "$p" 2>/dev/null
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	_TK_PIDS=()
+	# a daemon a test stopped must run again before it can be stopped cleanly
+	[ -n "${LXCFS_PID:-}" ] && kill -CONT "$LXCFS_PID" 2>/dev/null
+	basic_teardown
+	_tk_remove_cgroups
+	return 0
+}
+
+setup() { tk_setup; }
+teardown() { tk_teardown; }
