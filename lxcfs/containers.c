@@ -75,6 +75,16 @@ void containers_free(struct lx_containers *t)
 	free(t);
 }
 
+/* Is the container's init still the process we found? */
+static bool container_alive(const struct lx_container *c)
+{
+	uint64_t start;
+
+	if (c->pidfd >= 0)
+		return pidfd_alive(c->pidfd);
+	return proc_stat_start(c->init_pid, &start, NULL, NULL) == 0 && start == c->start_ticks;
+}
+
 static int is_init_of(pid_t pid, uint64_t ns)
 {
 	pid_t ppid, inner;
@@ -146,11 +156,15 @@ static struct lx_container *container_new(uint64_t ns, pid_t reader, struct lx_e
 	}
 	c->ns_ino = ns;
 	c->init_pid = init;
+	/* without pidfds (old kernels, valgrind) the start time alone identifies init */
 	c->pidfd = pidfd_open_pid(init);
 	pthread_mutex_init(&c->lock, NULL);
-	if (c->pidfd < 0 || proc_stat_start(init, &c->start_ticks, NULL, err) < 0) {
-		if (c->pidfd < 0)
-			lx_error_set(err, errno, "pidfd_open(%d)", init);
+	if (c->pidfd < 0 && errno != ENOSYS) {
+		lx_error_set(err, errno, "pidfd_open(%d)", init);
+		container_destroy(c);
+		return NULL;
+	}
+	if (proc_stat_start(init, &c->start_ticks, NULL, err) < 0) {
 		container_destroy(c);
 		return NULL;
 	}
@@ -180,7 +194,7 @@ int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container
 	for (pp = &s->head; (c = *pp); pp = &c->next) {
 		if (c->ns_ino != ns)
 			continue;
-		if (pidfd_alive(c->pidfd)) {
+		if (container_alive(c)) {
 			c->refs++;
 			c->last_used = now_s();
 			pthread_mutex_unlock(&s->lock);
@@ -247,7 +261,7 @@ void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container 
 		pthread_mutex_lock(&s->lock);
 		pp = &s->head;
 		while ((c = *pp)) {
-			if (!pidfd_alive(c->pidfd)) {
+			if (!container_alive(c)) {
 				*pp = c->next;
 				if (c->refs == 0)
 					container_destroy(c);

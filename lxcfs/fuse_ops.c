@@ -181,11 +181,14 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		h->data = sb_steal(&sb);
 		h->ready = true;
 	}
+	/* Unlock before replying: once the reply is out the process may close the file and
+	 * the release (on another thread) frees h. The snapshot never changes once ready,
+	 * and h lives at least until this reply is sent. */
+	pthread_mutex_unlock(&h->lock);
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, h->data + off, h->len - off < size ? h->len - off : size);
-	pthread_mutex_unlock(&h->lock);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

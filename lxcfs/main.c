@@ -19,6 +19,8 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
+#define LX_MAX_THREADS 64
+
 /* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
 static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
 {
@@ -135,10 +137,13 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 			close(null);
 		}
 	}
+	/* Worker threads never exit: libfuse 3.14 can corrupt its worker list when an idle
+	 * worker exits while another starts (seen here as crashes under parallel load), and
+	 * a thread created per burst of reads is work we do not want on the read path. */
 	cfg = fuse_loop_cfg_create();
 	if (cfg) {
-		fuse_loop_cfg_set_max_threads(cfg, 64);
-		fuse_loop_cfg_set_idle_threads(cfg, 8);
+		fuse_loop_cfg_set_max_threads(cfg, LX_MAX_THREADS);
+		fuse_loop_cfg_set_idle_threads(cfg, LX_MAX_THREADS);
 	}
 	ret = fuse_session_loop_mt(se, cfg) < 0 ? LX_EXIT_FAILURE : 0;
 	if (cfg)
