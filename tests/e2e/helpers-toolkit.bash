@@ -80,12 +80,17 @@ tk_use_daemon() {
 		--engine none)
 }
 
-# tk_start_daemon [ARGS...]: prestart on a new mount point, then the daemon there
-tk_start_daemon() {
+# tk_new_mountpoint: a new LXCFS_MNT (no daemon yet), with LXCFS_PIDFILE, LXCFS_LOG, TK_ARGS
+tk_new_mountpoint() {
 	new_mountpoint LXCFS_MNT || return 1
 	LXCFS_PIDFILE=$BATS_TEST_TMPDIR/lxcfs.pid
 	LXCFS_LOG=$BATS_TEST_TMPDIR/lxcfs.log
 	tk_use_daemon
+}
+
+# tk_start_daemon [ARGS...]: prestart on a new mount point, then the daemon there
+tk_start_daemon() {
+	tk_new_mountpoint || return 1
 	run_tk 0 prestart || return 1
 	_tk_daemon "$@"
 }

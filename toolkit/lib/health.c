@@ -77,7 +77,7 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 	if (c->pidfile[0]) {
 		if (tk_read_pidfile(c->pidfile, &h->pid, &e) == 0) {
 			pid_known = true;
-			h->pid_alive = kill(h->pid, 0) == 0 || errno == EPERM;
+			h->pid_alive = tk_pid_running(h->pid);
 		} else if (c->pidfile_explicit || e.code != ENOENT) {
 			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
 			return -1;

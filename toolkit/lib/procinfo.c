@@ -88,3 +88,16 @@ int tk_parse_pid(const char *s, pid_t *out)
 	*out = (pid_t)v;
 	return 0;
 }
+
+bool tk_pid_running(pid_t pid)
+{
+	__sbfree struct strbuf sb = STRBUF_INIT;
+	char path[64];
+	const char *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || read_file_at(AT_FDCWD, path, &sb, NULL) < 0)
+		return false;
+	p = strrchr(sb.buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X' && p[2] != '\0';
+}

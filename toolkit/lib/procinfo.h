@@ -21,6 +21,9 @@ int tk_pid_mntns(pid_t pid, uint64_t *out, struct lx_error *err);
 /* pid exists and, when starttime != 0, started at that time (so it is not a reused pid). */
 bool tk_pid_matches(pid_t pid, uint64_t starttime);
 
+/* pid exists and is not a zombie (a killed daemon may wait for its reaper). */
+bool tk_pid_running(pid_t pid);
+
 /* Parse a positive pid from a decimal string. */
 int tk_parse_pid(const char *s, pid_t *out);
 
