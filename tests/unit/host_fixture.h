@@ -42,4 +42,16 @@ static inline char *host_fixture(const char *name)
 	return NULL;
 }
 
+/* 511 bytes of binary garbage ending in a newline (so that parsers read all of it), no
+ * NUL inside (static buffer). */
+static inline const char *fixture_junk(void)
+{
+	static char junk[512];
+
+	for (size_t i = 0; i < sizeof(junk) - 1; i++)
+		junk[i] = (char)(1 + (i * 7919) % 255);
+	junk[sizeof(junk) - 2] = '\n';
+	return junk;
+}
+
 #endif

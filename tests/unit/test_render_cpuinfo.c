@@ -85,6 +85,19 @@ static const char *field(const char *blk, const char *key)
 	return NULL;
 }
 
+/* Field key of output block n is want. */
+static void assert_field(const char *out, unsigned n, const char *key, const char *want)
+{
+	char *b = block(out, n);
+	const char *v;
+
+	assert_non_null(b);
+	v = field(b, key);
+	if (!v || strcmp(v, want) != 0)
+		fail_msg("block %u: %s is \"%s\", want \"%s\"", n, key, v ? v : "(none)", want);
+	free(b);
+}
+
 static unsigned count_lines(const char *text, const char *prefix)
 {
 	unsigned n = 0;
@@ -162,23 +175,19 @@ static void test_x86_12_subset(void **state)
 {
 	char *host = host_fixture("cpuinfo-x86-12");
 	const unsigned real[] = {0, 1, 2, 3, 7, 9, 10};
-	char *out = render(host, "0-3,7,9-10"), *b;
+	char *out = render(host, "0-3,7,9-10");
 
 	(void)state;
 	check_blocks(out, host, real, 7, true);
 	/* hand-derived from the fixture (2 sockets x 6 cores, core ids 0 1 2 8 9 10,
 	 * apicid = 32 * socket + 2 * core id, cpu MHz = 1000 + 100.5 * cpu):
 	 * output CPU 4 is host CPU 7: socket 1, core id 1 */
-	b = block(out, 4);
-	assert_string_equal(field(b, "apicid"), "34");
-	assert_string_equal(field(b, "initial apicid"), "34");
-	assert_string_equal(field(b, "cpu MHz"), "1703.500");
-	free(b);
+	assert_field(out, 4, "apicid", "34");
+	assert_field(out, 4, "initial apicid", "34");
+	assert_field(out, 4, "cpu MHz", "1703.500");
 	/* output CPU 6 is host CPU 10: socket 1, core id 9 */
-	b = block(out, 6);
-	assert_string_equal(field(b, "apicid"), "50");
-	assert_string_equal(field(b, "cpu MHz"), "2005.000");
-	free(b);
+	assert_field(out, 6, "apicid", "50");
+	assert_field(out, 6, "cpu MHz", "2005.000");
 	/* 7 blocks of the fixture's 27 lines (processor ... power management), each closed
 	 * by a blank line, nothing else */
 	assert_int_equal(count_lines(out, ""), 7 * (27 + 1));
@@ -192,7 +201,7 @@ static void test_x86_8_sockets(void **state)
 	char *host = host_fixture("cpuinfo-x86-8");
 	const unsigned all[] = {0, 1, 2, 3, 4, 5, 6, 7};
 	const unsigned one[] = {4};
-	char *out, *b;
+	char *out;
 
 	(void)state;
 	/* 2 sockets x 2 cores x 2 threads become 8 one-CPU sockets 0..7 */
@@ -203,9 +212,7 @@ static void test_x86_8_sockets(void **state)
 	/* host CPU 4 is the second thread of socket 0 core 0: apicid 1 stays */
 	out = render(host, "4");
 	check_blocks(out, host, one, 1, true);
-	b = block(out, 0);
-	assert_string_equal(field(b, "apicid"), "1");
-	free(b);
+	assert_field(out, 0, "apicid", "1");
 	free(out);
 	free(host);
 }
@@ -227,24 +234,18 @@ static void test_arm64_subset(void **state)
 {
 	char *host = host_fixture("cpuinfo-arm64");
 	const unsigned real[] = {0, 1, 2, 3, 7, 9, 10};
-	char *out = render(host, "0-3,7,9-10"), *b;
+	char *out = render(host, "0-3,7,9-10");
 
 	(void)state;
 	check_blocks(out, host, real, 7, false);
 	/* 8 lines and a blank line per block: no line added */
 	assert_int_equal(count_lines(out, ""), 7 * (8 + 1));
 	/* fixture: CPUs 0-7 Cortex-A55 (0xd05 r2p0), 8-11 Cortex-A76 (0xd0b, rev 1 + cpu % 2) */
-	b = block(out, 4); /* host CPU 7 */
-	assert_string_equal(field(b, "CPU part"), "0xd05");
-	assert_string_equal(field(b, "CPU variant"), "0x2");
-	free(b);
-	b = block(out, 5); /* host CPU 9 */
-	assert_string_equal(field(b, "CPU part"), "0xd0b");
-	assert_string_equal(field(b, "CPU revision"), "2");
-	free(b);
-	b = block(out, 6); /* host CPU 10 */
-	assert_string_equal(field(b, "CPU revision"), "1");
-	free(b);
+	assert_field(out, 4, "CPU part", "0xd05"); /* host CPU 7 */
+	assert_field(out, 4, "CPU variant", "0x2");
+	assert_field(out, 5, "CPU part", "0xd0b"); /* host CPU 9 */
+	assert_field(out, 5, "CPU revision", "2");
+	assert_field(out, 6, "CPU revision", "1"); /* host CPU 10 */
 	free(out);
 	free(host);
 }
@@ -354,15 +355,7 @@ static void test_errors(void **state)
 	render_fails(cut, &s);
 	free(cut);
 
-	/* binary garbage */
-	{
-		char junk[512];
-
-		for (size_t i = 0; i < sizeof(junk) - 1; i++)
-			junk[i] = (char)(1 + (i * 7919) % 255);
-		junk[sizeof(junk) - 1] = '\0';
-		render_fails(junk, &s);
-	}
+	render_fails(fixture_junk(), &s);
 	free(host);
 }
 

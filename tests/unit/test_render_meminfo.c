@@ -476,7 +476,7 @@ static void render_fails(const char *host)
 static void test_garbage(void **state)
 {
 	char *host = host_fixture("meminfo");
-	char *cut, junk[512];
+	char *cut;
 
 	(void)state;
 	render_fails("");
@@ -499,10 +499,7 @@ static void test_garbage(void **state)
 	render_fails(cut);
 	free(cut);
 
-	for (size_t i = 0; i < sizeof(junk) - 1; i++)
-		junk[i] = (char)(1 + (i * 7919) % 255);
-	junk[sizeof(junk) - 1] = '\0';
-	render_fails(junk);
+	render_fails(fixture_junk());
 	free(host);
 }
 
