@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "discover.h"
 #include "health.h"
@@ -44,6 +45,7 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 	struct tk_job *jobs = NULL;
 	struct strbuf failures = STRBUF_INIT;
 	size_t ok = 0;
+	uint64_t own_ns;
 	int rc = -1;
 
 	if (op == TK_FLEET_REMOUNT) {
@@ -62,8 +64,11 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		lx_error_set(err, ENOMEM, "jobs");
 		goto out;
 	}
+	if (tk_pid_mntns(getpid(), &own_ns, err) < 0)
+		goto out;
 	for (size_t i = 0; i < sel.n; i++) {
 		struct tk_inject *in = &ins[i];
+		uint64_t ns = 0;
 
 		in->mountpoint = c->mountpoint;
 		in->pid = sel.v[i].pid;
@@ -74,11 +79,20 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		in->mount_dir = in->attach && c->mount_lxcfs_dir && sel.v[i].registered;
 		jobs[i].fn = tk_inject_run;
 		jobs[i].arg = in;
-		/* a pid that is gone or reused is not entered */
+		/* a pid that is gone or reused is not entered, nor one in our namespace */
 		if (!tk_pid_matches(in->pid, sel.v[i].starttime)) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
 			lx_error_set(&jobs[i].err, 0, "pid %d is not running", (int)in->pid);
+		} else if (tk_pid_mntns(in->pid, &ns, &jobs[i].err) < 0 || ns == own_ns) {
+			jobs[i].fn = NULL;
+			jobs[i].rc = -1;
+			if (ns == own_ns)
+				lx_error_set(
+				    &jobs[i].err, 0,
+				    "pid %d is not a container: it shares the host's mount "
+				    "namespace",
+				    (int)in->pid);
 		} else if (tk_inject_plan(in, &jobs[i].err) < 0) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
