@@ -269,46 +269,35 @@ static void test_arm64_header_footer(void **state)
 }
 
 /* Linux 3.10 arm64: bare processor lines, then lines shared by all CPUs. */
+#define ARM64_310_HEAD "Processor\t: AArch64 Processor rev 0 (aarch64)\n"
+#define ARM64_310_SHARED                                                                           \
+	"BogoMIPS\t: 100.00\n"                                                                     \
+	"\n"                                                                                       \
+	"Features\t: fp asimd evtstrm\n"                                                           \
+	"CPU implementer\t: 0x41\n"                                                                \
+	"CPU architecture: AArch64\n"                                                              \
+	"CPU variant\t: 0x0\n"                                                                     \
+	"CPU part\t: 0xd07\n"                                                                      \
+	"CPU revision\t: 0\n"                                                                      \
+	"\n"                                                                                       \
+	"Hardware\t: Foundation-v8A\n"
+
 static void test_arm64_bare_list(void **state)
 {
-	const char *host = "Processor\t: AArch64 Processor rev 0 (aarch64)\n"
-			   "processor\t: 0\n"
-			   "processor\t: 1\n"
-			   "processor\t: 2\n"
-			   "processor\t: 3\n"
-			   "BogoMIPS\t: 100.00\n"
-			   "\n"
-			   "Features\t: fp asimd evtstrm\n"
-			   "CPU implementer\t: 0x41\n"
-			   "CPU architecture: AArch64\n"
-			   "CPU variant\t: 0x0\n"
-			   "CPU part\t: 0xd07\n"
-			   "CPU revision\t: 0\n"
-			   "\n"
-			   "Hardware\t: Foundation-v8A\n";
-	const char *shared = "BogoMIPS\t: 100.00\n"
-			     "\n"
-			     "Features\t: fp asimd evtstrm\n"
-			     "CPU implementer\t: 0x41\n"
-			     "CPU architecture: AArch64\n"
-			     "CPU variant\t: 0x0\n"
-			     "CPU part\t: 0xd07\n"
-			     "CPU revision\t: 0\n"
-			     "\n"
-			     "Hardware\t: Foundation-v8A\n";
-	char want[1024], *out;
+	const char *host = ARM64_310_HEAD "processor\t: 0\n"
+					  "processor\t: 1\n"
+					  "processor\t: 2\n"
+					  "processor\t: 3\n" ARM64_310_SHARED;
+	char *out;
 
 	(void)state;
 	out = render(host, "1-2");
-	snprintf(want, sizeof(want), "%s%s%s%s", "Processor\t: AArch64 Processor rev 0 (aarch64)\n",
-		 "processor\t: 0\n", "processor\t: 1\n", shared);
-	assert_string_equal(out, want);
+	assert_string_equal(out, ARM64_310_HEAD "processor\t: 0\n"
+						"processor\t: 1\n" ARM64_310_SHARED);
 	free(out);
 
 	out = render(host, "3");
-	snprintf(want, sizeof(want), "%s%s%s", "Processor\t: AArch64 Processor rev 0 (aarch64)\n",
-		 "processor\t: 0\n", shared);
-	assert_string_equal(out, want);
+	assert_string_equal(out, ARM64_310_HEAD "processor\t: 0\n" ARM64_310_SHARED);
 	free(out);
 }
 
