@@ -32,9 +32,7 @@ int render_cpu_online(const struct cpuset *cpus, struct strbuf *out)
 		return -1;
 	}
 	if (cpuset_format(cpus, out) < 0 || sb_puts(out, "\n") < 0) {
-		out->len = start;
-		if (out->buf)
-			out->buf[start] = '\0';
+		sb_truncate(out, start);
 		return -1;
 	}
 	return 0;

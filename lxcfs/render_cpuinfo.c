@@ -180,9 +180,7 @@ int render_cpuinfo(const char *host_cpuinfo, const struct cpuset *cpus, struct s
 	if (render(host_cpuinfo, cpus, out) < 0) {
 		if (errno != ENOMEM)
 			errno = EINVAL;
-		out->len = start;
-		if (out->buf)
-			out->buf[start] = '\0';
+		sb_truncate(out, start);
 		return -1;
 	}
 	return 0;

@@ -164,9 +164,7 @@ static int ds_emit(const struct cg_io_dev *d, const char *name, unsigned nfields
 
 static int fail(struct strbuf *out, size_t start, int err)
 {
-	out->len = start;
-	if (out->buf)
-		out->buf[start] = '\0';
+	sb_truncate(out, start);
 	errno = err;
 	return -1;
 }

@@ -37,7 +37,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/types.h> /* fileio.h uses ssize_t */
 
 #include "util/fileio.h"
 
@@ -322,9 +321,7 @@ int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_e
 		int saved = errno == ENOMEM ? ENOMEM : EINVAL;
 
 		/* nothing half-written stays in out */
-		out->len = start;
-		if (out->buf)
-			out->buf[start] = '\0';
+		sb_truncate(out, start);
 		errno = saved;
 		return -1;
 	}

@@ -199,9 +199,7 @@ int render_stat(const char *host_stat, const struct cg_cpu *c, const struct cpus
 		else if (!key_is_percpu(&l))
 			r = (sb_append(out, l.s, l.len) < 0 || sb_puts(out, "\n") < 0) ? -1 : 0;
 		if (r < 0) {
-			out->len = start;
-			if (out->buf)
-				out->buf[start] = '\0';
+			sb_truncate(out, start);
 			errno = ENOMEM;
 			return -1;
 		}

@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/types.h> /* fileio.h uses ssize_t */
 
 #include "util/fileio.h"
 
@@ -40,8 +39,7 @@ int render_swaps(const char *host_swaps, const char *host_meminfo, const struct 
 	if (sb_printf(out, "%s%*s%s\t%llu\t%s%llu\t%s%d\n", name, (int)(40 - strlen(name)), " ",
 		      type, (unsigned long long)total, total < 10000000 ? "\t" : "",
 		      (unsigned long long)used, used < 10000000 ? "\t" : "", -1) < 0) {
-		out->len = start;
-		out->buf[start] = '\0';
+		sb_truncate(out, start);
 		return -1;
 	}
 	return 0;

@@ -21,6 +21,8 @@ int sb_append(struct strbuf *sb, const char *s, size_t n);
 int sb_puts(struct strbuf *sb, const char *s);
 int sb_printf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_reset(struct strbuf *sb); /* len = 0, keeps memory */
+/* Cut back to len bytes (no-op when already shorter): undoes a half-written append. */
+void sb_truncate(struct strbuf *sb, size_t len);
 void sb_free(struct strbuf *sb);
 /* Hand the buffer to the caller (never NULL on success: "" for empty). */
 char *sb_steal(struct strbuf *sb);
