@@ -167,6 +167,11 @@ static void test_cfs(void **state)
 	c = read_ok(dir, v1_ct);
 	assert_true(c->cfs_cpus == 25000.0 / 10000.0);
 	free(c);
+	/* a looser one below it does not lift it */
+	fix_put(dir, "cpu/lxcfs-test/ct/cpu.cfs_quota_us", "300000\n");
+	c = read_ok(dir, v1_ct);
+	assert_true(c->cfs_cpus == 25000.0 / 10000.0);
+	free(c);
 	/* a tighter one below it wins, whatever the periods */
 	fix_put(dir, "cpu/lxcfs-test/ct/cpu.cfs_quota_us", "120000\n");
 	fix_put(dir, "cpu/lxcfs-test/ct/cpu.cfs_period_us", "200000\n");

@@ -165,6 +165,10 @@ static void test_limits(void **state)
 	assert_int_equal(m.limit, 256 * MiB);
 	/* memsw 768 MiB (parent) - 256 MiB */
 	assert_int_equal(m.swap_limit, 512 * MiB);
+	/* looser on ct than on the parent: the parent's */
+	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "1073741824\n");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 512 * MiB);
 	/* no limit anywhere: v1's page-rounded LONG_MAX, LONG_MAX and beyond are all "none" */
 	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "9223372036854771712\n");
 	fix_put(dir, "memory/lxcfs-test/memory.limit_in_bytes", "9223372036854775807\n");
