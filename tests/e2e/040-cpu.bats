@@ -78,11 +78,12 @@ setup() {
 	assert_line --regexp '^processor[[:space:]]+: 0$'
 }
 
-@test "a cpuset on the parent only applies to a container in the child" {
+@test "a nested container's cpuset (narrowed on parent and child) applies" {
 	start_daemon
 	make_cgroup parent/child
-	cg_set parent cpuset.cpus "$LAST_CPU"
+	# v1: a child's cpuset must stay inside its parent's, so the child narrows first
 	cg_set parent/child cpuset.cpus "$LAST_CPU"
+	cg_set parent cpuset.cpus "$LAST_CPU"
 	run in_container parent/child sh -c 'grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online'
 	assert_equal "${lines[0]}" 1
 	assert_equal "${lines[1]}" "$LAST_CPU"

@@ -73,7 +73,7 @@ write_config() {
 	local mnt log=$BATS_TEST_TMPDIR/from-config.log i
 	new_mountpoint mnt
 	write_config '[lxcfs]' "log = $log"
-	"$LXCFS" -f -d -c "$CONF" -p "$BATS_TEST_TMPDIR/l.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/l.out" 2>&1 &
+	"$LXCFS" -f -d -c "$CONF" -p "$BATS_TEST_TMPDIR/l.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/l.out" 2>&1 3>&- &
 	track_daemon $!
 	for ((i = 0; i < 100; i++)); do
 		is_lxcfs_mount "$mnt" && break
@@ -137,7 +137,7 @@ write_config() {
 	local mnt
 	new_mountpoint mnt
 	run_lxcfs '?' -c "$BATS_TEST_TMPDIR/missing.conf" "$mnt"
-	assert [ "$status" -ne 0 ] "non-zero exit"
+	assert "$status" -ne 0 "non-zero exit"
 	assert_output --partial "$BATS_TEST_TMPDIR/missing.conf"
 	run findmnt -n --mountpoint "$mnt"
 	assert_output ""

@@ -65,7 +65,8 @@ run_lxcfs() {
 	local out=$BATS_TEST_TMPDIR/run_lxcfs.out
 	log "\$ lxcfs $*"
 	status=0
-	timeout --kill-after=5 "$LXCFS_TIMEOUT" "$LXCFS" "$@" </dev/null >"$out" 2>&1 || status=$?
+	# fd 3 is bats' own: a daemon that inherited it would hang bats at the end of the run
+	timeout --kill-after=5 "$LXCFS_TIMEOUT" "$LXCFS" "$@" </dev/null >"$out" 2>&1 3>&- || status=$?
 	output=$(cat "$out")
 	# shellcheck disable=SC2034
 	mapfile -t lines <<<"$output"
@@ -303,7 +304,7 @@ start_container() {
 	ready=$(mktemp -u "$BATS_TEST_TMPDIR/ready.XXXXXX")
 	(
 		_container_env "$cg" "$ready"
-		exec bash -c "$_ENTER" enter "$@" </dev/null >"$ready.out" 2>&1
+		exec bash -c "$_ENTER" enter "$@" </dev/null >"$ready.out" 2>&1 3>&-
 	) &
 	CONTAINER_UNSHARE=$!
 	_BG_PIDS+=("$CONTAINER_UNSHARE")
