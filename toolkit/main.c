@@ -41,6 +41,7 @@ static void usage(FILE *f, const char *prog)
 		"  --registry DIR        container registry (default /run/lxcfs/containers)\n"
 		"  --pidfile FILE        the daemon's pidfile\n"
 		"  --runc-root DIR       runc --root for `runc list`\n"
+		"  --engine-timeout S    seconds for one engine request (default 5)\n"
 		"  -h, --help            this help\n"
 		"  -v, --version         print the version\n"
 		"\nCommands:\n",
@@ -71,6 +72,7 @@ enum {
 	OPT_REGISTRY,
 	OPT_PIDFILE,
 	OPT_RUNC_ROOT,
+	OPT_ENGINE_TIMEOUT,
 };
 
 int main(int argc, char **argv)
@@ -84,6 +86,7 @@ int main(int argc, char **argv)
 	    {"registry", required_argument, NULL, OPT_REGISTRY},
 	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
 	    {"runc-root", required_argument, NULL, OPT_RUNC_ROOT},
+	    {"engine-timeout", required_argument, NULL, OPT_ENGINE_TIMEOUT},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -142,6 +145,9 @@ int main(int argc, char **argv)
 			case OPT_RUNC_ROOT:
 				key = "runc_root";
 				break;
+			case OPT_ENGINE_TIMEOUT:
+				key = "engine_timeout";
+				break;
 			default:
 				fprintf(stderr, "%s: unknown or incomplete option `%s`\n", ctx.prog,
 					argv[optind - 1]);
@@ -158,7 +164,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nover; i++)
 		if (tk_config_set(&ctx.cfg, overrides[i].key, overrides[i].val, &err) < 0) {
-			fprintf(stderr, "%s: --%s: %s\n", ctx.prog, overrides[i].key, err.msg);
+			fprintf(stderr, "%s: option: %s\n", ctx.prog, err.msg);
 			return TK_EXIT_USAGE;
 		}
 	if (tk_config_canon(&ctx.cfg, &err) < 0) {

@@ -190,8 +190,26 @@ tk_bg() {
 	_TK_PIDS+=("$TK_BG_PID")
 }
 
-# mounts_snapshot PID: the mount points of PID's mount namespace, sorted
-mounts_snapshot() { awk '{print $5}' "/proc/$1/mountinfo" | sort; }
+# mounts_snapshot PID: the mount points of PID's mount namespace, sorted. Other suites may run
+# at the same time and mount under /tmp: of /tmp only this test's directories are kept.
+mounts_snapshot() {
+	awk -v t="$BATS_TEST_TMPDIR" -v m="${LXCFS_MNT:-/nonexistent}" '
+		$5 !~ "^/tmp/" || index($5, t) == 1 || index($5, m) == 1 {print $5}' \
+		"/proc/$1/mountinfo" | sort
+}
+
+# fake_container ROOTFS: a process chrooted in ROOTFS in its own mount namespace (like a
+# container after pivot_root, without the runtime's own /proc mount); pid in TK_BG_PID
+fake_container() {
+	tk_bg unshare --mount --propagation private chroot "$1" /bin/sleep 100000
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ "$(readlink "/proc/$TK_BG_PID/root")" = "$1" ] && return 0
+		sleep 0.1
+	done
+	log "fake container did not start"
+	return 1
+}
 
 # ---------------------------------------------------------------- podman
 
@@ -276,3 +294,40 @@ tk_teardown() {
 
 setup() { tk_setup; }
 teardown() { tk_teardown; }
+
+# ---------------------------------------------------------------- a misbehaving engine
+
+# tk_fake_engine MODE SOCKET: a unix-socket server in the background (pid TK_BG_PID) that
+# answers every request with MODE: junk (not HTTP), badjson (HTTP 200, body not JSON),
+# silent (accepts, never answers), list-badpid (a list whose container has a string pid)
+tk_fake_engine() {
+	tk_bg python3 -c '
+import os, socket, sys, time
+mode, path = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path)
+s.listen(16)
+bodies = {"badjson": b"{\"Id\": [unterminated"}
+while True:
+    c, _ = s.accept()
+    if mode == "silent":
+        time.sleep(3600)
+    req = c.recv(65536)
+    if mode == "junk":
+        c.sendall(b"\x00\x01garbage garbage\r\n\r\n\xff")
+    elif mode == "badjson":
+        body = bodies["badjson"]
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    elif mode == "list-badpid":
+        if req.startswith(b"GET /containers/json "):
+            body = b"[{\"Id\": \"abc123\", \"Names\": [\"/x\"], \"State\": \"running\"}]"
+        else:
+            body = b"{\"Id\": \"abc123\", \"Name\": \"/x\", \"State\": {\"Running\": true, \"Pid\": \"1\"}}"
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+    c.close()
+' "$1" "$2"
+	local i
+	for ((i = 0; i < 50; i++)); do [ -S "$2" ] && return 0; sleep 0.1; done
+	log "fake engine did not start"
+	return 1
+}

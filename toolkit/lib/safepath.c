@@ -74,9 +74,16 @@ int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
 	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+	struct stat st;
 
-	if (fd >= 0)
+	if (fd >= 0) {
+		/* O_PATH|O_NOFOLLOW opens a final symlink itself: refuse it too */
+		if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+			close(fd);
+			return lx_error_set(err, ELOOP, "`%s`: a path component is a symlink", rel);
+		}
 		return fd;
+	}
 	if (errno == ENOSYS || errno == E2BIG)
 		return tk_open_walk(rootfd, rel, err);
 	if (errno == ELOOP)
