@@ -213,14 +213,15 @@ fake_container() {
 
 # ---------------------------------------------------------------- podman
 
-# podman_init: private storage, a hooks dir made from the shipped oci-hooks.d files, an image
+# podman_init [HOOKFILE]: private storage, a hooks dir with one of the shipped oci-hooks.d files
+# (default lxcfs-always.json) pointed at build/lxcfs-toolkit and this test's options, an image
 # imported from a busybox rootfs tarball (TK_IMAGE)
 podman_init() {
 	command -v podman >/dev/null || skip "podman is not installed"
 	_TK_PODMAN=$(mktemp -d /tmp/lxcfs-tk-podman.XXXXXX)
 	mkdir -p "$_TK_PODMAN"/{root,runroot,hooks,tmp}
 	local f
-	for f in "$REPO"/deploy/hooks/oci-hooks.d/*.json; do
+	for f in "$REPO/deploy/hooks/oci-hooks.d/${1:-lxcfs-always.json}"; do
 		jq --arg tk "$TK" --argjson args "$(tk_hook_args)" \
 			'.hook.path = $tk | .hook.args = $args' "$f" >"$_TK_PODMAN/hooks/$(basename "$f")"
 	done
@@ -243,6 +244,22 @@ pm_run() {
 	shift
 	pm run -d --name "$name" --network none --cgroup-parent "/$TK_CG_PARENT/podman" \
 		--ulimit nofile=20000:20000 --ulimit nproc=20000:20000 "$@"
+}
+
+# pm_service: the Docker-compatible API of our podman on a temporary socket (TK_SOCK)
+pm_service() {
+	TK_SOCK=$_TK_PODMAN/api.sock
+	tk_bg env TMPDIR="$_TK_PODMAN/tmp" podman --root "$_TK_PODMAN/root" \
+		--runroot "$_TK_PODMAN/runroot" --storage-driver vfs --cgroup-manager cgroupfs \
+		--runtime runc --hooks-dir "$_TK_PODMAN/hooks" --events-backend file \
+		system service --time=0 "unix://$TK_SOCK"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		curl -sf --unix-socket "$TK_SOCK" http://d/_ping >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	log "podman system service did not answer on $TK_SOCK"
+	return 1
 }
 
 _tk_remove_podman() {
@@ -278,13 +295,14 @@ _tk_remove_cgroups() {
 tk_teardown() {
 	local p
 	_tk_remove_runc
-	_tk_remove_podman
+	# background processes first: a podman API service would recreate its storage
 	for p in "${_TK_PIDS[@]}"; do
 		kill -CONT "$p" 2>/dev/null
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
 	_TK_PIDS=()
+	_tk_remove_podman
 	# a daemon a test stopped must run again before it can be stopped cleanly
 	[ -n "${LXCFS_PID:-}" ] && kill -CONT "$LXCFS_PID" 2>/dev/null
 	basic_teardown
