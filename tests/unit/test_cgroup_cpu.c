@@ -113,6 +113,7 @@ static void test_v2_recorded(void **state)
 	assert_int_equal(c->nr_percpu, 0);
 	free(c);
 	c = read_ok(FIX "/v2", text); /* lx/ct/init */
+	free(text);
 	assert_cpus(&c->cpus, "0-2");
 	assert_true(c->cfs_cpus == 1.5);
 	assert_int_equal(c->usage_ns, 11836609ULL * 1000);
