@@ -219,7 +219,8 @@ int tk_registry_load(const char *dir, bool prune, struct tk_entry **out, size_t 
 			continue;
 		}
 		if (prune && !tk_pid_matches(e.pid, e.starttime)) {
-			log_info("pruning registry entry %s: pid %d is gone", e.id, (int)e.pid);
+			log_info("pruning registry entry %s: pid %d is gone or was reused", e.id,
+				 (int)e.pid);
 			tk_registry_remove(dir, e.id, NULL);
 			continue;
 		}

@@ -80,6 +80,7 @@ int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
 		/* O_PATH|O_NOFOLLOW opens a final symlink itself: refuse it too */
 		if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
 			close(fd);
+			errno = ELOOP;
 			return lx_error_set(err, ELOOP, "`%s`: a path component is a symlink", rel);
 		}
 		return fd;
@@ -106,14 +107,16 @@ int tk_mkdir_in_root(int rootfd, const char *rel, struct lx_error *err)
 		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			return lx_error_set(err, EXDEV, "`%s`: \".\" and \"..\" are not allowed",
 					    rel);
-		fd = tk_open_in_root(cur, name, NULL);
-		if (fd < 0 && errno == ENOENT) {
+		struct lx_error e;
+
+		fd = tk_open_in_root(cur, name, &e);
+		if (fd < 0 && e.code == ENOENT) {
 			if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
 				return lx_error_set(err, errno, "mkdir `%s` (in `%s`)", name, rel);
-			fd = tk_open_in_root(cur, name, NULL);
+			fd = tk_open_in_root(cur, name, &e);
 		}
 		if (fd < 0)
-			return lx_error_set(err, errno, "`%s`: open `%s`", rel, name);
+			return lx_error_set(err, e.code, "`%s`: open `%s`", rel, name);
 		struct stat st;
 
 		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {

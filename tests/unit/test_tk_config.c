@@ -1,0 +1,161 @@
+/* toolkit config: defaults, section [toolkit] of the shared INI file, bad keys and values with
+ * FILE:LINE, mount point normalisation; /proc/PID/stat start time parsing. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "toolkit/lib/config.h"
+#include "toolkit/lib/procinfo.h"
+
+static char path[64];
+
+static void write_conf(const char *text)
+{
+	FILE *f;
+
+	strcpy(path, "/tmp/tk-conf-XXXXXX");
+	assert_true(mkstemp(path) >= 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_defaults(void **state)
+{
+	struct tk_config c;
+
+	(void)state;
+	tk_config_defaults(&c);
+	assert_string_equal(c.mountpoint, "/var/lib/lxcfs");
+	assert_string_equal(c.registry, "/run/lxcfs/containers");
+	assert_string_equal(c.engine, "auto");
+	assert_true(c.mount_lxcfs_dir);
+	assert_false(c.strict);
+	assert_int_equal(c.check_timeout, 2);
+}
+
+static void test_sections(void **state)
+{
+	struct tk_config c;
+	struct lx_error err;
+
+	(void)state;
+	/* the daemon's section holds keys we do not know: ignored */
+	write_conf("; shared file\n[lxcfs]\nmountpoint = /elsewhere\nloadavg = true\n\n"
+		   "[toolkit]\nmountpoint = /srv/lxcfs\nstrict = yes\njobs = 8\n"
+		   "engine = podman\nengine_socket = /run/p.sock\nmount_lxcfs_dir = off\n"
+		   "[other]\nx = y\n");
+	tk_config_defaults(&c);
+	assert_int_equal(tk_config_load(&c, path, true, &err), 0);
+	unlink(path);
+	assert_string_equal(c.mountpoint, "/srv/lxcfs");
+	assert_true(c.strict);
+	assert_int_equal(c.jobs, 8);
+	assert_string_equal(c.engine, "podman");
+	assert_string_equal(c.engine_socket, "/run/p.sock");
+	assert_false(c.mount_lxcfs_dir);
+}
+
+static void expect_bad(const char *text, const char *msg_part)
+{
+	struct tk_config c;
+	struct lx_error err;
+	char want[256];
+
+	write_conf(text);
+	tk_config_defaults(&c);
+	assert_int_equal(tk_config_load(&c, path, true, &err), -1);
+	snprintf(want, sizeof(want), "%s:%s", path, msg_part);
+	unlink(path);
+	if (!strstr(err.msg, want))
+		fail_msg("`%s` lacks `%s`", err.msg, want);
+}
+
+static void test_bad_values(void **state)
+{
+	(void)state;
+	expect_bad("[toolkit]\nbogus = 1\n", "2: unknown key `bogus`");
+	expect_bad("[toolkit]\n\njobs = 0\n", "3: jobs: `0` is not a number in 1..64");
+	expect_bad("[toolkit]\ntimeout = 10s\n", "2: timeout");
+	expect_bad("[toolkit]\nstrict = maybe\n", "2: strict: `maybe` is not a boolean");
+	expect_bad("[toolkit]\nengine = lxd\n", "2: engine: `lxd` is not one of");
+	expect_bad("[toolkit]\nmountpoint = relative/dir\n", "2: mountpoint: `relative/dir` is not "
+							     "an absolute path");
+	expect_bad("[toolkit]\nthis line has no equals\n", "2: syntax error");
+}
+
+static void test_missing_file(void **state)
+{
+	struct tk_config c;
+	struct lx_error err;
+
+	(void)state;
+	tk_config_defaults(&c);
+	/* the default file may be absent; a file given on purpose may not */
+	assert_int_equal(tk_config_load(&c, "/nonexistent/lxcfs.conf", false, &err), 0);
+	assert_int_equal(tk_config_load(&c, "/nonexistent/lxcfs.conf", true, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+}
+
+static void test_canon(void **state)
+{
+	struct tk_config c;
+	struct lx_error err;
+
+	(void)state;
+	tk_config_defaults(&c);
+	assert_int_equal(tk_config_set(&c, "mountpoint", "/tmp//./lxcfs-x///", &err), 0);
+	assert_int_equal(tk_config_canon(&c, &err), 0);
+	assert_string_equal(c.mountpoint, "/tmp/lxcfs-x");
+	assert_int_equal(tk_config_set(&c, "mountpoint", "/", &err), 0);
+	assert_int_equal(tk_config_canon(&c, &err), -1);
+}
+
+static void test_stat_starttime(void **state)
+{
+	uint64_t t;
+
+	(void)state;
+	/* field 22; comm with spaces and a ")" inside */
+	assert_int_equal(
+	    tk_parse_stat_starttime("42 (a) b) c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 "
+				    "0 0 20 0 1 0 987654 12345 67 "
+				    "18446744073709551615\n",
+				    &t),
+	    0);
+	assert_true(t == 987654);
+	assert_int_equal(tk_parse_stat_starttime("42 (x) S 1 2 3", &t), -1);
+	assert_int_equal(tk_parse_stat_starttime("no parenthesis", &t), -1);
+	/* our own start time is readable and stable */
+	{
+		uint64_t a, b;
+
+		assert_int_equal(tk_pid_starttime(getpid(), &a, NULL), 0);
+		assert_int_equal(tk_pid_starttime(getpid(), &b, NULL), 0);
+		assert_true(a == b && a > 0);
+		assert_true(tk_pid_matches(getpid(), a));
+		assert_false(tk_pid_matches(getpid(), a + 1));
+		assert_true(tk_pid_running(getpid()));
+		assert_false(tk_pid_running(0x3ffffffe));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_bad_values), cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_canon),      cmocka_unit_test(test_stat_starttime),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+/* toolkit engines: Docker/podman Engine API JSON, isula inspect, runc list, id resolution, and
+ * the bounded command runner. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "toolkit/lib/discover.h"
+#include "toolkit/lib/engine.h"
+
+/* as docker 24 prints GET /containers/json (trimmed) */
+static const char *const docker_list =
+    "[{\"Id\":\"8dfafdbc3a40aaaa\",\"Names\":[\"/boring_feynman\"],\"Image\":\"busybox\","
+    "\"State\":\"running\",\"Status\":\"Up 2 minutes\"},"
+    "{\"Id\":\"9cd87474be90bbbb\",\"Names\":[\"/exited_one\"],\"State\":\"exited\"},"
+    "{\"Id\":\"3176a2479c92cccc\",\"Names\":[],\"State\":\"running\"}]";
+
+static void test_parse_list(void **state)
+{
+	struct tk_ctr_list l = {0};
+
+	(void)state;
+	assert_int_equal(tk_engine_parse_list(docker_list, &l, NULL), 0);
+	/* only running ones */
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].id, "8dfafdbc3a40aaaa");
+	assert_string_equal(l.v[0].name, "boring_feynman");
+	assert_true(l.v[0].running);
+	assert_string_equal(l.v[1].id, "3176a2479c92cccc");
+	assert_string_equal(l.v[1].name, "");
+	tk_ctr_list_free(&l);
+}
+
+static void test_parse_list_bad(void **state)
+{
+	struct tk_ctr_list l = {0};
+	struct lx_error err;
+
+	(void)state;
+	assert_int_equal(tk_engine_parse_list("{\"message\":\"page not found\"}", &l, &err), -1);
+	assert_non_null(strstr(err.msg, "not a JSON array"));
+	assert_int_equal(tk_engine_parse_list("[1]", &l, &err), -1);
+	assert_int_equal(
+	    tk_engine_parse_list("[{\"Id\":\"../../etc\",\"State\":\"running\"}]", &l, &err), -1);
+	assert_non_null(strstr(err.msg, "invalid container id"));
+	assert_int_equal(tk_engine_parse_list("\x01garbage", &l, &err), -1);
+	assert_non_null(strstr(err.msg, "not valid JSON"));
+	assert_int_equal(l.n, 0);
+	tk_ctr_list_free(&l);
+}
+
+static void test_parse_inspect(void **state)
+{
+	struct tk_ctr c;
+	struct lx_error err;
+
+	(void)state;
+	assert_int_equal(tk_engine_parse_inspect(
+			     "{\"Id\":\"abc\",\"Name\":\"/web\",\"State\":{\"Status\":\"running\","
+			     "\"Running\":true,\"Paused\":false,\"Pid\":31337}}",
+			     &c, &err),
+			 0);
+	assert_string_equal(c.id, "abc");
+	assert_string_equal(c.name, "web");
+	assert_int_equal(c.pid, 31337);
+	assert_true(c.running);
+	/* stopped: pid 0 is fine */
+	assert_int_equal(tk_engine_parse_inspect(
+			     "{\"Id\":\"abc\",\"State\":{\"Running\":false,\"Pid\":0}}", &c, &err),
+			 0);
+	assert_false(c.running);
+	/* running without a pid, a string pid, a negative pid, no State */
+	assert_int_equal(tk_engine_parse_inspect(
+			     "{\"Id\":\"abc\",\"State\":{\"Running\":true,\"Pid\":0}}", &c, &err),
+			 -1);
+	assert_non_null(strstr(err.msg, "without a pid"));
+	assert_int_equal(
+	    tk_engine_parse_inspect("{\"Id\":\"abc\",\"State\":{\"Running\":true,\"Pid\":\"12\"}}",
+				    &c, &err),
+	    -1);
+	assert_non_null(strstr(err.msg, "State.Pid is not an integer"));
+	assert_int_equal(tk_engine_parse_inspect(
+			     "{\"Id\":\"abc\",\"State\":{\"Running\":true,\"Pid\":-5}}", &c, &err),
+			 -1);
+	assert_int_equal(tk_engine_parse_inspect("{\"Id\":\"abc\"}", &c, &err), -1);
+	assert_non_null(strstr(err.msg, "no State"));
+}
+
+static void test_parse_isula_inspect_array(void **state)
+{
+	struct tk_ctr_list l = {0};
+
+	(void)state;
+	assert_int_equal(
+	    tk_engine_parse_inspect_array(
+		"[{\"Id\":\"i1\",\"Name\":\"/a\",\"State\":{\"Running\":true,\"Pid\":10}},"
+		"{\"Id\":\"i2\",\"Name\":\"/b\",\"State\":{\"Running\":false,\"Pid\":0}}]",
+		&l, NULL),
+	    0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].id, "i1");
+	assert_int_equal(l.v[0].pid, 10);
+	tk_ctr_list_free(&l);
+}
+
+static void test_parse_runc_list(void **state)
+{
+	struct tk_ctr_list l = {0};
+	struct lx_error err;
+
+	(void)state;
+	assert_int_equal(
+	    tk_runc_parse_list("[{\"ociVersion\":\"1.0.2\",\"id\":\"r1\",\"pid\":500,\"status\":"
+			       "\"running\",\"bundle\":\"/b\"},{\"id\":\"r2\",\"pid\":0,\"status\":"
+			       "\"stopped\"}]",
+			       &l, &err),
+	    0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].id, "r1");
+	assert_string_equal(l.v[0].name, "r1");
+	assert_int_equal(l.v[0].pid, 500);
+	tk_ctr_list_free(&l);
+	/* runc prints null when it has no containers */
+	assert_int_equal(tk_runc_parse_list("null\n", &l, &err), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(tk_runc_parse_list("{}", &l, &err), -1);
+}
+
+static struct tk_targets targets(void)
+{
+	static const char *const ids[] = {"abc123def", "abd456", "xyz789"};
+	static const char *const names[] = {"web", "db", "abc123def-sidecar"};
+	struct tk_targets t = {0};
+
+	for (int i = 0; i < 3; i++) {
+		struct tk_target x = {.pid = 100 + i};
+
+		strcpy(x.id, ids[i]);
+		strcpy(x.name, names[i]);
+		strcpy(x.source, "registry");
+		assert_int_equal(tk_targets_add(&t, &x, NULL), 0);
+	}
+	return t;
+}
+
+static void test_resolve(void **state)
+{
+	struct tk_targets t = targets();
+	struct lx_error err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tk_targets_resolve(&t, "abc123def", &i, &err), 0);
+	assert_int_equal(i, 0);
+	assert_int_equal(tk_targets_resolve(&t, "db", &i, &err), 0);
+	assert_int_equal(i, 1);
+	/* a unique prefix */
+	assert_int_equal(tk_targets_resolve(&t, "xy", &i, &err), 0);
+	assert_int_equal(i, 2);
+	assert_int_equal(tk_targets_resolve(&t, "abc", &i, &err), 0);
+	assert_int_equal(i, 0);
+	/* ambiguous: both candidates named */
+	assert_int_equal(tk_targets_resolve(&t, "ab", &i, &err), -1);
+	assert_non_null(strstr(err.msg, "ambiguous container id ab: matches"));
+	assert_non_null(strstr(err.msg, "abc123def (web)"));
+	assert_non_null(strstr(err.msg, "abd456 (db)"));
+	assert_int_equal(tk_targets_resolve(&t, "nope", &i, &err), -1);
+	assert_string_equal(err.msg, "no such container: nope");
+	assert_int_equal(tk_targets_resolve(&t, "", &i, &err), -1);
+	assert_int_equal(tk_targets_resolve(&t, "../../etc", &i, &err), -1);
+	assert_string_equal(err.msg, "no such container: ../../etc");
+	tk_targets_free(&t);
+}
+
+static void test_merge(void **state)
+{
+	struct tk_targets t = targets();
+	struct tk_target api = {.pid = 100};
+
+	(void)state;
+	/* the engine reports the registry's container (same id): one row, both sources */
+	strcpy(api.id, "abc123def");
+	strcpy(api.name, "web");
+	strcpy(api.source, "api");
+	assert_int_equal(tk_targets_add(&t, &api, NULL), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.v[0].source, "registry+api");
+	tk_targets_free(&t);
+}
+
+static void test_run_capture(void **state)
+{
+	char *out = NULL;
+	struct lx_error err;
+	char *echo[] = {"sh", "-c", "printf 'a\\nb'", NULL};
+	char *slow[] = {"sleep", "30", NULL};
+	char *bad[] = {"sh", "-c", "exit 3", NULL};
+	char *missing[] = {"/nonexistent/tool", NULL};
+	time_t t0;
+
+	(void)state;
+	assert_int_equal(tk_run_capture(echo, 5, &out, &err), 0);
+	assert_string_equal(out, "a\nb");
+	free(out);
+	t0 = time(NULL);
+	assert_int_equal(tk_run_capture(slow, 1, &out, &err), -1);
+	assert_true(time(NULL) - t0 < 5);
+	assert_non_null(strstr(err.msg, "did not finish within 1s"));
+	assert_int_equal(tk_run_capture(bad, 5, &out, &err), -1);
+	assert_non_null(strstr(err.msg, "status 3"));
+	assert_int_equal(tk_run_capture(missing, 5, &out, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_parse_list),
+	    cmocka_unit_test(test_parse_list_bad),
+	    cmocka_unit_test(test_parse_inspect),
+	    cmocka_unit_test(test_parse_isula_inspect_array),
+	    cmocka_unit_test(test_parse_runc_list),
+	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_run_capture),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
