@@ -65,37 +65,92 @@ static void fill_paths(const struct opts *o, const struct target *t, struct phas
 	}
 }
 
-int cmd_scale(const struct opts *o)
+/* One target's scale phase; daemon figures when daemon_pid > 0. Returns the errors, or -1. */
+static long long scale_target(const struct opts *o, struct crowd *cr, const struct target *t,
+			      struct phase *p, int daemon_pid, FILE *tsv)
 {
 	char paths[MAX_FILES][CROWD_PATH_LEN];
 	struct phase_result *res = calloc(1, sizeof(*res));
 	struct lx_error err = {0, ""};
-	struct crowd *cr = NULL;
-	const struct target *t = o->ntargets == 1 ? &o->target[0] : find_target(o, T_OURS);
-	unsigned containers = o->containers ? o->containers : 1000;
-	unsigned readers = o->nlevels ? o->readers[0] : 16;
-	struct phase p = {.mode = PHASE_ROUNDS,
-			  .nslots = readers,
-			  .ncontainers = containers,
-			  .rounds = o->rounds,
-			  .turn_reads = o->nfiles};
 	struct hist all;
 	uint64_t reads = 0, errors = 0, hwm_kb = 0, rss_kb = 0;
-	double t0, cpu0 = 0, cpu1 = 0, p50, p99;
-	int ret = 1, have_daemon = o->daemon_pid > 0;
-	FILE *tsv = NULL;
+	double cpu0 = 0, cpu1 = 0, p50, p99, cpu10k = 0;
 
-	if (!res || !t || readers > CROWD_MAX_SLOTS || readers > containers) {
-		fprintf(stderr, "lxcfs-bench scale: needs --target ours=DIR, at most %d readers\n",
+	if (!res)
+		return -1;
+	fill_paths(o, t, p, paths);
+	if (daemon_pid > 0 && proc_cpu_s(daemon_pid, &cpu0, &err) < 0)
+		goto fail;
+	if (crowd_run(cr, p, res, &err) < 0) {
+		printf("readers finished: NO (%u of %u, %s)\n", res->slots_done, p->nslots,
+		       t->name);
+		goto fail;
+	}
+	if (daemon_pid > 0 && (proc_cpu_s(daemon_pid, &cpu1, &err) < 0 ||
+			       proc_status_kb(daemon_pid, "VmHWM", &hwm_kb, &err) < 0 ||
+			       proc_status_kb(daemon_pid, "VmRSS", &rss_kb, &err) < 0))
+		goto fail;
+	memset(&all, 0, sizeof(all));
+	for (unsigned f = 0; f < p->npaths; f++) {
+		reads += res->path[f].reads;
+		errors += res->path[f].errors;
+		hist_merge(&all, &res->path[f].hist);
+	}
+	p50 = (double)hist_quantile(&all, 0.50) / 1e3;
+	p99 = (double)hist_quantile(&all, 0.99) / 1e3;
+	printf("%-9s %llu reads in %.2f s, %.0f reads/s, errors %llu, p50 %.1f us, p99 %.1f us\n",
+	       t->name, (unsigned long long)reads, res->wall_s, (double)reads / res->wall_s,
+	       (unsigned long long)errors, p50, p99);
+	if (daemon_pid > 0) {
+		cpu10k = reads ? (cpu1 - cpu0) / (double)reads * 10000 : 0;
+		printf("  errors          %llu   [goal 0: %s]\n", (unsigned long long)errors,
+		       errors ? "MISS" : "PASS");
+		printf("  p99             %.1f us   [goal < %d us: %s]\n", p99, GOAL_SCALE_P99_US,
+		       p99 < GOAL_SCALE_P99_US ? "PASS" : "MISS");
+		printf("  daemon peak RSS %.1f MiB (VmHWM; VmRSS now %.1f MiB)   [goal < %d MiB: "
+		       "%s]\n",
+		       (double)hwm_kb / 1024, (double)rss_kb / 1024, GOAL_SCALE_RSS_MIB,
+		       hwm_kb < GOAL_SCALE_RSS_MIB * 1024 ? "PASS" : "MISS");
+		printf("  daemon CPU      %.2f s for %llu reads: %.3f s per 10,000 reads\n",
+		       cpu1 - cpu0, (unsigned long long)reads, cpu10k);
+	}
+	if (res->first_error[0])
+		printf("  first error: %s\n", res->first_error);
+	if (tsv)
+		fprintf(tsv, "scale\t%u\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%llu\t%.3f\n",
+			p->ncontainers, t->name, p50, p99, (double)reads / res->wall_s,
+			(unsigned long long)reads, (unsigned long long)errors,
+			(unsigned long long)hwm_kb, cpu10k);
+	free(res);
+	return (long long)errors;
+fail:
+	fprintf(stderr, "lxcfs-bench: %s: %s\n", t->name, err.msg);
+	free(res);
+	return -1;
+}
+
+int cmd_scale(const struct opts *o)
+{
+	struct lx_error err = {0, ""};
+	struct crowd *cr = NULL;
+	unsigned containers = o->containers ? o->containers : 1000;
+	unsigned readers = o->nlevels ? o->readers[0] : 2;
+	const struct target *daemon_target =
+	    o->ntargets == 1 ? &o->target[0] : find_target(o, T_OURS);
+	long long errors = 0;
+	int ret = 1;
+	FILE *tsv = NULL;
+	double t0;
+
+	if (readers > CROWD_MAX_SLOTS || readers > containers) {
+		fprintf(stderr, "lxcfs-bench scale: at most %d readers, no more than containers\n",
 			CROWD_MAX_SLOTS);
-		free(res);
 		return 2;
 	}
 	if (o->tsv && !(tsv = fopen(o->tsv, "a"))) {
 		fprintf(stderr, "lxcfs-bench: %s: %s\n", o->tsv, strerror(errno));
-		goto out;
+		return 1;
 	}
-	fill_paths(o, t, &p, paths);
 	t0 = mono_s();
 	if (crowd_start(&cr, containers, o->cgroup_root, o->cgroup_parent, &err) < 0) {
 		fprintf(stderr, "lxcfs-bench: %s\n", err.msg);
@@ -103,55 +158,24 @@ int cmd_scale(const struct opts *o)
 	}
 	printf("setup: %u containers (a v1 cgroup and a pid namespace each) in %.2f s\n",
 	       containers, mono_s() - t0);
-	if (have_daemon && proc_cpu_s(o->daemon_pid, &cpu0, &err) < 0) {
-		fprintf(stderr, "lxcfs-bench: %s\n", err.msg);
-		goto out;
-	}
-	if (crowd_run(cr, &p, res, &err) < 0) {
-		fprintf(stderr, "lxcfs-bench: %s\n", err.msg);
-		printf("readers finished: NO (%u of %u)\n", res->slots_done, readers);
-		goto out;
-	}
-	if (have_daemon && (proc_cpu_s(o->daemon_pid, &cpu1, &err) < 0 ||
-			    proc_status_kb(o->daemon_pid, "VmHWM", &hwm_kb, &err) < 0 ||
-			    proc_status_kb(o->daemon_pid, "VmRSS", &rss_kb, &err) < 0)) {
-		fprintf(stderr, "lxcfs-bench: %s\n", err.msg);
-		goto out;
-	}
-	memset(&all, 0, sizeof(all));
-	for (unsigned f = 0; f < p.npaths; f++) {
-		reads += res->path[f].reads;
-		errors += res->path[f].errors;
-		hist_merge(&all, &res->path[f].hist);
-	}
-	p50 = (double)hist_quantile(&all, 0.50) / 1e3;
-	p99 = (double)hist_quantile(&all, 0.99) / 1e3;
-	printf("%u containers in rotation, %u reading at once, %u turns each of %u files (%s): "
-	       "%llu reads in %.2f s, %.0f reads/s\n",
-	       containers, readers, p.rounds, p.npaths, t->name, (unsigned long long)reads,
-	       res->wall_s, (double)reads / res->wall_s);
-	printf("  errors          %llu   [goal 0: %s]\n", (unsigned long long)errors,
-	       errors ? "MISS" : "PASS");
-	printf("  p50 / p99       %.1f us / %.1f us   [goal p99 < %d us: %s]\n", p50, p99,
-	       GOAL_SCALE_P99_US, p99 < GOAL_SCALE_P99_US ? "PASS" : "MISS");
-	if (have_daemon) {
-		double cpu10k = reads ? (cpu1 - cpu0) / (double)reads * 10000 : 0;
+	printf("%u containers in rotation, %u reading at once, each taking %u turns of one read of "
+	       "each of the %u files:\n",
+	       containers, readers, o->rounds, o->nfiles);
+	for (unsigned i = 0; i < o->ntargets; i++) {
+		const struct target *t = &o->target[i];
+		struct phase p = {.mode = PHASE_ROUNDS,
+				  .nslots = readers,
+				  .ncontainers = containers,
+				  .rounds = o->rounds,
+				  .turn_reads = o->nfiles};
+		long long e =
+		    scale_target(o, cr, t, &p, t == daemon_target ? o->daemon_pid : 0, tsv);
 
-		printf("  daemon peak RSS %.1f MiB (VmHWM; VmRSS now %.1f MiB)   [goal < %d MiB: "
-		       "%s]\n",
-		       (double)hwm_kb / 1024, (double)rss_kb / 1024, GOAL_SCALE_RSS_MIB,
-		       hwm_kb < GOAL_SCALE_RSS_MIB * 1024 ? "PASS" : "MISS");
-		printf("  daemon CPU      %.2f s for %llu reads: %.3f s per 10,000 reads\n",
-		       cpu1 - cpu0, (unsigned long long)reads, cpu10k);
-		if (tsv)
-			fprintf(tsv, "scale\t%u\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%llu\t%.3f\n",
-				containers, t->name, p50, p99, (double)reads / res->wall_s,
-				(unsigned long long)reads, (unsigned long long)errors,
-				(unsigned long long)hwm_kb, cpu10k);
+		if (e < 0)
+			goto out;
+		errors += e;
 	}
-	printf("readers finished: all %u\n", readers);
-	if (res->first_error[0])
-		printf("first error: %s\n", res->first_error);
+	printf("readers finished: all, %u containers\n", containers);
 	ret = errors ? 1 : 0;
 out:
 	if (cr && crowd_stop(cr)) {
@@ -162,7 +186,6 @@ out:
 	crowd_free(cr);
 	if (tsv)
 		fclose(tsv);
-	free(res);
 	return ret;
 }
 
@@ -187,7 +210,20 @@ int cmd_loop(const struct opts *o)
 		return 2;
 	}
 	fill_paths(o, t, &p, paths);
-	p.rounds = (o->reads + containers * o->nfiles - 1) / (containers * o->nfiles);
+	for (unsigned f = 0; f < p.npaths;) { /* only the files the target has */
+		if (access(p.paths[f], F_OK) == 0) {
+			f++;
+			continue;
+		}
+		memmove(&paths[f], &paths[f + 1], (p.npaths - f - 1) * sizeof(paths[0]));
+		p.npaths--;
+	}
+	if (!p.npaths) {
+		fprintf(stderr, "lxcfs-bench: %s has none of the files\n", t->name);
+		goto out;
+	}
+	p.turn_reads = p.npaths;
+	p.rounds = (o->reads + containers * p.npaths - 1) / (containers * p.npaths);
 	if (crowd_start(&cr, containers, o->cgroup_root, o->cgroup_parent, &err) < 0 ||
 	    crowd_run(cr, &p, res, &err) < 0) {
 		fprintf(stderr, "lxcfs-bench: %s\n", err.msg);
@@ -261,6 +297,10 @@ int cmd_snapshot(const struct opts *o)
 	if (!o->out) {
 		fprintf(stderr, "lxcfs-bench snapshot: needs --out DIR\n");
 		return 2;
+	}
+	if (mkdir(o->out, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "lxcfs-bench: mkdir %s: %s\n", o->out, strerror(errno));
+		return 1;
 	}
 	rc = crowd_once(o->cgroup_root, o->cgroup_parent, snapshot_main, &s, &err);
 	if (rc < 0)
