@@ -102,3 +102,16 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# Benchmark (tests/bench): the load generator, the bare libfuse3 floor, and the driver.
+BENCH_FLOOR := tests/bench/floor.c
+BENCH_GEN   := $(filter-out $(BENCH_FLOOR),$(BENCH_SRC))
+$(B)/bench/lxcfs-bench: $(call obj,$(BENCH_GEN)) $(B)/obj/lxcfs/cpuset.o $(B)/libutil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ -lm
+$(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libutil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
+.PHONY: bench
+bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor
+	B=$(B) tests/bench/run.sh
