@@ -113,17 +113,22 @@ cleanup() {
 		rmdir "$m" 2>/dev/null
 	done
 	remove_cgroups
-	rm -rf "$TMP"
+	# never recurse into a mount that is somehow still there
+	if findmnt -rn -o TARGET | grep -q "^$TMP/"; then
+		say "warning: mounts left under $TMP; not removing it"
+	else
+		rm -rf "$TMP"
+	fi
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- daemons
 
-# new_mnt VAR: a fresh temporary mount point
+# new_mnt VAR: a fresh temporary mount point (under $TMP)
 new_mnt() {
 	local d
-	d=$(mktemp -d /tmp/lxcfs-bench-mnt.XXXXXX) || return 1
+	d=$(mktemp -d "$TMP/mnt.XXXXXX") || return 1
 	_MNTS+=("$d")
 	printf -v "$1" '%s' "$d"
 }
@@ -182,6 +187,7 @@ else
 	say "   upstream: $UPSTREAM is not installed (apt-get install lxcfs, see make deps): n/a"
 fi
 say "   floor: $FLOOR, libfuse $(pkg-config --modversion fuse3 2>/dev/null || echo '?')"
+say "   work dir: $TMP (mount points, snapshot, logs; removed at the end)"
 say "   readers: each the init of its own pid namespace in its own v1 cgroup (memory, cpuset,"
 say "   cpu, cpuacct, blkio) under $CGROOT/<ctrl>/$CG_PARENT; one CPU and its own memory limit"
 say "   each; one open + read to EOF + close per read"
