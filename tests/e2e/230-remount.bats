@@ -80,7 +80,7 @@ crash_daemon() {
 	assert_line --index $((${#lines[@]} - 1)) "unmounted 1 of 1 containers"
 	assert_equal "$(memtotal_in "$CTR")" "$(awk '$1 == "MemTotal:" {print $2}' /proc/meminfo)"
 	run runc_in "$CTR" mount
-	refute_output --partial fuse.lxcfs
+	refute_output --regexp "on /(proc|sys)/[a-z/]+ type fuse.lxcfs"
 	assert -f "$TK_REG/$CTR.json" "the registry entry stays"
 	run_tk 0 status
 	assert_line --regexp "^${CTR:0:12} .*( degraded +){9}$"
@@ -170,4 +170,31 @@ crash_daemon() {
 	assert_line --index $((${#lines[@]} - 1)) --regexp \
 		"^remounted 1 of 2 containers; failed: hostproc \(hostproc\): pid $TK_BG_PID is not a container"
 	assert_equal "$(mounts_snapshot self)" "$before"
+}
+
+@test "umount keeps the mount point at /var/lib/lxcfs in the container" {
+	tk_start_daemon
+	start_ctr
+	run_tk 0 umount --all
+	run runc_in "$CTR" mount
+	assert_line --regexp '^lxcfs on /var/lib/lxcfs type fuse.lxcfs \(ro,'
+	refute_line --regexp '^lxcfs on /proc/meminfo '
+}
+
+@test "legacy mount(2) path (legacy_mount = true): hook and remount without open_tree" {
+	tk_new_mountpoint
+	printf '[toolkit]\nlegacy_mount = true\n' >"$BATS_TEST_TMPDIR/legacy.conf"
+	TK_ARGS=(-c "$BATS_TEST_TMPDIR/legacy.conf" "${TK_ARGS[@]}")
+	run_tk 0 prestart
+	_tk_daemon
+	start_ctr
+	assert_equal "$(memtotal_in "$CTR")" "$KB256"
+	run runc_in "$CTR" mount
+	assert_line --regexp '^lxcfs on /proc/cpuinfo type fuse.lxcfs '
+	run_tk 0 umount --all
+	assert_equal "$(memtotal_in "$CTR")" "$(awk '$1 == "MemTotal:" {print $2}' /proc/meminfo)"
+	# remount binds from the container's own /var/lib/lxcfs
+	run_tk 0 remount --all
+	assert_output --partial "remounted 1 of 1 containers"
+	assert_equal "$(memtotal_in "$CTR")" "$KB256"
 }

@@ -96,7 +96,12 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		} else if (tk_inject_plan(in, &jobs[i].err) < 0) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
-		} else if (in->dir_depth > 0 && in->attach && c->mount_lxcfs_dir) {
+		} else if (!in->attach || c->legacy_mount || !c->mount_lxcfs_dir) {
+			/* MOUNTPOINT in the container stays: umount keeps it for remount, and the
+			 * legacy remount binds from it */
+			in->dir_depth = 0;
+			in->mount_dir = false;
+		} else if (in->dir_depth > 0) {
 			in->mount_dir = true; /* refresh the container's view of MOUNTPOINT */
 		}
 	}
