@@ -36,11 +36,18 @@ expect() {
 # float_ok EXPR A B: awk comparison of two decimals, e.g. float_ok 'a < 3' "$u" 0
 float_ok() { awk -v a="$2" -v b="$3" "BEGIN {exit !($1)}"; }
 
-# cg_make PATH: a cgroup2 directory whose children get every controller
+# cg_make PATH: a cgroup2 directory (relative to /sys/fs/cgroup) with every controller; its
+# ancestors delegate them (and so, by the no-internal-process rule, hold no processes)
 cg_make() {
 	mkdir -p "$CGR/$1" || return 1
-	for c in $(cat "$CGR/$1/cgroup.controllers"); do
-		echo "+$c" >"$CGR/$1/cgroup.subtree_control" 2>/dev/null
+	_d=$(dirname "$1")
+	_anc=""
+	while [ "$_d" != . ] && [ "$_d" != / ]; do _anc="$_d $_anc"; _d=$(dirname "$_d"); done
+	for _a in $_anc; do
+		for c in $(cat "$CGR/$_a/cgroup.controllers"); do
+			grep -qw "$c" "$CGR/$_a/cgroup.subtree_control" ||
+				echo "+$c" >"$CGR/$_a/cgroup.subtree_control" || return 1
+		done
 	done
 	return 0
 }
@@ -105,8 +112,14 @@ start_lxcfs() {
 stop_lxcfs() {
 	_m=$1
 	_p=$(cat "$_m.pid" 2>/dev/null)
+	[ -n "$_p" ] && [ -d "/proc/$_p" ] || { echo "daemon of $_m (pid $_p) is not running before SIGTERM"; dmesg | tail -5; }
 	[ -n "$_p" ] && kill "$_p" 2>/dev/null
 	_i=0
 	while [ -n "$_p" ] && [ -d "/proc/$_p" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
-	! grep -q " $_m " /proc/mounts && [ ! -e "$_m.pid" ] && [ ! -d "/proc/$_p" ]
+	_r=0
+	grep -q " $_m " /proc/mounts && { echo "still mounted: $_m"; _r=1; }
+	[ -e "$_m.pid" ] && { echo "pidfile left: $_m.pid"; _r=1; }
+	[ -d "/proc/$_p" ] && { echo "daemon $_p still running: $(cat /proc/$_p/status | grep State)"; _r=1; }
+	[ $_r -eq 0 ] || { tail -5 "$_m.log"; dmesg | tail -5; } 2>/dev/null
+	return $_r
 }

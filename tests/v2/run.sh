@@ -36,7 +36,12 @@ GUEST
 
 echo "# v2vm: $v2vm"
 start=$(date +%s)
-"$v2vm" --disk 64 --cpus 2 --mem 1024 "$@" --script "$tmp/guest.sh" -- "$lxcfs" "$here" >"$tmp/out" 2>"$tmp/err"
+# glibc dlopens libgcc_s for pthread_cancel (libfuse cancels its workers on exit); ldd does not
+# list it, so v2vm would not copy it and the daemon would abort at SIGTERM
+extra=()
+libgcc=$(ldconfig -p 2>/dev/null | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; exit}')
+[ -n "$libgcc" ] && [ -f "$libgcc" ] && extra+=("$libgcc")
+"$v2vm" --disk 64 --cpus 2 --mem 1024 "$@" --script "$tmp/guest.sh" -- "$lxcfs" "$here" "${extra[@]}" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 # the guest's TAP, minus v2vm's own closing line
 grep -v '^v2vm: exit' "$tmp/out"
