@@ -2,7 +2,8 @@
  * same tree and the same FUSE options as lxcfs (allow_other, direct_io, no flush, no read-ahead,
  * synchronous reads, entry/attr timeouts of a day, multi-threaded loop with idle workers kept)
  * serving constant files: each file's bytes are read once at start from a snapshot directory
- * holding what lxcfs served to a container. No design of a FUSE /proc can answer faster.
+ * holding what lxcfs served to a container (a file missing there is missing here). No design of a
+ * FUSE /proc can answer faster.
  *
  * Usage: lxcfs-bench-floor SNAPSHOT_DIR MOUNTPOINT   (foreground; SIGTERM/SIGINT unmount) */
 #define FUSE_USE_VERSION 314
@@ -31,16 +32,23 @@ struct node {
 	int dir;
 	char *data; /* files: the constant content */
 	size_t len;
+	int absent; /* a file the snapshot does not have */
 };
 
 /* inode = index; 1 is the root */
+#define D(name, parent)                                                                            \
+	{                                                                                          \
+		name, parent, 1, NULL, 0, 0                                                        \
+	}
+#define F(name, parent)                                                                            \
+	{                                                                                          \
+		name, parent, 0, NULL, 0, 0                                                        \
+	}
 static struct node nodes[] = {
-    {NULL, 0, 0, NULL, 0},	   {"", 1, 1, NULL, 0},	       {"proc", 1, 1, NULL, 0},
-    {"sys", 1, 1, NULL, 0},	   {"devices", 3, 1, NULL, 0}, {"system", 4, 1, NULL, 0},
-    {"cpu", 5, 1, NULL, 0},	   {"online", 6, 0, NULL, 0},  {"cpuinfo", 2, 0, NULL, 0},
-    {"diskstats", 2, 0, NULL, 0},  {"loadavg", 2, 0, NULL, 0}, {"meminfo", 2, 0, NULL, 0},
-    {"partitions", 2, 0, NULL, 0}, {"stat", 2, 0, NULL, 0},    {"swaps", 2, 0, NULL, 0},
-    {"uptime", 2, 0, NULL, 0},
+    D(NULL, 0),		D("", 1),	   D("proc", 1),    D("sys", 1),
+    D("devices", 3),	D("system", 4),	   D("cpu", 5),	    F("online", 6),
+    F("cpuinfo", 2),	F("diskstats", 2), F("loadavg", 2), F("meminfo", 2),
+    F("partitions", 2), F("stat", 2),	   F("swaps", 2),   F("uptime", 2),
 };
 #define NNODES (sizeof(nodes) / sizeof(nodes[0]))
 
@@ -76,7 +84,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct fuse_entry_param e;
 
 	for (fuse_ino_t i = 2; i < NNODES; i++) {
-		if (nodes[i].parent != parent || strcmp(nodes[i].name, name) != 0)
+		if (nodes[i].parent != parent || nodes[i].absent ||
+		    strcmp(nodes[i].name, name) != 0)
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.ino = i;
@@ -107,6 +116,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	const struct node *n = node_of(ino);
 
+	if (n && n->absent)
+		n = NULL;
 	if (!n || n->dir) {
 		fuse_reply_err(req, n ? EISDIR : ENOENT);
 		return;
@@ -150,7 +161,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (size > sizeof(buf))
 		size = sizeof(buf);
 	for (fuse_ino_t i = 2; i < NNODES; i++) {
-		if (nodes[i].parent != ino || (off_t)i <= off)
+		if (nodes[i].parent != ino || nodes[i].absent || (off_t)i <= off)
 			continue;
 		node_stat(i, &st);
 		size_t len = fuse_add_direntry(req, buf + used, size - used, nodes[i].name, &st, i);
@@ -193,6 +204,10 @@ static int load_snapshot(const char *dir, struct lx_error *err)
 		if (nodes[i].dir)
 			continue;
 		node_path(i, path, sizeof(path));
+		if (faccessat(dfd, path, F_OK, 0) < 0 && errno == ENOENT) {
+			nodes[i].absent = 1; /* the benchmark reads only some files */
+			continue;
+		}
 		if (read_file_at(dfd, path, &sb, err) < 0) {
 			sb_free(&sb);
 			return lx_error_wrap(err, "snapshot");

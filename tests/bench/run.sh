@@ -13,7 +13,11 @@
 #   BENCH_CONTAINERS=100  containers of the table       BENCH_SCALE=1000    containers (0: skip)
 #   BENCH_SCALE_ROUNDS=2  turns per container           BENCH_STRACE_READS=1000 (0: skip)
 #   BENCH_RUNC=100        runc containers for the hook and remount (0: skip)
-#   BENCH_UPSTREAM=/usr/bin/lxcfs                       BENCH_TSV=FILE  figures, tab-separated
+#   BENCH_UPSTREAM=PATH   upstream lxcfs binary (default: /usr/bin/lxcfs from Debian's package
+#                         `lxcfs` if installed, else that package unpacked into build/bench/upstream
+#                         with apt-get download + dpkg-deb -x: no maintainer scripts, no service;
+#                         BENCH_FETCH_UPSTREAM=0 forbids the download)
+#   BENCH_TSV=FILE        the figures, tab-separated
 #   BENCH_FILES=proc/meminfo,...  (default: all nine lxcfs files)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,7 +27,8 @@ LXCFS=$REPO/$B/lxcfs
 TK=$REPO/$B/lxcfs-toolkit
 GEN=$REPO/$B/bench/lxcfs-bench
 FLOOR=$REPO/$B/bench/lxcfs-bench-floor
-UPSTREAM=${BENCH_UPSTREAM:-/usr/bin/lxcfs}
+UPSTREAM=${BENCH_UPSTREAM:-}
+UPSTREAM_DIR=$REPO/$B/bench/upstream # Debian's lxcfs unpacked (never installed) when absent
 SECONDS_PER_CELL=${BENCH_SECONDS:-0.5}
 READERS=${BENCH_READERS:-2,16}
 CONTAINERS=${BENCH_CONTAINERS:-100}
@@ -178,13 +183,42 @@ TSV_ARGS=()
 [ -n "$TSV" ] && TSV_ARGS=(--tsv "$TSV")
 CG_ARGS=(--cgroup-parent "$CG_PARENT")
 
+# find_upstream: set UPSTREAM (and UPSTREAM_ENV) to a runnable Debian lxcfs, or leave it empty
+UPSTREAM_ENV=()
+find_upstream() {
+	local lib=$UPSTREAM_DIR/usr/lib/x86_64-linux-gnu/lxcfs deb
+	[ -n "$UPSTREAM" ] && return 0
+	if [ -x /usr/bin/lxcfs ] && dpkg-query -W -f '${Status}' lxcfs 2>/dev/null | grep -q 'ok installed'; then
+		UPSTREAM=/usr/bin/lxcfs
+		UPSTREAM_VERSION=$(dpkg-query -W -f '${Version}' lxcfs)
+		return 0
+	fi
+	if [ ! -x "$UPSTREAM_DIR/usr/bin/lxcfs" ] && [ "${BENCH_FETCH_UPSTREAM:-1}" != 0 ] &&
+		command -v apt-get >/dev/null; then
+		mkdir -p "$UPSTREAM_DIR.dl"
+		(cd "$UPSTREAM_DIR.dl" && timeout 60 apt-get download -q lxcfs) >"$TMP/apt.log" 2>&1
+		deb=$(ls "$UPSTREAM_DIR".dl/lxcfs_*.deb 2>/dev/null | head -1)
+		[ -n "$deb" ] && dpkg-deb -x "$deb" "$UPSTREAM_DIR" &&
+			dpkg-deb -f "$deb" Version >"$UPSTREAM_DIR/VERSION"
+		rm -rf "$UPSTREAM_DIR.dl"
+	fi
+	if [ -x "$UPSTREAM_DIR/usr/bin/lxcfs" ]; then
+		UPSTREAM=$UPSTREAM_DIR/usr/bin/lxcfs
+		# it dlopens liblxcfs.so, found through the library path first
+		UPSTREAM_ENV=(env "LD_LIBRARY_PATH=$lib")
+		UPSTREAM_VERSION="$(cat "$UPSTREAM_DIR/VERSION" 2>/dev/null), unpacked, not installed"
+	fi
+}
+
 START=$(now_ns)
+find_upstream
 say "== lxcfs benchmark: $(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs"
 say "   ours: $("$LXCFS" --version 2>&1 | head -1) ($LXCFS)"
-if [ -x "$UPSTREAM" ]; then
-	say "   upstream: lxcfs $(dpkg-query -W -f '${Version}' lxcfs 2>/dev/null || echo '?') ($UPSTREAM)"
+if [ -n "$UPSTREAM" ] && [ -x "$UPSTREAM" ]; then
+	say "   upstream: lxcfs ${UPSTREAM_VERSION:-?} ($UPSTREAM)"
 else
-	say "   upstream: $UPSTREAM is not installed (apt-get install lxcfs, see make deps): n/a"
+	say "   upstream: Debian's lxcfs is neither installed nor downloadable: n/a"
+	UPSTREAM=""
 fi
 say "   floor: $FLOOR, libfuse $(pkg-config --modversion fuse3 2>/dev/null || echo '?')"
 say "   work dir: $TMP (mount points, snapshot, logs; removed at the end)"
@@ -204,9 +238,10 @@ if "$GEN" snapshot --target "ours=$OURS_MNT" --out "$SNAP" "${FILES_ARGS[@]}" "$
 else
 	fail "could not snapshot what a container reads from ours, for the floor"
 fi
-if [ -x "$UPSTREAM" ]; then
+if [ -n "$UPSTREAM" ]; then
 	new_mnt UP_MNT &&
-		start_fs upstream "$UP_MNT" "$UPSTREAM" -f -p "$TMP/upstream.pid" "$UP_MNT" &&
+		start_fs upstream "$UP_MNT" "${UPSTREAM_ENV[@]}" "$UPSTREAM" -f -p "$TMP/upstream.pid" \
+			"$UP_MNT" &&
 		TARGETS+=(--target "upstream=$UP_MNT")
 	UP_PID=$FS_PID
 fi
