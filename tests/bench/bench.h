@@ -34,6 +34,7 @@ struct opts {
 	unsigned readers[MAX_LEVELS];
 	unsigned containers;
 	double seconds;
+	unsigned passes; /* table: slices of each cell, interleaved with the other targets */
 	unsigned turn_us;
 	unsigned rounds;
 	unsigned reads;

@@ -60,6 +60,7 @@ static void usage(FILE *f)
 	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 16; loop: 2)\n"
 	       "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
 	       "  --seconds S          per table cell (default 0.5)\n"
+	       "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
 	       "  --turn-us US         a container's turn in a table cell (default 2000)\n"
 	       "  --rounds N           scale: turns per container (default 2)\n"
 	       "  --reads N            loop: reads at least (default 1000)\n"
@@ -96,6 +97,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"readers", required_argument, 0, 'r'},
 	    {"containers", required_argument, 0, 'c'},
 	    {"seconds", required_argument, 0, 's'},
+	    {"passes", required_argument, 0, 'S'},
 	    {"turn-us", required_argument, 0, 'u'},
 	    {"rounds", required_argument, 0, 'R'},
 	    {"reads", required_argument, 0, 'n'},
@@ -112,6 +114,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->seconds = 0.5;
+	o->passes = 2;
 	o->turn_us = 2000;
 	o->rounds = 2;
 	o->reads = 1000;
@@ -166,6 +169,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 's':
 			o->seconds = strtod(optarg, NULL);
 			break;
+		case 'S':
+			o->passes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'u':
 			o->turn_us = (unsigned)strtoul(optarg, NULL, 10);
 			break;
@@ -198,7 +204,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc || !o->ntargets || o->seconds <= 0 || !o->rounds || !o->reads) {
+	if (optind != argc || !o->ntargets || o->seconds <= 0 || !o->rounds || !o->reads ||
+	    !o->passes) {
 		usage(stderr);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #
 # Knobs (environment):
 #   BENCH_SECONDS=0.5     seconds per table cell        BENCH_READERS=2,16  readers at once
+#   BENCH_PASSES=2        slices per cell, interleaved with the other targets' slices
 #   BENCH_CONTAINERS=100  containers of the table       BENCH_SCALE=1000    containers (0: skip)
 #   BENCH_SCALE_ROUNDS=2  turns per container           BENCH_STRACE_READS=1000 (0: skip)
 #   BENCH_RUNC=100        runc containers for the hook and remount (0: skip)
@@ -30,6 +31,7 @@ FLOOR=$REPO/$B/bench/lxcfs-bench-floor
 UPSTREAM=${BENCH_UPSTREAM:-}
 UPSTREAM_DIR=$REPO/$B/bench/upstream # Debian's lxcfs unpacked (never installed) when absent
 SECONDS_PER_CELL=${BENCH_SECONDS:-0.5}
+PASSES=${BENCH_PASSES:-2}
 READERS=${BENCH_READERS:-2,16}
 CONTAINERS=${BENCH_CONTAINERS:-100}
 SCALE=${BENCH_SCALE:-1000}
@@ -251,7 +253,7 @@ say
 say "== table: every file, by the same readers; p50/p99 of open+read+close in us"
 T0=$(now_ns)
 "$GEN" table "${TARGETS[@]}" --readers "$READERS" --containers "$CONTAINERS" \
-	--seconds "$SECONDS_PER_CELL" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
+	--seconds "$SECONDS_PER_CELL" --passes "$PASSES" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
 	fail "table: a read failed or a cell did not finish (see above)"
 say "(table in $(ms_since "$T0") ms)"
 

@@ -13,6 +13,8 @@ struct cell {
 	int ran;
 	double p50_us, p99_us, rps;
 	uint64_t reads, errors;
+	double wall_s;	  /* over all passes */
+	struct hist hist; /* over all passes */
 };
 
 static double mono_s(void)
@@ -42,8 +44,9 @@ static void print_level(const struct opts *o, unsigned readers, struct cell (*ro
 	unsigned p50_pass = 0, p50_n = 0, rps_pass = 0, rps_n = 0;
 
 	printf(
-	    "\n%u readers at once, taking turns over %u containers; %.2f s per cell; times in us\n",
-	    readers, o->containers, o->seconds);
+	    "\n%u readers at once, taking turns over %u containers; %.2f s per cell in %u slices; "
+	    "times in us\n",
+	    readers, o->containers, o->seconds, o->passes);
 	printf("%-11s", "");
 	for (unsigned t = 0; t < o->ntargets; t++)
 		printf("| %-23s", o->target[t].name);
@@ -132,6 +135,38 @@ static int warm_up(const struct opts *o, struct crowd *cr, unsigned slots,
 	return 0;
 }
 
+/* one slice of one cell, added to it */
+static int run_cell(const struct opts *o, struct crowd *cr, struct phase_result *res, unsigned l,
+		    unsigned f, unsigned t, struct cell *c, uint64_t *errors, char *first_error,
+		    size_t fesz)
+{
+	char path[CROWD_PATH_LEN];
+	struct phase p = {.mode = PHASE_TIME,
+			  .npaths = 1,
+			  .paths = {path},
+			  .nslots = o->readers[l],
+			  .ncontainers = o->containers,
+			  .seconds = o->seconds / o->passes,
+			  .turn_us = o->turn_us};
+	struct lx_error err = {0, ""};
+	int rc;
+
+	target_path(&o->target[t], o->file[f], path, sizeof(path));
+	rc = crowd_run(cr, &p, res, &err);
+	c->ran = 1;
+	c->reads += res->path[0].reads;
+	c->errors += res->path[0].errors;
+	c->wall_s += res->wall_s;
+	hist_merge(&c->hist, &res->path[0].hist);
+	errors[t] += res->path[0].errors;
+	if (res->first_error[0] && !first_error[0])
+		snprintf(first_error, fesz, "%s", res->first_error);
+	if (rc < 0)
+		fprintf(stderr, "lxcfs-bench: %s %s: %s\n", o->target[t].name,
+			file_label(o->file[f]), err.msg);
+	return rc;
+}
+
 int cmd_table(const struct opts *o0)
 {
 	struct opts o = *o0;
@@ -195,35 +230,32 @@ int cmd_table(const struct opts *o0)
 		goto out;
 	printf("warm-up: every container read every file of every target once, in %.2f s\n",
 	       mono_s() - t0);
+	/* Each cell is measured in `passes` slices, the targets of a file one after the other in
+	 * each: a change of load on the machine hits every target alike. */
 	for (unsigned l = 0; l < o.nlevels; l++) {
+		for (unsigned pass = 0; pass < o.passes; pass++) {
+			for (unsigned f = 0; f < o.nfiles; f++) {
+				for (unsigned t = 0; t < o.ntargets; t++) {
+					if (absent[f][t])
+						continue;
+					if (run_cell(&o, cr, res, l, f, t, &cells[l][f][t], errors,
+						     first_error, sizeof(first_error)) < 0) {
+						incomplete++;
+						goto report;
+					}
+				}
+			}
+		}
 		for (unsigned f = 0; f < o.nfiles; f++) {
 			for (unsigned t = 0; t < o.ntargets; t++) {
-				char path[CROWD_PATH_LEN];
-				struct phase p = {.mode = PHASE_TIME,
-						  .npaths = 1,
-						  .paths = {path},
-						  .nslots = o.readers[l],
-						  .ncontainers = o.containers,
-						  .seconds = o.seconds,
-						  .turn_us = o.turn_us};
 				struct cell *c = &cells[l][f][t];
-				int rc;
 
-				if (absent[f][t])
+				if (!c->ran)
 					continue;
-				target_path(&o.target[t], o.file[f], path, sizeof(path));
-				rc = crowd_run(cr, &p, res, &err);
 				ncells++;
-				c->ran = 1;
-				c->reads = res->path[0].reads;
-				c->errors = res->path[0].errors;
-				c->rps = res->wall_s > 0 ? (double)c->reads / res->wall_s : 0;
-				c->p50_us = (double)hist_quantile(&res->path[0].hist, 0.50) / 1e3;
-				c->p99_us = (double)hist_quantile(&res->path[0].hist, 0.99) / 1e3;
-				errors[t] += c->errors;
-				if (res->first_error[0] && !first_error[0])
-					snprintf(first_error, sizeof(first_error), "%s",
-						 res->first_error);
+				c->rps = c->wall_s > 0 ? (double)c->reads / c->wall_s : 0;
+				c->p50_us = (double)hist_quantile(&c->hist, 0.50) / 1e3;
+				c->p99_us = (double)hist_quantile(&c->hist, 0.99) / 1e3;
 				if (tsv)
 					fprintf(tsv,
 						"table\t%u\t%s\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\n",
@@ -231,12 +263,6 @@ int cmd_table(const struct opts *o0)
 						o.target[t].name, c->p50_us, c->p99_us, c->rps,
 						(unsigned long long)c->reads,
 						(unsigned long long)c->errors);
-				if (rc < 0) {
-					fprintf(stderr, "lxcfs-bench: %s %s: %s\n",
-						o.target[t].name, file_label(o.file[f]), err.msg);
-					incomplete++;
-					goto report;
-				}
 			}
 		}
 		print_level(&o, o.readers[l], cells[l]);
