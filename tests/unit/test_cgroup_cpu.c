@@ -18,8 +18,6 @@ static struct cg_cpu *read_ok(const char *root, const char *text)
 	return c;
 }
 
-static char damage_case[512];
-
 static void read_fails(const char *root, const char *text, int code)
 {
 	struct lx_error err = {0, ""};
@@ -33,9 +31,9 @@ static void read_fails(const char *root, const char *text, int code)
 	memcpy(before, c, sizeof(*c));
 	fix_load(root, text, &l, &p);
 	if (cg_cpu_read(&l, &p, c, &err) == 0)
-		fail_msg("cg_cpu_read(%s) succeeded %s", root, damage_case);
+		fail_msg("cg_cpu_read(%s) succeeded %s", root, fix_case);
 	if (err.code != code)
-		fail_msg("%s: error %d (%s), want %d", damage_case, err.code, err.msg, code);
+		fail_msg("%s: error %d (%s), want %d", fix_case, err.code, err.msg, code);
 	assert_true(err.msg[0] != '\0');
 	assert_memory_equal(c, before, sizeof(*c));
 	fix_unload(&l, &p);
@@ -282,31 +280,9 @@ static void test_stat_zero(void **state)
 	fix_rmtree(dir);
 }
 
-struct damage {
-	const char *file, *content; /* content NULL: remove the file */
-	int code;
-};
-
-static void damage_each(const char *tree, const char *text, const struct damage *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *dir = fix_copy(tree);
-
-		if (d[i].content)
-			fix_put(dir, d[i].file, d[i].content);
-		else
-			fix_rm(dir, d[i].file);
-		snprintf(damage_case, sizeof(damage_case), "[%s <- `%s`]", d[i].file,
-			 d[i].content ? d[i].content : "(removed)");
-		read_fails(dir, text, d[i].code);
-		damage_case[0] = '\0';
-		fix_rmtree(dir);
-	}
-}
-
 static void test_v1_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"cpuset/lxcfs-test/ct/cpuset.effective_cpus", "0-x\n", EINVAL},
 	    {"cpuset/lxcfs-test/ct/cpuset.effective_cpus", "", EINVAL},
 	    {"cpuset/lxcfs-test/ct/cpuset.effective_cpus", "0-", EINVAL},
@@ -333,7 +309,7 @@ static void test_v1_damaged(void **state)
 	char *dir;
 
 	(void)state;
-	damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 	/* cpuset.cpus missing while cpuset.effective_cpus has CPUs: not needed */
 	dir = fix_copy("v1");
 	fix_rm(dir, "cpuset/lxcfs-test/ct/cpuset.cpus");
@@ -346,7 +322,7 @@ static void test_v1_damaged(void **state)
 
 static void test_v2_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"lx/ct/cpuset.cpus.effective", "0-2,\n1", EINVAL},
 	    {"lx/ct/cpuset.cpus.effective", "", EINVAL},
 	    {"lx/ct/cpuset.cpus.effective", "0-99999\n", EINVAL},
@@ -363,7 +339,7 @@ static void test_v2_damaged(void **state)
 	};
 
 	(void)state;
-	damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 static void test_cgroup_gone(void **state)
@@ -372,13 +348,8 @@ static void test_cgroup_gone(void **state)
 					   "cpuacct/lxcfs-test/ct"};
 
 	(void)state;
-	for (int i = 0; i < 3; i++) {
-		char *dir = fix_copy("v1");
-
-		fix_rmdir(dir, gone[i]);
-		read_fails(dir, v1_ct, ENOENT);
-		fix_rmtree(dir);
-	}
+	for (int i = 0; i < 3; i++)
+		fix_gone("v1", gone[i], v1_ct, read_fails);
 }
 
 int main(void)

@@ -3,6 +3,7 @@
 #ifndef TEST_CGROUP_HELPERS_H
 #define TEST_CGROUP_HELPERS_H
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -111,6 +112,44 @@ static inline void fix_rmdir(const char *dir, const char *rel)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s/%s'", dir, rel);
 	assert_int_equal(system(cmd), 0);
+}
+
+/* Damaged copies of a tree: each entry replaces (or, content NULL, removes) one file of a
+ * fresh copy, then fails(copy, text, code) checks the reader refuses it. fix_case names the
+ * entry being tried, for failure messages. */
+struct fix_damage {
+	const char *file, *content;
+	int code;
+};
+static char fix_case[512];
+typedef void (*fix_fails_fn)(const char *root, const char *text, int code);
+
+static inline void fix_damage_each(const char *tree, const char *text, const struct fix_damage *d,
+				   size_t n, fix_fails_fn fails)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *dir = fix_copy(tree);
+
+		if (d[i].content)
+			fix_put(dir, d[i].file, d[i].content);
+		else
+			fix_rm(dir, d[i].file);
+		snprintf(fix_case, sizeof(fix_case), "[%s <- `%s`]", d[i].file,
+			 d[i].content ? d[i].content : "(removed)");
+		fails(dir, text, d[i].code);
+		fix_case[0] = '\0';
+		fix_rmtree(dir);
+	}
+}
+
+/* A copy of tree whose cgroup directory rel is removed (a container gone): fails(ENOENT). */
+static inline void fix_gone(const char *tree, const char *rel, const char *text, fix_fails_fn fails)
+{
+	char *dir = fix_copy(tree);
+
+	fix_rmdir(dir, rel);
+	fails(dir, text, ENOENT);
+	fix_rmtree(dir);
 }
 
 #endif

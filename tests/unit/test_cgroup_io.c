@@ -15,8 +15,6 @@ static void read_ok(const char *root, const char *text, struct cg_io *io)
 	fix_unload(&l, &p);
 }
 
-static char damage_case[512];
-
 static void read_fails(const char *root, const char *text, int code)
 {
 	struct lx_error err = {0, ""};
@@ -26,9 +24,9 @@ static void read_fails(const char *root, const char *text, int code)
 
 	fix_load(root, text, &l, &p);
 	if (cg_io_read(&l, &p, &io, &err) == 0)
-		fail_msg("cg_io_read(%s) succeeded %s", root, damage_case);
+		fail_msg("cg_io_read(%s) succeeded %s", root, fix_case);
 	if (err.code != code)
-		fail_msg("%s: error %d (%s), want %d", damage_case, err.code, err.msg, code);
+		fail_msg("%s: error %d (%s), want %d", fix_case, err.code, err.msg, code);
 	/* nothing claimed, nothing to free */
 	assert_int_equal(io.n, 0);
 	assert_null(io.devs);
@@ -272,31 +270,9 @@ static void test_v2_variants(void **state)
 	fix_rmtree(dir);
 }
 
-struct damage {
-	const char *file, *content; /* content NULL: remove the file */
-	int code;
-};
-
-static void damage_each(const char *tree, const char *text, const struct damage *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *dir = fix_copy(tree);
-
-		if (d[i].content)
-			fix_put(dir, d[i].file, d[i].content);
-		else
-			fix_rm(dir, d[i].file);
-		snprintf(damage_case, sizeof(damage_case), "[%s <- `%s`]", d[i].file,
-			 d[i].content ? d[i].content : "(removed)");
-		read_fails(dir, text, d[i].code);
-		damage_case[0] = '\0';
-		fix_rmtree(dir);
-	}
-}
-
 static void test_v1_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_serviced_recursive", "", EINVAL},
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_serviced_recursive", "7:0 Read\n", EINVAL},
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_serviced_recursive", "7:0 Read 10\n7:0 Wr", EINVAL},
@@ -309,7 +285,7 @@ static void test_v1_damaged(void **state)
 	};
 
 	(void)state;
-	damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 static void test_v1_damaged_descendant(void **state)
@@ -326,7 +302,7 @@ static void test_v1_damaged_descendant(void **state)
 
 static void test_v2_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"lx/ct/io.stat", "254:0 rbytes=abc wbytes=1\n", EINVAL},
 	    {"lx/ct/io.stat", "254:0 rbytes\n", EINVAL},
 	    {"lx/ct/io.stat", "254:0 =5\n", EINVAL},
@@ -337,21 +313,14 @@ static void test_v2_damaged(void **state)
 	};
 
 	(void)state;
-	damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 static void test_cgroup_gone(void **state)
 {
-	char *dir = fix_copy("v1");
-
 	(void)state;
-	fix_rmdir(dir, "blkio/lxcfs-test/ct");
-	read_fails(dir, v1_ct, ENOENT);
-	fix_rmtree(dir);
-	dir = fix_copy("v2");
-	fix_rmdir(dir, "lx/ct");
-	read_fails(dir, v2_ct, ENOENT);
-	fix_rmtree(dir);
+	fix_gone("v1", "blkio/lxcfs-test/ct", v1_ct, read_fails);
+	fix_gone("v2", "lx/ct", v2_ct, read_fails);
 	read_fails(FIX "/v1", "4:memory:/\n", ENOENT); /* no blkio line */
 }
 

@@ -18,8 +18,6 @@ static void read_ok(const char *root, const char *text, struct cg_mem *m)
 	fix_unload(&l, &p);
 }
 
-static char damage_case[512];
-
 /* cg_mem_read fails with code and leaves *m as it was. */
 static void read_fails(const char *root, const char *text, int code)
 {
@@ -32,12 +30,77 @@ static void read_fails(const char *root, const char *text, int code)
 	before = m;
 	fix_load(root, text, &l, &p);
 	if (cg_mem_read(&l, &p, &m, &err) == 0)
-		fail_msg("cg_mem_read(%s) succeeded %s", root, damage_case);
+		fail_msg("cg_mem_read(%s) succeeded %s", root, fix_case);
 	if (err.code != code)
-		fail_msg("%s: error %d (%s), want %d", damage_case, err.code, err.msg, code);
+		fail_msg("%s: error %d (%s), want %d", fix_case, err.code, err.msg, code);
 	assert_true(err.msg[0] != '\0');
 	assert_memory_equal(&m, &before, sizeof(m));
 	fix_unload(&l, &p);
+}
+
+/* Every field of m against want. */
+static void assert_mem(const struct cg_mem *m, const struct cg_mem *want)
+{
+	const uint64_t *got[] = {&m->limit,
+				 &m->usage,
+				 &m->swap_limit,
+				 &m->swap_usage,
+				 &m->cached,
+				 &m->active_anon,
+				 &m->inactive_anon,
+				 &m->active_file,
+				 &m->inactive_file,
+				 &m->unevictable,
+				 &m->shmem,
+				 &m->mapped,
+				 &m->anon,
+				 &m->dirty,
+				 &m->writeback,
+				 &m->slab,
+				 &m->slab_reclaimable,
+				 &m->slab_unreclaimable};
+	const uint64_t *exp[] = {&want->limit,
+				 &want->usage,
+				 &want->swap_limit,
+				 &want->swap_usage,
+				 &want->cached,
+				 &want->active_anon,
+				 &want->inactive_anon,
+				 &want->active_file,
+				 &want->inactive_file,
+				 &want->unevictable,
+				 &want->shmem,
+				 &want->mapped,
+				 &want->anon,
+				 &want->dirty,
+				 &want->writeback,
+				 &want->slab,
+				 &want->slab_reclaimable,
+				 &want->slab_unreclaimable};
+	static const char *const names[] = {"limit",
+					    "usage",
+					    "swap_limit",
+					    "swap_usage",
+					    "cached",
+					    "active_anon",
+					    "inactive_anon",
+					    "active_file",
+					    "inactive_file",
+					    "unevictable",
+					    "shmem",
+					    "mapped",
+					    "anon",
+					    "dirty",
+					    "writeback",
+					    "slab",
+					    "slab_reclaimable",
+					    "slab_unreclaimable"};
+
+	assert_int_equal(m->swap_accounting, want->swap_accounting);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (*got[i] != *exp[i])
+			fail_msg("%s: %llu, want %llu", names[i], (unsigned long long)*got[i],
+				 (unsigned long long)*exp[i]);
 }
 
 static const char *v1_ct = "4:memory:/lxcfs-test/ct\n";
@@ -51,29 +114,24 @@ static void test_v1_recorded(void **state)
 
 	(void)state;
 	read_ok(FIX "/v1", text, &m);
-	/* 512 MiB set on the parent only; ct itself reads 9223372036854771712 */
-	assert_int_equal(m.limit, 512 * MiB);
-	assert_int_equal(m.usage, 8777728);
-	assert_true(m.swap_accounting);
-	/* memsw 768 MiB on the parent, minus the memory limit */
-	assert_int_equal(m.swap_limit, 768 * MiB - 512 * MiB);
-	/* memsw usage 8777728 - usage 8777728 */
-	assert_int_equal(m.swap_usage, 0);
-	/* ct/memory.stat total_* */
-	assert_int_equal(m.cached, 8441856);
-	assert_int_equal(m.anon, 114688);
-	assert_int_equal(m.shmem, 8388608); /* the 8 MiB written to /dev/shm */
-	assert_int_equal(m.mapped, 0);
-	assert_int_equal(m.dirty, 0);
-	assert_int_equal(m.writeback, 0);
-	assert_int_equal(m.active_anon, 4096);
-	assert_int_equal(m.inactive_anon, 8499200);
-	assert_int_equal(m.active_file, 53248);
-	assert_int_equal(m.inactive_file, 0);
-	assert_int_equal(m.unevictable, 0);
-	assert_int_equal(m.slab, 0); /* not in v1 memory.stat */
-	assert_int_equal(m.slab_reclaimable, 0);
-	assert_int_equal(m.slab_unreclaimable, 0);
+	assert_mem(&m, &(struct cg_mem){
+			   /* 512 MiB set on the parent only; ct itself reads
+			    * 9223372036854771712 */
+			   .limit = 512 * MiB,
+			   .usage = 8777728,
+			   .swap_accounting = true,
+			   /* memsw 768 MiB on the parent, minus the memory limit */
+			   .swap_limit = 768 * MiB - 512 * MiB,
+			   /* memsw usage 8777728 - usage 8777728 */
+			   .swap_usage = 0,
+			   /* ct/memory.stat total_*; no slab in v1 */
+			   .cached = 8441856,
+			   .anon = 114688,
+			   .shmem = 8388608, /* the 8 MiB written to /dev/shm */
+			   .active_anon = 4096,
+			   .inactive_anon = 8499200,
+			   .active_file = 53248,
+		       });
 	free(text);
 }
 
@@ -96,27 +154,23 @@ static void test_v2_recorded(void **state)
 
 	(void)state;
 	read_ok(FIX "/v2", v2_ct, &m);
-	/* lx/memory.max 512 MiB; lx/ct "max" */
-	assert_int_equal(m.limit, 512 * MiB);
-	assert_int_equal(m.usage, 9129984);
-	assert_true(m.swap_accounting);
-	/* lx/memory.swap.max 256 MiB; lx/ct "max" */
-	assert_int_equal(m.swap_limit, 256 * MiB);
-	assert_int_equal(m.swap_usage, 0);
-	assert_int_equal(m.cached, 8392704);
-	assert_int_equal(m.anon, 122880);
-	assert_int_equal(m.shmem, 8392704);
-	assert_int_equal(m.mapped, 0);
-	assert_int_equal(m.dirty, 0);
-	assert_int_equal(m.writeback, 0);
-	assert_int_equal(m.active_anon, 8192);
-	assert_int_equal(m.inactive_anon, 8507392);
-	assert_int_equal(m.active_file, 0);
-	assert_int_equal(m.inactive_file, 0);
-	assert_int_equal(m.unevictable, 0);
-	assert_int_equal(m.slab, 47000);
-	assert_int_equal(m.slab_reclaimable, 21376);
-	assert_int_equal(m.slab_unreclaimable, 25624);
+	assert_mem(&m, &(struct cg_mem){
+			   /* lx/memory.max 512 MiB; lx/ct "max" */
+			   .limit = 512 * MiB,
+			   .usage = 9129984,
+			   .swap_accounting = true,
+			   /* lx/memory.swap.max 256 MiB; lx/ct "max" */
+			   .swap_limit = 256 * MiB,
+			   .swap_usage = 0,
+			   .cached = 8392704,
+			   .anon = 122880,
+			   .shmem = 8392704,
+			   .active_anon = 8192,
+			   .inactive_anon = 8507392,
+			   .slab = 47000,
+			   .slab_reclaimable = 21376,
+			   .slab_unreclaimable = 25624,
+		       });
 	/* the worker's own cgroup, two levels below the limits */
 	read_ok(FIX "/v2", text, &m);
 	assert_int_equal(m.limit, 512 * MiB);
@@ -132,24 +186,26 @@ static void test_hybrid(void **state)
 
 	(void)state;
 	read_ok(FIX "/hybrid", hy_c1, &m);
-	/* 1 GiB on lxc; c1's LONG_MAX is no limit */
-	assert_int_equal(m.limit, 1024 * MiB);
-	assert_int_equal(m.usage, 100 * MiB);
-	assert_true(m.swap_accounting);
-	assert_int_equal(m.swap_limit, 1536 * MiB - 1024 * MiB);
-	assert_int_equal(m.swap_usage, 120 * MiB - 100 * MiB);
-	/* the total_* values, not the local ones */
-	assert_int_equal(m.cached, 50 * MiB);
-	assert_int_equal(m.anon, 40 * MiB);
-	assert_int_equal(m.shmem, 4 * MiB);
-	assert_int_equal(m.mapped, 8 * MiB);
-	assert_int_equal(m.dirty, 12288);
-	assert_int_equal(m.writeback, 4096);
-	assert_int_equal(m.inactive_anon, 37 * MiB);
-	assert_int_equal(m.active_anon, 3 * MiB);
-	assert_int_equal(m.inactive_file, 30 * MiB);
-	assert_int_equal(m.active_file, 20 * MiB);
-	assert_int_equal(m.unevictable, 1 * MiB);
+	assert_mem(&m, &(struct cg_mem){
+			   /* 1 GiB on lxc; c1's LONG_MAX is no limit */
+			   .limit = 1024 * MiB,
+			   .usage = 100 * MiB,
+			   .swap_accounting = true,
+			   .swap_limit = 1536 * MiB - 1024 * MiB,
+			   .swap_usage = 120 * MiB - 100 * MiB,
+			   /* the total_* values, not the local ones */
+			   .cached = 50 * MiB,
+			   .anon = 40 * MiB,
+			   .shmem = 4 * MiB,
+			   .mapped = 8 * MiB,
+			   .dirty = 12288,
+			   .writeback = 4096,
+			   .inactive_anon = 37 * MiB,
+			   .active_anon = 3 * MiB,
+			   .inactive_file = 30 * MiB,
+			   .active_file = 20 * MiB,
+			   .unevictable = 1 * MiB,
+		       });
 }
 
 /* Limits: the smallest level wins, at any depth; "unlimited" spellings. */
@@ -282,31 +338,9 @@ static void test_v2_slab_sum(void **state)
 	fix_rmtree(dir);
 }
 
-struct damage {
-	const char *file, *content; /* content NULL: remove the file */
-	int code;
-};
-
-static void damage_each(const char *tree, const char *text, const struct damage *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char *dir = fix_copy(tree);
-
-		if (d[i].content)
-			fix_put(dir, d[i].file, d[i].content);
-		else
-			fix_rm(dir, d[i].file);
-		snprintf(damage_case, sizeof(damage_case), "[%s <- `%s`]", d[i].file,
-			 d[i].content ? d[i].content : "(removed)");
-		read_fails(dir, text, d[i].code);
-		damage_case[0] = '\0';
-		fix_rmtree(dir);
-	}
-}
-
 static void test_v1_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"memory/lxcfs-test/ct/memory.stat", "", EINVAL},
 	    {"memory/lxcfs-test/ct/memory.stat", "cache 8441856\nrss 114688\ntotal_cache 84",
 	     EINVAL},
@@ -329,12 +363,12 @@ static void test_v1_damaged(void **state)
 	};
 
 	(void)state;
-	damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 static void test_v2_damaged(void **state)
 {
-	static const struct damage d[] = {
+	static const struct fix_damage d[] = {
 	    {"lx/ct/memory.current", "", EINVAL},
 	    {"lx/ct/memory.current", "9129", EINVAL},
 	    {"lx/ct/memory.stat", "anon 122880\nfile 83", EINVAL},
@@ -347,21 +381,14 @@ static void test_v2_damaged(void **state)
 	};
 
 	(void)state;
-	damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]));
+	fix_damage_each("v2", v2_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 static void test_cgroup_gone(void **state)
 {
-	char *dir = fix_copy("v1");
-
 	(void)state;
-	fix_rmdir(dir, "memory/lxcfs-test/ct");
-	read_fails(dir, v1_ct, ENOENT);
-	fix_rmtree(dir);
-	dir = fix_copy("v2");
-	fix_rmdir(dir, "lx/ct");
-	read_fails(dir, v2_ct, ENOENT);
-	fix_rmtree(dir);
+	fix_gone("v1", "memory/lxcfs-test/ct", v1_ct, read_fails);
+	fix_gone("v2", "lx/ct", v2_ct, read_fails);
 }
 
 static void test_no_memory_cgroup(void **state)

@@ -31,8 +31,6 @@ static void assert_ids(const int *ids, size_t n, const int *want, size_t nwant)
 		assert_int_equal(ids[i], want[i]);
 }
 
-static char damage_case[512];
-
 static void read_fails(const char *root, const char *text, int code)
 {
 	struct lx_error err = {0, ""};
@@ -46,9 +44,9 @@ static void read_fails(const char *root, const char *text, int code)
 	ids[1] = 8;
 	fix_load(root, text, &l, &p);
 	if (cg_tasks_read(&l, &p, &ids, &n, &err) == 0)
-		fail_msg("cg_tasks_read(%s) succeeded %s", root, damage_case);
+		fail_msg("cg_tasks_read(%s) succeeded %s", root, fix_case);
 	if (err.code != code)
-		fail_msg("%s: error %d (%s), want %d", damage_case, err.code, err.msg, code);
+		fail_msg("%s: error %d (%s), want %d", fix_case, err.code, err.msg, code);
 	/* the caller's ids are intact and still its own to free */
 	assert_int_equal(n, 2);
 	assert_int_equal(ids[0], 7);
@@ -166,25 +164,19 @@ static void test_gone(void **state)
 
 static void test_damaged(void **state)
 {
-	static const struct {
-		const char *file, *content;
-	} d[] = {
-	    {"cpu/lxcfs-test/ct/tasks", "abc\n"},	  {"cpu/lxcfs-test/ct/tasks", "8965"},
-	    {"cpu/lxcfs-test/ct/tasks", "0\n"},		  {"cpu/lxcfs-test/ct/tasks", "-5\n"},
-	    {"cpu/lxcfs-test/ct/tasks", "99999999999\n"}, {"cpu/lxcfs-test/ct/tasks", "8965\n\n"},
-	    {"cpu/lxcfs-test/ct/tasks", "8965 8966\n"},	  {"cpu/lxcfs-test/ct/svc/tasks", "1\nx\n"},
+	static const struct fix_damage d[] = {
+	    {"cpu/lxcfs-test/ct/tasks", "abc\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "8965", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "0\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "-5\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "99999999999\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "8965\n\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/tasks", "8965 8966\n", EINVAL},
+	    {"cpu/lxcfs-test/ct/svc/tasks", "1\nx\n", EINVAL},
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
-		char *dir = fix_copy("v1");
-
-		fix_put(dir, d[i].file, d[i].content);
-		snprintf(damage_case, sizeof(damage_case), "[%s <- `%s`]", d[i].file, d[i].content);
-		read_fails(dir, v1_ct, EINVAL);
-		fix_rmtree(dir);
-	}
-	damage_case[0] = '\0';
+	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
 int main(void)
