@@ -50,7 +50,15 @@ _PIDS=() _MNTS=() _RUNC=()
 TMP=$(mktemp -d /tmp/lxcfs-bench.XXXXXX)
 RUNC_ROOT=$TMP/runc
 
-say() { printf '%s\n' "$*"; }
+LOG=$TMP/out.log # everything said, for the summary of goals at the end
+say() { printf '%s\n' "$*" | tee -a "$LOG"; }
+# logged CMD...: run CMD with its output shown and logged; its exit status
+logged() {
+	"$@" 2>&1 | tee -a "$LOG"
+	return "${PIPESTATUS[0]}"
+}
+# tsv KEY VALUES...: one line of figures to $BENCH_TSV
+tsv() { [ -z "$TSV" ] || (IFS=$'\t' && echo "$*") >>"$TSV"; }
 fail() {
 	say "ERROR: $*"
 	failed=1
@@ -95,13 +103,13 @@ remove_runc() {
 
 remove_cgroups() {
 	local d i pids
-	for d in "$CGROOT"/*/"$CG_PARENT"; do
+	for d in "$CGROOT"/*/"$CG_PARENT" "$CGROOT"/*/"$CG_PARENT"-s; do
 		[ -d "$d" ] || continue
 		for ((i = 0; i < 30; i++)); do
 			# shellcheck disable=SC2046
 			pids=$(cat $(find "$d" -name cgroup.procs) 2>/dev/null)
 			[ -z "$pids" ] && break
-			# only our runc containers' processes live below this run's parent
+			# only our processes (runc containers, readers) live below this run's parents
 			[ "$i" -eq 5 ] && kill -KILL $pids 2>/dev/null
 			sleep 0.1
 		done
@@ -252,7 +260,7 @@ TARGETS+=(--target "ours=$OURS_MNT")
 say
 say "== table: every file, by the same readers; p50/p99 of open+read+close in us"
 T0=$(now_ns)
-"$GEN" table "${TARGETS[@]}" --readers "$READERS" --containers "$CONTAINERS" \
+logged "$GEN" table "${TARGETS[@]}" --readers "$READERS" --containers "$CONTAINERS" \
 	--seconds "$SECONDS_PER_CELL" --passes "$PASSES" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
 	fail "table: a read failed or a cell did not finish (see above)"
 say "(table in $(ms_since "$T0") ms)"
@@ -286,7 +294,8 @@ strace_loop() {
 		END { for (s in n) printf "%10.1f  %s\n", n[s] * 1000 / r, s }' "$out" |
 		sort -rn | head -15 | sed 's/^/    /'
 	forks=$(awk '$NF ~ /^(clone|clone3|fork|vfork|execve|execveat)$/ {s += $4} END {print s + 0}' "$out")
-	say "    clone/clone3/fork/vfork/execve: $forks calls in $reads reads   [goal 0 per read: $([ "$forks" -eq 0 ] && echo PASS || echo MISS)]"
+	say "    clone/clone3/fork/vfork/execve: $forks calls in $reads reads   [goal 0 per read ($name): $([ "$forks" -eq 0 ] && echo PASS || echo MISS)]"
+	tsv strace "$name" "$reads" "$forks"
 }
 
 say
@@ -316,7 +325,7 @@ if [ "$SCALE" -gt 0 ]; then
 	fi
 	if new_mnt SOURS_MNT && start_fs ours2 "$SOURS_MNT" "$LXCFS" -f "$SOURS_MNT"; then
 		SC_TARGETS+=(--target "ours=$SOURS_MNT")
-		"$GEN" scale "${SC_TARGETS[@]}" --daemon-pid "$FS_PID" --containers "$SCALE" \
+		logged "$GEN" scale "${SC_TARGETS[@]}" --daemon-pid "$FS_PID" --containers "$SCALE" \
 			--rounds "$SCALE_ROUNDS" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
 			fail "scale: a read failed or the run did not finish (see above)"
 	fi
@@ -428,10 +437,12 @@ else
 			b=$(printf '%s\n' "${base[@]}" | median)
 			h=$(printf '%s\n' "${hooked[@]}" | median)
 			h1=$(printf '%s\n' "${hooked[@]:0:10}" | median)
-			h2=$(printf '%s\n' "${hooked[@]: -10}" | median)
+			n=$((${#hooked[@]} > 10 ? ${#hooked[@]} - 10 : 0))
+			h2=$(printf '%s\n' "${hooked[@]:n}" | median)
 			added=$(((h - b) / 1000))
 			say "runc run -d: median $(fmt_ms "$b") ms without the hook (${#base[@]} starts), $(fmt_ms "$h") ms with it ($RUNC_N starts; first 10: $(fmt_ms "$h1") ms, last 10: $(fmt_ms "$h2") ms)"
 			say "  hook's added time per container start: $added ms   [goal < $GOAL_HOOK_MS ms: $([ "$added" -lt "$GOAL_HOOK_MS" ] && echo PASS || echo MISS)]"
+			tsv hook "$RUNC_N" "$(fmt_ms "$b")" "$(fmt_ms "$h")" "$added"
 			# what remount --all is for: the daemon crashed and was restarted
 			kill -KILL "$TK_PID"
 			wait "$TK_PID" 2>/dev/null
@@ -447,6 +458,7 @@ else
 					tail -5 "$TMP/remount.log" | sed 's/^/    /'
 				fi
 				say "remount --all after a daemon crash and restart: $ms ms ($last)   [goal < ${GOAL_REMOUNT_S}000 ms: $([ "$ms" -lt "${GOAL_REMOUNT_S}000" ] && echo PASS || echo MISS)]"
+				tsv remount "$RUNC_N" "$ms" "$rc"
 				mt=$(timeout 10 runc --root "$RUNC_ROOT" exec "hook$RUNC_N" grep ^MemTotal: /proc/meminfo 2>&1)
 				[ "$mt" = "MemTotal:         262144 kB" ] ||
 					fail "after remount, container hook$RUNC_N reads \"$mt\" (expected its 256 MiB)"
@@ -463,5 +475,7 @@ else
 fi
 
 say
+say "== goals"
+grep -E '\[goal|^goals at' "$LOG" | sed -e 's/^ *//' -e 's/^/   /'
 say "== make bench: $(ms_since "$START") ms in all; $([ $failed -eq 0 ] && echo 'no errors' || echo 'ERRORS (see above)')"
 exit $failed

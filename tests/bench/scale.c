@@ -103,14 +103,15 @@ static long long scale_target(const struct opts *o, struct crowd *cr, const stru
 	       (unsigned long long)errors, p50, p99);
 	if (daemon_pid > 0) {
 		cpu10k = reads ? (cpu1 - cpu0) / (double)reads * 10000 : 0;
-		printf("  errors          %llu   [goal 0: %s]\n", (unsigned long long)errors,
-		       errors ? "MISS" : "PASS");
-		printf("  p99             %.1f us   [goal < %d us: %s]\n", p99, GOAL_SCALE_P99_US,
+		printf("  errors          %llu   [goal 0 (%u containers): %s]\n",
+		       (unsigned long long)errors, p->ncontainers, errors ? "MISS" : "PASS");
+		printf("  p99             %.1f us   [goal < %d us (%u containers): %s]\n", p99,
+		       GOAL_SCALE_P99_US, p->ncontainers,
 		       p99 < GOAL_SCALE_P99_US ? "PASS" : "MISS");
-		printf("  daemon peak RSS %.1f MiB (VmHWM; VmRSS now %.1f MiB)   [goal < %d MiB: "
-		       "%s]\n",
+		printf("  daemon peak RSS %.1f MiB (VmHWM; VmRSS now %.1f MiB)   [goal < %d MiB "
+		       "(%u containers): %s]\n",
 		       (double)hwm_kb / 1024, (double)rss_kb / 1024, GOAL_SCALE_RSS_MIB,
-		       hwm_kb < GOAL_SCALE_RSS_MIB * 1024 ? "PASS" : "MISS");
+		       p->ncontainers, hwm_kb < GOAL_SCALE_RSS_MIB * 1024 ? "PASS" : "MISS");
 		printf("  daemon CPU      %.2f s for %llu reads: %.3f s per 10,000 reads\n",
 		       cpu1 - cpu0, (unsigned long long)reads, cpu10k);
 	}

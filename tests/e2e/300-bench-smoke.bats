@@ -37,6 +37,9 @@ run_bench() {
 	run_bench
 	assert_equal "$status" 0
 	assert_line --regexp '^== make bench: [0-9]+ ms in all; no errors$'
+	# the summary repeats every goal line
+	assert_line '== goals'
+	assert_line --regexp '^   goals at 4 readers: ours p50 <= 1.3 x floor p50: [0-9]/9 files PASS'
 	refute_line --partial ERROR
 }
 
@@ -69,7 +72,7 @@ run_bench() {
 @test "bench smoke: the many-container run, strace and runc sections print" {
 	run_bench
 	assert_line --regexp '^ours +[0-9]+ reads in .* errors 0, p50 [0-9.]+ us, p99 [0-9.]+ us$'
-	assert_line --regexp '^  errors +0 +\[goal 0: PASS\]$'
+	assert_line --regexp '^  errors +0 +\[goal 0 \(40 containers\): PASS\]$'
 	assert_line --regexp '^  daemon peak RSS [0-9.]+ MiB'
 	assert_line --regexp '^  daemon CPU +[0-9.]+ s for [0-9]+ reads'
 	assert_line 'readers finished: all, 40 containers'
