@@ -200,6 +200,24 @@ static int make_loadavg(struct lx_daemon *d, const struct view *v, const char *h
 	return r < 0 ? lx_error_set(err, errno, "render loadavg") : 0;
 }
 
+/* A system container's systemd moves itself into "init.scope" below the container's
+ * cgroup (cgroup v2 allows no processes in inner cgroups): the container is the parent. */
+void view_strip_init_scope(struct cg_paths *p)
+{
+	static const char scope[] = "/init.scope";
+	const size_t n = sizeof(scope) - 1;
+
+	for (int c = 0; c <= CG_NR; c++) {
+		char *path = c < CG_NR ? p->path[c] : p->unified;
+		size_t len = path ? strlen(path) : 0;
+
+		if (len > n && strcmp(path + len - n, scope) == 0)
+			path[len - n] = '\0';
+		else if (len == n && strcmp(path, scope) == 0)
+			path[1] = '\0'; /* "/init.scope" -> "/" */
+	}
+}
+
 int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out)
 {
 	const struct lx_node *n = tree_node(node);
@@ -224,6 +242,8 @@ int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf
 	r = cg_paths_of_pid(&d->layout, v.pid, &v.paths, &err);
 	if (r < 0)
 		goto fallback;
+	if (v.ct)
+		view_strip_init_scope(&v.paths);
 	switch (node) {
 	case N_MEMINFO:
 	case N_SWAPS:

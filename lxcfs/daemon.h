@@ -34,6 +34,10 @@ void daemon_fini(struct lx_daemon *d);
  * Never fails for a container: what cannot be computed is served from the host file. */
 int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out);
 
+/* Drop a trailing "/init.scope" from every path (systemd in a container moves itself
+ * there; the container is its parent). */
+void view_strip_init_scope(struct cg_paths *p);
+
 /* Load average (loadavg.c). */
 int loadavg_start(struct lx_daemon *d, struct lx_error *err);
 void loadavg_stop(struct lx_daemon *d);

@@ -24,6 +24,7 @@ int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error 
 
 	if (cg_paths_of_pid(&d->layout, c->init_pid, &paths, err) < 0)
 		return -1;
+	view_strip_init_scope(&paths);
 	if (cg_tasks_read(&d->layout, &paths, &ids, &n, err) < 0) {
 		cg_paths_free(&paths);
 		return -1;
