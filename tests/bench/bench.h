@@ -55,5 +55,6 @@ int cmd_table(const struct opts *o);
 int cmd_scale(const struct opts *o);
 int cmd_loop(const struct opts *o);
 int cmd_snapshot(const struct opts *o);
+int cmd_selftest(void);
 
 #endif

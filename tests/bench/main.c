@@ -54,7 +54,7 @@ const struct target *find_target(const struct opts *o, const char *name)
 static void usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS]\n"
+	    f, "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
 	       "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/upstream/ours)\n"
 	       "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
 	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 16; loop: 2)\n"
@@ -228,6 +228,8 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	struct opts o;
 
+	if (argc == 2 && strcmp(argv[1], "selftest") == 0)
+		return cmd_selftest();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	memset(&sa, 0, sizeof(sa));

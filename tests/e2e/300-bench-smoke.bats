@@ -104,3 +104,10 @@ run_bench() {
 	run pgrep -f "$tmp"
 	assert_failure
 }
+
+@test "bench selftest: the histogram's buckets and quantiles (values worked out by hand)" {
+	run "$REPO/build/bench/lxcfs-bench" selftest
+	assert_success
+	refute_line --partial 'not ok'
+	assert_line 'selftest: all checks hold'
+}
