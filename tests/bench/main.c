@@ -57,7 +57,7 @@ static void usage(FILE *f)
 	    f, "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
 	       "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/upstream/ours)\n"
 	       "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
-	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 16; loop: 2)\n"
+	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 2; loop: 2)\n"
 	       "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
 	       "  --seconds S          per table cell (default 0.5)\n"
 	       "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
