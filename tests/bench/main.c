@@ -1,7 +1,7 @@
 /* lxcfs-bench: the load generator of `make bench` (see tests/bench/run.sh for the driver).
  *
  *   lxcfs-bench table    --target NAME=DIR... [--readers 2,16] [--containers 100] [--seconds S]
- *   lxcfs-bench scale    --target ours=DIR --daemon-pid PID [--containers 1000] [--readers 16]
+ *   lxcfs-bench scale    --target ours=DIR --daemon-pid PID [--containers 1000] [--readers 2]
  *                        [--rounds 2]
  *   lxcfs-bench loop     --target NAME=DIR [--containers 10] [--reads 1000]
  *   lxcfs-bench snapshot --target NAME=DIR --out DIR
