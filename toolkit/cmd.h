@@ -20,11 +20,15 @@ int cmd_remount(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_umount(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_check(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_status(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv);
 
 struct tk_fleet_opts;
 /* remount/umount options: 0 parsed, -1 help printed, else an exit code. */
 int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, int argc,
 			char **argv, struct tk_fleet_opts *o);
+
+/* remount (op TK_FLEET_REMOUNT) and umount (TK_FLEET_UMOUNT). */
+int tk_fleet_command(struct tk_ctx *ctx, int argc, char **argv, int op);
 
 /* Print "PROG COMMAND: message" on stderr (and to the log); returns code. */
 int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)

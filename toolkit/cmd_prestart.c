@@ -13,22 +13,7 @@
 #include "lib/inject.h"
 #include "lib/mountinfo.h"
 #include "lib/report.h"
-
-static int mkdir_p(const char *dir)
-{
-	char tmp[PATH_MAX];
-
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
+#include "lib/safepath.h"
 
 int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 {
@@ -81,9 +66,8 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 	}
 
 	/* 2. a bind mount of itself, shared */
-	if (mkdir_p(mp) < 0)
-		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "create `%s`: %s", mp,
-			       strerror(errno));
+	if (tk_mkdir_p(mp, 0755, &err) < 0)
+		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
 	{
 		struct tk_mounts m;
 		const struct tk_mount *top;

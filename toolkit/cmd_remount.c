@@ -58,19 +58,28 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 	return 0;
 }
 
-int cmd_remount(struct tk_ctx *ctx, int argc, char **argv)
+/* The body of remount and umount (declared in cmd.h). */
+int tk_fleet_command(struct tk_ctx *ctx, int argc, char **argv, int op)
 {
+	const char *cmd = op == TK_FLEET_REMOUNT ? "remount" : "umount";
+	const char *help = op == TK_FLEET_REMOUNT
+			       ? "Detach the lxcfs mounts of each container (live, stale or none) "
+				 "and bind the live files again."
+			       : "Remove the lxcfs mounts from containers; their registry entries "
+				 "stay.";
 	struct tk_fleet_opts o = {0};
 	struct lx_error err;
-	int rc = tk_parse_fleet_opts(ctx, "remount",
-				     "Detach the lxcfs mounts of each container (live, stale or "
-				     "none) and bind the live files again.",
-				     argc, argv, &o);
+	int rc = tk_parse_fleet_opts(ctx, cmd, help, argc, argv, &o);
 
 	if (rc)
 		return rc < 0 ? TK_EXIT_OK : rc;
-	rc = tk_fleet_run(&ctx->cfg, TK_FLEET_REMOUNT, &o, &err);
+	rc = tk_fleet_run(&ctx->cfg, op, &o, &err);
 	if (rc < 0)
-		return tk_fail(ctx, "remount", TK_EXIT_FAIL, "%s", err.msg);
+		return tk_fail(ctx, cmd, TK_EXIT_FAIL, "%s", err.msg);
 	return rc ? TK_EXIT_FAIL : TK_EXIT_OK;
+}
+
+int cmd_remount(struct tk_ctx *ctx, int argc, char **argv)
+{
+	return tk_fleet_command(ctx, argc, argv, TK_FLEET_REMOUNT);
 }

@@ -24,6 +24,7 @@ static const struct {
     {"umount", cmd_umount, "remove the lxcfs mounts from containers"},
     {"check-lxcfs", cmd_check, "exit 0 only when the daemon is healthy"},
     {"status", cmd_status, "per-container state of every lxcfs file"},
+    {"watchdog", cmd_watchdog, "supervise the daemon: umount/restart/remount on failure"},
 };
 
 static void usage(FILE *f, const char *prog)

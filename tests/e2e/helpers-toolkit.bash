@@ -50,28 +50,18 @@ tk_setup() {
 	TK_ARGS=(--registry "$TK_REG" --engine none)
 }
 
-# run_tk EXPECTED_RC ARGS...: like run_lxcfs, for the toolkit; stdin from $TK_STDIN (a file)
+# run_tk EXPECTED_RC ARGS...: run_lxcfs (helpers.bash) for the toolkit with this test's TK_ARGS;
+# stdin from the file $TK_STDIN when set (through a small wrapper, as run_lxcfs reads /dev/null)
 run_tk() {
-	local expected=$1
+	local expected=$1 bin=$TK
 	shift
-	local out=$BATS_TEST_TMPDIR/run_tk.out
-	log "\$ lxcfs-toolkit ${TK_ARGS[*]} $*"
-	status=0
-	timeout --kill-after=5 "$TK_TIMEOUT" "$TK" "${TK_ARGS[@]}" "$@" <"${TK_STDIN:-/dev/null}" \
-		>"$out" 2>&1 || status=$?
-	output=$(cat "$out")
-	# shellcheck disable=SC2034
-	mapfile -t lines <<<"$output"
-	[ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/#   /'
-	log "[rc=$status]"
-	if [ "$status" -eq 124 ]; then
-		log "FAIL: lxcfs-toolkit $* timed out after ${TK_TIMEOUT}s"
-		return 1
+	if [ -n "${TK_STDIN:-}" ]; then
+		bin=$BATS_TEST_TMPDIR/lxcfs-toolkit-stdin
+		printf '#!/bin/sh\nexec "%s" "$@" <"%s"\n' "$TK" "$TK_STDIN" >"$bin"
+		chmod +x "$bin"
 	fi
-	if [ "$expected" != '?' ] && [ "$status" -ne "$expected" ]; then
-		log "FAIL: exit code is $status; expected $expected"
-		return 1
-	fi
+	log "(lxcfs-toolkit)"
+	LXCFS=$bin LXCFS_TIMEOUT=$TK_TIMEOUT run_lxcfs "$expected" "${TK_ARGS[@]}" "$@"
 }
 
 # tk_use_daemon: point the toolkit at LXCFS_MNT / LXCFS_PIDFILE
@@ -190,12 +180,16 @@ tk_bg() {
 	_TK_PIDS+=("$TK_BG_PID")
 }
 
-# mounts_snapshot PID: the mount points of PID's mount namespace, sorted. Other suites may run
-# at the same time and mount under /tmp: of /tmp only this test's directories are kept.
+# mounts_snapshot PID: what the toolkit could have mounted in PID's mount namespace, sorted:
+# every fuse.lxcfs mount outside /tmp (a host path such as /etc or /proc) and every mount
+# below this test's directories. (Other suites run at the same time and mount under /tmp.)
 mounts_snapshot() {
-	awk -v t="$BATS_TEST_TMPDIR" -v m="${LXCFS_MNT:-/nonexistent}" '
-		$5 !~ "^/tmp/" || index($5, t) == 1 || index($5, m) == 1 {print $5}' \
-		"/proc/$1/mountinfo" | sort
+	awk -v t="$BATS_TEST_TMPDIR" -v m="${LXCFS_MNT:-/nonexistent}" '{
+		for (i = 7; i <= NF && $i != "-"; i++) ;
+		fs = $(i + 1)
+		if ((fs == "fuse.lxcfs" && $5 !~ "^/tmp/") || index($5, t) == 1 || index($5, m) == 1)
+			print $5, $4, fs
+	}' "/proc/$1/mountinfo" | sort
 }
 
 # fake_container ROOTFS: a process chrooted in ROOTFS in its own mount namespace (like a

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "nsexec.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
 
@@ -38,18 +39,10 @@ bool tk_in_path(const char *name)
 	return false;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	long long deadline = now_ms() + (long long)timeout_s * 1000;
+	long long deadline = tk_now_ms() + (long long)timeout_s * 1000;
 	int p[2], status;
 	bool timed_out = false, too_big = false;
 	pid_t pid;
@@ -78,7 +71,7 @@ int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_erro
 	close(p[1]);
 	for (;;) {
 		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		long long left = deadline - now_ms();
+		long long left = deadline - tk_now_ms();
 		ssize_t n;
 
 		if (left <= 0) {

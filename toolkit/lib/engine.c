@@ -68,46 +68,54 @@ static void set_name(struct tk_ctr *c, const char *name)
 		snprintf(c->name, sizeof(c->name), "%s", name[0] == '/' ? name + 1 : name);
 }
 
-int tk_engine_parse_list(const char *json, struct tk_ctr_list *out, struct lx_error *err)
+/* Parse json as an array and hand each element to fn (which adds what it wants to out). */
+static int parse_array(const char *json, const char *what,
+		       int (*fn)(struct json_object *e, size_t i, struct tk_ctr_list *out,
+				 struct lx_error *err),
+		       struct tk_ctr_list *out, struct lx_error *err)
 {
-	struct json_object *o = parse(json, "engine container list", err);
+	struct json_object *o = parse(json, what, err);
 	int rc = -1;
 
 	if (!o)
 		return -1;
 	if (!json_object_is_type(o, json_type_array)) {
-		lx_error_set(err, EINVAL, "engine container list: not a JSON array");
+		lx_error_set(err, EINVAL, "%s: not a JSON array", what);
 		goto out;
 	}
-	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		struct json_object *e = json_object_array_get_idx(o, i), *names, *n0;
-		struct tk_ctr c = {.source = "api"};
-		const char *state;
-
-		if (!json_object_is_type(e, json_type_object)) {
-			lx_error_set(err, EINVAL,
-				     "engine container list: element %zu is not an "
-				     "object",
-				     i);
+	for (size_t i = 0; i < json_object_array_length(o); i++)
+		if (fn(json_object_array_get_idx(o, i), i, out, err) < 0)
 			goto out;
-		}
-		if (set_id(&c, str_field(e, "Id"), "engine container list", err) < 0)
-			goto out;
-		if (json_object_object_get_ex(e, "Names", &names) &&
-		    json_object_is_type(names, json_type_array) &&
-		    json_object_array_length(names) > 0 &&
-		    (n0 = json_object_array_get_idx(names, 0)) &&
-		    json_object_is_type(n0, json_type_string))
-			set_name(&c, json_object_get_string(n0));
-		state = str_field(e, "State");
-		c.running = state && !strcmp(state, "running");
-		if (c.running && tk_ctr_list_add(out, &c, err) < 0)
-			goto out;
-	}
 	rc = 0;
 out:
 	json_object_put(o);
 	return rc;
+}
+
+static int list_element(struct json_object *e, size_t i, struct tk_ctr_list *out,
+			struct lx_error *err)
+{
+	struct tk_ctr c = {.source = "api"};
+	struct json_object *names, *n0;
+	const char *state;
+
+	if (!json_object_is_type(e, json_type_object))
+		return lx_error_set(err, EINVAL,
+				    "engine container list: element %zu is not an object", i);
+	if (set_id(&c, str_field(e, "Id"), "engine container list", err) < 0)
+		return -1;
+	if (json_object_object_get_ex(e, "Names", &names) &&
+	    json_object_is_type(names, json_type_array) && json_object_array_length(names) > 0 &&
+	    (n0 = json_object_array_get_idx(names, 0)) && json_object_is_type(n0, json_type_string))
+		set_name(&c, json_object_get_string(n0));
+	state = str_field(e, "State");
+	c.running = state && !strcmp(state, "running");
+	return c.running ? tk_ctr_list_add(out, &c, err) : 0;
+}
+
+int tk_engine_parse_list(const char *json, struct tk_ctr_list *out, struct lx_error *err)
+{
+	return parse_array(json, "engine container list", list_element, out, err);
 }
 
 int tk_engine_parse_inspect_obj(const void *jobj, struct tk_ctr *out, struct lx_error *err)
@@ -155,71 +163,46 @@ int tk_engine_parse_inspect(const char *json, struct tk_ctr *out, struct lx_erro
 	return rc;
 }
 
+static int inspect_element(struct json_object *e, size_t i, struct tk_ctr_list *out,
+			   struct lx_error *err)
+{
+	struct tk_ctr c;
+
+	(void)i;
+	if (tk_engine_parse_inspect_obj(e, &c, err) < 0)
+		return -1;
+	return c.running ? tk_ctr_list_add(out, &c, err) : 0;
+}
+
 int tk_engine_parse_inspect_array(const char *json, struct tk_ctr_list *out, struct lx_error *err)
 {
-	struct json_object *o = parse(json, "inspect", err);
-	int rc = -1;
+	return parse_array(json, "inspect", inspect_element, out, err);
+}
 
-	if (!o)
-		return -1;
-	if (!json_object_is_type(o, json_type_array)) {
-		lx_error_set(err, EINVAL, "inspect: not a JSON array");
-		goto out;
-	}
-	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		struct tk_ctr c;
+static int runc_element(struct json_object *e, size_t i, struct tk_ctr_list *out,
+			struct lx_error *err)
+{
+	struct tk_ctr c = {.source = "runc"};
+	struct json_object *v;
+	const char *status;
 
-		if (tk_engine_parse_inspect_obj(json_object_array_get_idx(o, i), &c, err) < 0)
-			goto out;
-		if (c.running && tk_ctr_list_add(out, &c, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	json_object_put(o);
-	return rc;
+	if (!json_object_is_type(e, json_type_object) ||
+	    set_id(&c, str_field(e, "id"), "runc list", err) < 0)
+		return lx_error_set(err, EINVAL, "runc list: element %zu has no valid id", i);
+	snprintf(c.name, sizeof(c.name), "%s", c.id);
+	status = str_field(e, "status");
+	c.running = status && !strcmp(status, "running");
+	if (json_object_object_get_ex(e, "pid", &v) && json_object_is_type(v, json_type_int))
+		c.pid = (pid_t)json_object_get_int64(v);
+	return c.running && c.pid > 0 ? tk_ctr_list_add(out, &c, err) : 0;
 }
 
 int tk_runc_parse_list(const char *json, struct tk_ctr_list *out, struct lx_error *err)
 {
-	struct json_object *o = parse(json, "runc list", err);
-	int rc = -1;
-
-	if (!o) {
-		/* runc prints "null" for no containers, which json-c parses as NULL */
-		if (!strncmp(json, "null", 4)) {
-			lx_error_clear(err);
-			return 0;
-		}
-		return -1;
-	}
-	if (!json_object_is_type(o, json_type_array)) {
-		lx_error_set(err, EINVAL, "runc list: not a JSON array");
-		goto out;
-	}
-	for (size_t i = 0; i < json_object_array_length(o); i++) {
-		struct json_object *e = json_object_array_get_idx(o, i), *v;
-		struct tk_ctr c = {.source = "runc"};
-		const char *status;
-
-		if (!json_object_is_type(e, json_type_object) ||
-		    set_id(&c, str_field(e, "id"), "runc list", err) < 0) {
-			lx_error_set(err, EINVAL, "runc list: element %zu has no valid id", i);
-			goto out;
-		}
-		snprintf(c.name, sizeof(c.name), "%s", c.id);
-		status = str_field(e, "status");
-		c.running = status && !strcmp(status, "running");
-		if (json_object_object_get_ex(e, "pid", &v) &&
-		    json_object_is_type(v, json_type_int))
-			c.pid = (pid_t)json_object_get_int64(v);
-		if (c.running && c.pid > 0 && tk_ctr_list_add(out, &c, err) < 0)
-			goto out;
-	}
-	rc = 0;
-out:
-	json_object_put(o);
-	return rc;
+	/* runc prints "null" when it has no containers */
+	if (!strncmp(json, "null", 4) && !json[4 + strspn(json + 4, " \t\r\n")])
+		return 0;
+	return parse_array(json, "runc list", runc_element, out, err);
 }
 
 /* ---- the API over a unix socket ---- */

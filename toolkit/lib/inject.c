@@ -152,6 +152,32 @@ static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int proc
 	return 0;
 }
 
+/* Open each target below rootfd (no symlinks); a missing one is skipped, anything unsafe
+ * fails the whole container. */
+static int open_targets(int rootfd, const int *src, bool legacy, int *tgt, struct lx_error *err)
+{
+	for (int i = 0; i < TK_NFILES; i++) {
+		struct stat st;
+
+		if (!legacy && src[i] < 0)
+			continue;
+		tgt[i] = tk_open_in_root(rootfd, tk_lxcfs_files[i], err);
+		if (tgt[i] < 0) {
+			if (err->code == ENOENT) {
+				lx_error_clear(err);
+				continue; /* the container has no such file */
+			}
+			return lx_error_wrap(err, "refusing to mount into the container");
+		}
+		if (fstat(tgt[i], &st) < 0 || S_ISDIR(st.st_mode))
+			return lx_error_set(
+			    err, ENOTDIR,
+			    "refusing to mount into the container: `%s` is a directory",
+			    tk_lxcfs_files[i]);
+	}
+	return 0;
+}
+
 int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
@@ -222,33 +248,16 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 		}
 	}
 
-	/* 3. detach what is there */
+	/* 3. check every target first: one unsafe target and nothing is detached or mounted */
+	if (in->attach && open_targets(rootfd, src, legacy, tgt, err) < 0)
+		goto out;
+	close_all(tgt, TK_NFILES);
+
+	/* 4. detach what is there, then open the targets again (now the files below) */
 	if (in->detach && detach_files(in, &detached, err) < 0)
 		goto out;
-
-	/* 4. resolve every target first: one unsafe target and nothing is mounted */
-	for (int i = 0; in->attach && i < TK_NFILES; i++) {
-		struct stat st;
-
-		if (!legacy && src[i] < 0)
-			continue;
-		tgt[i] = tk_open_in_root(rootfd, tk_lxcfs_files[i], err);
-		if (tgt[i] < 0) {
-			if (err->code == ENOENT) {
-				lx_error_clear(err);
-				continue; /* the container has no such file */
-			}
-			lx_error_wrap(err, "refusing to mount into the container");
-			goto out;
-		}
-		if (fstat(tgt[i], &st) < 0 || S_ISDIR(st.st_mode)) {
-			lx_error_set(err, ENOTDIR,
-				     "refusing to mount into the container: `%s` is a "
-				     "directory",
-				     tk_lxcfs_files[i]);
-			goto out;
-		}
-	}
+	if (in->attach && open_targets(rootfd, src, legacy, tgt, err) < 0)
+		goto out;
 
 	/* 5. attach */
 	for (int i = 0; in->attach && i < TK_NFILES; i++) {

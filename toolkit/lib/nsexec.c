@@ -14,7 +14,7 @@
 
 #include "util/cleanup.h"
 
-static long long now_ms(void)
+long long tk_now_ms(void)
 {
 	struct timespec ts;
 
@@ -88,7 +88,7 @@ static int start_job(struct tk_job *job, int timeout_ms)
 	}
 	close(p[1]);
 	job->fd = p[0];
-	job->deadline_ms = now_ms() + timeout_ms;
+	job->deadline_ms = tk_now_ms() + timeout_ms;
 	return 0;
 }
 
@@ -155,7 +155,7 @@ size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
 				running++;
 			next++;
 		}
-		now = now_ms();
+		now = tk_now_ms();
 		for (size_t i = 0; i < next; i++) {
 			struct tk_job *j = &jobs[i];
 

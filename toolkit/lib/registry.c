@@ -88,25 +88,6 @@ out:
 	return rc;
 }
 
-static int mkdir_p(const char *dir, struct lx_error *err)
-{
-	char tmp[PATH_MAX];
-
-	if (snprintf(tmp, sizeof(tmp), "%s", dir) >= (int)sizeof(tmp))
-		return lx_error_set(err, ENAMETOOLONG, "registry `%s`", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return lx_error_set(err, errno, "mkdir `%s`", tmp);
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return lx_error_set(err, errno, "mkdir `%s`", tmp);
-	return 0;
-}
-
 static int write_all(int fd, const char *s, size_t n)
 {
 	while (n) {
@@ -131,7 +112,7 @@ int tk_registry_write(const char *dir, const struct tk_entry *e, struct lx_error
 
 	if (!tk_id_valid(e->id))
 		return lx_error_set(err, EINVAL, "invalid container id `%.64s`", e->id);
-	if (mkdir_p(dir, err) < 0)
+	if (tk_mkdir_p(dir, 0700, err) < 0)
 		return -1;
 	json = tk_entry_to_json(e);
 	if (!json)

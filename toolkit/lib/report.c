@@ -27,37 +27,31 @@ int tk_report_open(const char *ident, const char *logfile, struct lx_error *err)
 
 static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
-static void also_syslog(enum lx_log_level level, const char *fmt, va_list ap)
+static void vreport(enum lx_log_level level, bool to_log, const char *fmt, va_list ap)
 {
+	char line[1536];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (to_log)
+		lx_log(level, "%s", line);
 	if (to_syslog && lx_log_enabled(level))
-		vsyslog(prio[level], fmt, ap);
+		syslog(prio[level], "%s", line);
 }
 
 void tk_report(enum lx_log_level level, const char *fmt, ...)
 {
-	char line[1536];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	lx_log(level, "%s", line);
-	va_start(ap, fmt);
-	also_syslog(level, fmt, ap);
+	vreport(level, true, fmt, ap);
 	va_end(ap);
 }
 
 void tk_report_logonly(enum lx_log_level level, const char *fmt, ...)
 {
-	char line[1536];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (to_file)
-		lx_log(level, "%s", line);
-	va_start(ap, fmt);
-	also_syslog(level, fmt, ap);
+	vreport(level, to_file, fmt, ap);
 	va_end(ap);
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,9 @@ static int next_component(const char **p, char *out)
 	return 1;
 }
 
-int tk_open_walk(int rootfd, const char *rel, struct lx_error *err)
+/* Walk rel below rootfd one component at a time (each opened O_PATH|O_NOFOLLOW), refusing
+ * symlinks and ".."; with create, missing components are made as directories. */
+static int walk(int rootfd, const char *rel, bool create, struct lx_error *err)
 {
 	__close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
 	char name[MAX_COMPONENT + 1];
@@ -41,23 +44,30 @@ int tk_open_walk(int rootfd, const char *rel, struct lx_error *err)
 		return lx_error_set(err, errno, "dup root fd");
 	while ((r = next_component(&p, name)) > 0) {
 		struct stat st;
-		int fd;
+		int fd, code = 0;
 
-		if (!strcmp(name, "."))
+		if (!strcmp(name, ".") && !create)
 			continue;
-		if (!strcmp(name, ".."))
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
 			return lx_error_set(err, EXDEV, "`%s`: \"..\" is not allowed", rel);
 		fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT && create) {
+			if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
+				return lx_error_set(err, errno, "mkdir `%s` (in `%s`)", name, rel);
+			fd = openat(cur, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		}
 		if (fd < 0)
 			return lx_error_set(err, errno, "`%s`: open `%s`", rel, name);
-		if (fstat(fd, &st) < 0) {
-			r = errno;
+		if (fstat(fd, &st) < 0)
+			code = errno;
+		else if (S_ISLNK(st.st_mode))
+			code = ELOOP;
+		else if (create && !S_ISDIR(st.st_mode))
+			code = ENOTDIR;
+		if (code) {
 			close(fd);
-			return lx_error_set(err, r, "`%s`: stat `%s`", rel, name);
-		}
-		if (S_ISLNK(st.st_mode)) {
-			close(fd);
-			return lx_error_set(err, ELOOP, "`%s`: `%s` is a symlink", rel, name);
+			return lx_error_set(err, code, "`%s`: `%s`%s", rel, name,
+					    code == ELOOP ? " is a symlink" : "");
 		}
 		close(cur);
 		cur = fd;
@@ -65,6 +75,11 @@ int tk_open_walk(int rootfd, const char *rel, struct lx_error *err)
 	if (r < 0)
 		return lx_error_set(err, ENAMETOOLONG, "`%s`", rel);
 	return steal_fd(cur);
+}
+
+int tk_open_walk(int rootfd, const char *rel, struct lx_error *err)
+{
+	return walk(rootfd, rel, false, err);
 }
 
 int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
@@ -94,41 +109,26 @@ int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
 
 int tk_mkdir_in_root(int rootfd, const char *rel, struct lx_error *err)
 {
-	__close int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-	char name[MAX_COMPONENT + 1];
-	const char *p = rel;
-	int r;
+	return walk(rootfd, rel, true, err);
+}
 
-	if (cur < 0)
-		return lx_error_set(err, errno, "dup root fd");
-	while ((r = next_component(&p, name)) > 0) {
-		int fd;
+int tk_mkdir_p(const char *path, mode_t mode, struct lx_error *err)
+{
+	char tmp[PATH_MAX];
 
-		if (!strcmp(name, ".") || !strcmp(name, ".."))
-			return lx_error_set(err, EXDEV, "`%s`: \".\" and \"..\" are not allowed",
-					    rel);
-		struct lx_error e;
-
-		fd = tk_open_in_root(cur, name, &e);
-		if (fd < 0 && e.code == ENOENT) {
-			if (mkdirat(cur, name, 0755) < 0 && errno != EEXIST)
-				return lx_error_set(err, errno, "mkdir `%s` (in `%s`)", name, rel);
-			fd = tk_open_in_root(cur, name, &e);
-		}
-		if (fd < 0)
-			return lx_error_set(err, e.code, "`%s`: open `%s`", rel, name);
-		struct stat st;
-
-		if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)) {
-			close(fd);
-			return lx_error_set(err, ENOTDIR, "`%s`: `%s`", rel, name);
-		}
-		close(cur);
-		cur = fd;
+	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
+		return lx_error_set(err, ENAMETOOLONG, "`%s`", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+			return lx_error_set(err, errno, "mkdir `%s`", tmp);
+		*p = '/';
 	}
-	if (r < 0)
-		return lx_error_set(err, ENAMETOOLONG, "`%s`", rel);
-	return steal_fd(cur);
+	if (mkdir(tmp, mode) < 0 && errno != EEXIST)
+		return lx_error_set(err, errno, "mkdir `%s`", tmp);
+	return 0;
 }
 
 bool tk_id_valid(const char *id)

@@ -22,6 +22,9 @@ int tk_open_walk(int rootfd, const char *rel, struct lx_error *err);
  * a symlink; returns an O_PATH fd of the last one. */
 int tk_mkdir_in_root(int rootfd, const char *rel, struct lx_error *err);
 
+/* mkdir -p on the host: parents 0755, the last one with `mode`. */
+int tk_mkdir_p(const char *path, mode_t mode, struct lx_error *err);
+
 /* A container id or registry key: 1..128 of [A-Za-z0-9_.-], starting alphanumeric
  * (so never "." or ".." and never containing "/"). */
 bool tk_id_valid(const char *id);
