@@ -38,6 +38,7 @@
 struct wd {
 	struct tk_ctx *ctx;
 	const char *exec;     /* NULL: watch only */
+	char *cmdline;	      /* "exec " + exec: the shell becomes the daemon */
 	const char *pidfile;  /* the watchdog's own pidfile, NULL when none */
 	int interval_ms;      /* between two health checks */
 	int start_timeout_ms; /* a started daemon must be healthy within this */
@@ -71,7 +72,7 @@ static int spawn_daemon(struct wd *w, struct lx_error *err)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		setpgid(0, 0);
-		execl("/bin/sh", "sh", "-c", w->exec, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", w->cmdline, (char *)NULL);
 		_exit(127);
 	}
 	setpgid(pid, pid);
@@ -101,6 +102,20 @@ static bool reap_child(struct wd *w)
 	return false;
 }
 
+/* As pid 1 (a container's entrypoint) every orphan is ours to reap: a probe that a hung
+ * daemon held, once the daemon is gone. */
+static void reap_orphans(struct wd *w)
+{
+	int st;
+	pid_t r;
+
+	while ((r = waitpid(-1, &st, WNOHANG)) > 0)
+		if (r == w->child && !w->child_reaped) {
+			w->child_reaped = true;
+			w->child_status = st;
+		}
+}
+
 static void describe_exit(const struct wd *w, char *buf, size_t sz)
 {
 	if (WIFSIGNALED(w->child_status))
@@ -121,8 +136,8 @@ static void stop_child(struct wd *w, int grace_ms)
 		return;
 	}
 	if (grace_ms > 0) {
-		kill(w->child, SIGTERM);
-		kill(w->child, SIGCONT);
+		kill(-w->child, SIGTERM);
+		kill(-w->child, SIGCONT);
 		deadline = tk_now_ms() + grace_ms;
 		while (tk_now_ms() < deadline) {
 			if (reap_child(w)) {
@@ -134,7 +149,8 @@ static void stop_child(struct wd *w, int grace_ms)
 		tk_report(LX_LOG_WARN, "watchdog: daemon pid %d ignored SIGTERM for %d ms; SIGKILL",
 			  (int)w->child, grace_ms);
 	}
-	kill(w->child, SIGKILL);
+	/* the whole process group: a wrapper's children too */
+	kill(-w->child, SIGKILL);
 	while (waitpid(w->child, &w->child_status, 0) < 0 && errno == EINTR)
 		;
 	w->child = 0;
@@ -167,6 +183,8 @@ static bool wait_event(struct wd *w, int ms)
 		case SIGCHLD:
 			if (w->child && !w->child_reaped && reap_child(w))
 				event = true;
+			if (getpid() == 1)
+				reap_orphans(w);
 			break;
 		default: /* SIGHUP: nothing to reload; a check comes soon anyway */
 			break;
@@ -190,6 +208,36 @@ static void sleep_ms(struct wd *w, int ms)
 }
 
 /* ---------------------------------------------------------------- the toolkit's steps */
+
+static int check_child(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	const struct tk_config *c = arg;
+	struct tk_health h;
+
+	if (tk_health_check(c, &h) < 0)
+		return lx_error_set(err, 0, "%s", h.reason);
+	snprintf(info, infosz, "%d", (int)h.pid);
+	return 0;
+}
+
+/* The check-lxcfs logic, in a child bounded by the check timeout plus a margin: a read that
+ * the hung daemon has taken but never answers leaves its reader unkillable until the daemon
+ * dies, and we must stay free to kill the daemon. 0 healthy, -1 with the reason. */
+static int health(struct wd *w, char *reason, size_t rsz)
+{
+	struct lx_error err;
+	char info[256] = "";
+	int limit = w->ctx->cfg.check_timeout * 1000 + 1500;
+
+	if (tk_run_child(check_child, &w->ctx->cfg, limit, info, sizeof(info), &err) == 0)
+		return 0;
+	if (!strncmp(err.msg, "timed out", 9))
+		snprintf(reason, rsz, "the check-lxcfs logic did not finish in %d ms: hung mount",
+			 limit);
+	else
+		snprintf(reason, rsz, "%s", err.msg);
+	return -1;
+}
 
 /* remount/umount --all through the toolkit's fleet code; returns its rc (0 ok). */
 static int fleet_all(struct wd *w, enum tk_fleet_op op, long long *took_ms, char *why, size_t whysz)
@@ -225,8 +273,8 @@ static int run_prestart(struct wd *w)
  * healthy in time; the child is stopped then). */
 static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 {
-	struct tk_health h;
 	struct lx_error err;
+	char why[1100] = "";
 	long long t0 = tk_now_ms(), deadline = t0 + w->start_timeout_ms;
 
 	if (run_prestart(w) != TK_EXIT_OK) {
@@ -249,14 +297,14 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 			w->child = 0;
 			return -1;
 		}
-		if (tk_health_check(&w->ctx->cfg, &h) == 0 && (h.pid == 0 || h.pid == w->child)) {
+		if (health(w, why, sizeof(why)) == 0) {
 			tk_report(LX_LOG_INFO, "watchdog: daemon pid %d healthy after %lld ms",
 				  (int)w->child, tk_now_ms() - t0);
 			return 0;
 		}
 		if (tk_now_ms() >= deadline) {
 			snprintf(reason, rsz, "not healthy %d s after the start: %s",
-				 w->start_timeout_ms / 1000, h.reason);
+				 w->start_timeout_ms / 1000, why);
 			stop_child(w, 2000);
 			return -1;
 		}
@@ -267,7 +315,6 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 /* Block until the daemon fails (returns 0, reason filled) or a stop is requested (-1). */
 static int monitor(struct wd *w, char *reason, size_t rsz)
 {
-	struct tk_health h;
 	long long next = tk_now_ms() + w->interval_ms;
 
 	for (;;) {
@@ -278,12 +325,8 @@ static int monitor(struct wd *w, char *reason, size_t rsz)
 			return 0;
 		}
 		if (tk_now_ms() >= next) {
-			if (tk_health_check(&w->ctx->cfg, &h) < 0) {
-				if (w->stop)
-					return -1;
-				snprintf(reason, rsz, "%s", h.reason);
-				return 0;
-			}
+			if (health(w, reason, rsz) < 0)
+				return w->stop ? -1 : 0;
 			next = tk_now_ms() + w->interval_ms;
 		}
 		wait_event(w, (int)(next - tk_now_ms()));
@@ -409,12 +452,11 @@ static int run_exec(struct wd *w)
 
 static int run_watch(struct wd *w)
 {
-	struct tk_health h;
-	char why[1100];
+	char why[1100], reason[1100];
 	long long fail_ms = 0, took;
 	bool healthy, ready_sent = false;
 
-	healthy = tk_health_check(&w->ctx->cfg, &h) == 0;
+	healthy = health(w, reason, sizeof(reason)) == 0;
 	if (healthy) {
 		fleet_all(w, TK_FLEET_REMOUNT, &took, why, sizeof(why));
 		tk_report(LX_LOG_INFO,
@@ -427,7 +469,7 @@ static int run_watch(struct wd *w)
 		fail_ms = tk_now_ms();
 		fleet_all(w, TK_FLEET_UMOUNT, &took, why, sizeof(why));
 		tk_report(LX_LOG_WARN,
-			  "watchdog: daemon not healthy (%s); umount --all took %lld ms", h.reason,
+			  "watchdog: daemon not healthy (%s); umount --all took %lld ms", reason,
 			  took);
 	}
 	while (!w->stop) {
@@ -436,7 +478,7 @@ static int run_watch(struct wd *w)
 		sleep_ms(w, w->interval_ms);
 		if (w->stop)
 			break;
-		now = tk_health_check(&w->ctx->cfg, &h) == 0;
+		now = health(w, reason, sizeof(reason)) == 0;
 		if (now == healthy)
 			continue;
 		healthy = now;
@@ -446,7 +488,7 @@ static int run_watch(struct wd *w)
 			tk_report(LX_LOG_WARN,
 				  "watchdog: daemon failed (%s); containers on the host view: "
 				  "umount --all took %lld ms",
-				  h.reason, took);
+				  reason, took);
 		} else {
 			fleet_all(w, TK_FLEET_REMOUNT, &took, why, sizeof(why));
 			tk_report(LX_LOG_INFO,
@@ -646,6 +688,8 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 		return tk_fail(ctx, "watchdog", TK_EXIT_USAGE, "unexpected argument `%s`",
 			       argv[optind]);
 
+	if (w.exec && asprintf(&w.cmdline, "exec %s", w.exec) < 0)
+		return tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "out of memory");
 	if (background) {
 		rc = go_background(&w, ctx);
 		if (rc >= 256)
@@ -684,6 +728,7 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 		run_watch(&w);
 	}
 	notify_ready(&w, '0');
+	free(w.cmdline);
 	close(w.sfd);
 	if (w.pidfile)
 		unlink(w.pidfile);
