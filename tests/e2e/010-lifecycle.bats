@@ -175,8 +175,9 @@ load helpers
 	# move the container's init back and forth between vanish and vanish/gone, removing
 	# vanish/gone each time, while the container reads its files as fast as it can
 	# (the init's parent, the unshare process, stays in vanish)
+	local stop=$BATS_TEST_TMPDIR/stop-churn
 	(
-		for ((i = 0; i < 150; i++)); do
+		while [ ! -e "$stop" ]; do
 			for c in "${CG_CONTROLLERS[@]}"; do _cg_mkdir "$c" "$CG_TOP/vanish/gone"; done
 			echo 256M >"$(cg_dir memory vanish/gone)/memory.limit_in_bytes"
 			for c in "${CG_CONTROLLERS[@]}"; do echo "$init" >"$(cg_dir "$c" vanish/gone)/cgroup.procs"; done
@@ -189,8 +190,8 @@ load helpers
 	local host_total
 	host_total=$(meminfo_kb MemTotal /proc/meminfo)
 	run container_exec "$init" bash -c '
-		bad=0 n=0
-		while kill -0 '"$churn"' 2>/dev/null || [ $n -lt 20 ]; do
+		bad=0 n=0 end=$((SECONDS + 3))
+		while [ $SECONDS -lt $end ]; do
 			n=$((n + 1))
 			m=$(cat /proc/meminfo) || { echo "meminfo read failed"; bad=1; }
 			t=$(echo "$m" | awk "/^MemTotal:/ {print \$2}")
@@ -204,8 +205,13 @@ load helpers
 		done
 		echo "reads=$n"
 		exit $bad'
-	assert_success
+	touch "$stop"
 	wait "$churn" 2>/dev/null || true
+	log "$output"
+	assert_success
+	assert_output --regexp 'reads=[0-9]+'
+	log "churn: $(wc -l <"$BATS_TEST_TMPDIR/churn.err") errors from the mover (races with the reader are expected)"
+	log "daemon log: $(grep -c 'host file' "$LXCFS_LOG") reads served from the host file"
 	pid_alive "$LXCFS_PID" || fail "the daemon died"
 	run cat "$LXCFS_MNT/proc/meminfo"
 	assert_success
@@ -235,4 +241,83 @@ load helpers
 	assert_output --regexp 'MemTotal: +[0-9]+ kB'
 	refute_output --regexp 'MemTotal: +524288 kB'
 	pid_alive "$LXCFS_PID" || fail "the daemon died"
+}
+
+# fake_root: a --cgroup-root tree of empty v1 hierarchy directories; sets FAKE. A container in our
+# real cgroup NAME is then looked up there, where the test decides what exists and what it holds.
+fake_root() {
+	FAKE=$BATS_TEST_TMPDIR/cgroot
+	local c
+	for c in "${CG_CONTROLLERS[@]}"; do mkdir -p "$FAKE/$c"; done
+}
+
+# fake_file CONTROLLER NAME FILE CONTENT: FILE of cgroup NAME in the fake tree
+fake_file() {
+	mkdir -p "$FAKE/$1/$CG_TOP/$2"
+	printf '%s' "$4" >"$FAKE/$1/$CG_TOP/$2/$3"
+}
+
+@test "degradation: a container whose cgroup is gone reads the host's files, no error" {
+	make_cgroup real
+	cg_set real memory.limit_in_bytes 512M
+	cg_set real cpuset.cpus 0
+	fake_root # holds no lxcfs-test cgroup at all
+	start_daemon --cgroup-root "$FAKE"
+	run in_container real sh -c 'cat /proc/meminfo; echo ---; grep -c ^processor /proc/cpuinfo; cat /proc/stat /proc/uptime /proc/swaps /proc/diskstats /proc/loadavg >/dev/null'
+	assert_success
+	assert_line "$(grep ^MemTotal: /proc/meminfo)"
+	assert_equal "$(sed -n '/^---$/{n;p}' <<<"$output")" "$(grep -c ^processor /proc/cpuinfo)"
+	pid_alive "$LXCFS_PID" || fail "the daemon died"
+}
+
+@test "degradation: a garbage memory limit gives the host's meminfo" {
+	make_cgroup real
+	fake_root
+	fake_file memory real memory.limit_in_bytes 'twelve gigs, please'
+	fake_file memory real memory.usage_in_bytes '1048576'
+	fake_file memory real memory.stat 'total_cache 0'
+	start_daemon --cgroup-root "$FAKE"
+	run in_container real cat /proc/meminfo
+	assert_success
+	assert_line "$(grep ^MemTotal: /proc/meminfo)"
+	assert_equal "$(cut -d: -f1 <<<"$output")" "$(cut -d: -f1 /proc/meminfo)"
+}
+
+@test "degradation: empty memory files give the host's meminfo" {
+	make_cgroup real
+	fake_root
+	fake_file memory real memory.limit_in_bytes ''
+	fake_file memory real memory.usage_in_bytes ''
+	fake_file memory real memory.stat ''
+	start_daemon --cgroup-root "$FAKE"
+	run in_container real cat /proc/meminfo
+	assert_success
+	assert_line "$(grep ^MemTotal: /proc/meminfo)"
+}
+
+@test "degradation: a garbage cpuset gives the host's cpuinfo and cpu/online" {
+	make_cgroup real
+	fake_root
+	fake_file cpuset real cpuset.cpus '0-banana'
+	fake_file cpuset real cpuset.effective_cpus '0-banana'
+	start_daemon --cgroup-root "$FAKE"
+	run in_container real sh -c 'grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/cpu/online'
+	assert_success
+	assert_equal "${lines[0]}" "$(grep -c ^processor /proc/cpuinfo)"
+	assert_equal "${lines[1]}" "$(cat /sys/devices/system/cpu/online)"
+}
+
+@test "degradation: falling back is logged once per cgroup, not once per read" {
+	make_cgroup real
+	fake_root
+	fake_file memory real memory.limit_in_bytes 'garbage'
+	start_daemon --cgroup-root "$FAKE"
+	run in_container real sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do cat /proc/meminfo >/dev/null || exit 1; done'
+	assert_success
+	local n
+	n=$(grep -c "$CG_TOP/real\|host" "$LXCFS_LOG" || true)
+	log "log lines about the fallback: $n"
+	sed 's/^/#   /' "$LXCFS_LOG"
+	assert "$n" -ge 1 "the fallback is logged"
+	assert "$n" -le 2 "but not for each of the 10 reads"
 }

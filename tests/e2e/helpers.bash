@@ -340,8 +340,10 @@ container_exec() {
 _kill_bg() {
 	local p
 	for p in "${_BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
+		{
+			kill -KILL "$p"
+			wait "$p"
+		} 2>/dev/null
 	done
 	_BG_PIDS=()
 	return 0
