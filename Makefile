@@ -115,3 +115,21 @@ $(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libutil.a
 .PHONY: bench
 bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor
 	B=$(B) tests/bench/run.sh
+
+# Release tarball for hosts without a compiler: the two binaries, install.sh (installs the
+# runtime libraries with apt-get when missing), systemd units, hook files, example config.
+DIST := lxcfs-$(VERSION)-$(shell uname -m)
+.PHONY: dist
+dist: all
+	rm -rf $(B)/dist/$(DIST)
+	install -d $(B)/dist/$(DIST)/bin $(B)/dist/$(DIST)/systemd $(B)/dist/$(DIST)/hooks/oci-hooks.d
+	install -m 0755 $(B)/lxcfs $(B)/lxcfs-toolkit $(B)/dist/$(DIST)/bin/
+	install -m 0755 installer/install.sh $(B)/dist/$(DIST)/
+	install -m 0644 installer/README.md $(B)/dist/$(DIST)/README.md
+	install -m 0644 deploy/systemd/*.service deploy/systemd/*.timer $(B)/dist/$(DIST)/systemd/
+	install -m 0644 deploy/hooks/isulad-hookspec.json $(B)/dist/$(DIST)/hooks/
+	install -m 0644 deploy/hooks/oci-hooks.d/*.json $(B)/dist/$(DIST)/hooks/oci-hooks.d/
+	install -m 0644 deploy/lxcfs.conf.example $(B)/dist/$(DIST)/
+	tar -C $(B)/dist --owner=0 --group=0 --sort=name -czf $(B)/$(DIST).tar.gz.tmp $(DIST)
+	mv $(B)/$(DIST).tar.gz.tmp $(B)/$(DIST).tar.gz
+	@echo "wrote $(B)/$(DIST).tar.gz"
