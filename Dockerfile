@@ -1,9 +1,35 @@
-# Placeholder until the deployment issue: lxcfs in a privileged container is built and
-# tested there (multi-stage build, watchdog entrypoint). This builds the binaries only.
+# lxcfs + lxcfs-toolkit in a privileged container that serves the host (see
+# deploy/docker/entrypoint.sh for what it does at start, and installer/README.md).
+#
+#   podman build --build-arg BASE=debian:bookworm -t lxcfs .
+#   podman run -d --name lxcfs --privileged --pid=host --cgroupns=host --network=host \
+#     -v /var/lib/lxcfs:/var/lib/lxcfs:rshared -v /sys/fs/cgroup:/sys/fs/cgroup \
+#     -v /run/lxcfs:/run/lxcfs lxcfs
+#
+# The host's /var/lib/lxcfs must be a shared mount first (`lxcfs-toolkit prestart` on the host,
+# or `mount --bind /var/lib/lxcfs /var/lib/lxcfs && mount --make-shared /var/lib/lxcfs`).
+# Offline: BASE can be any Debian bookworm image, e.g. one made by deploy/docker/make-base.sh
+# and `podman import`.
 ARG BASE=debian:bookworm
+
+# ---- builder: compilers and -dev packages
+FROM ${BASE} AS builder
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends make gcc libc6-dev pkg-config libfuse3-dev libinih-dev \
+	libjson-c-dev libcurl4-openssl-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Makefile ./
+COPY lxcfs ./lxcfs
+COPY toolkit ./toolkit
+RUN make -j"$(nproc)" all && ./build/lxcfs --version && ./build/lxcfs-toolkit --version
+
+# ---- runtime: the runtime libraries and the two binaries only
 FROM ${BASE}
-RUN apt-get update && apt-get install -y --no-install-recommends build-essential pkg-config \
-    libfuse3-dev fuse3 libinih-dev libjson-c-dev libcurl4-openssl-dev && rm -rf /var/lib/apt/lists/*
-COPY . /src
-RUN make -C /src && make -C /src install PREFIX=/usr/local
-ENTRYPOINT ["/usr/local/bin/lxcfs", "-f"]
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4 util-linux \
+	&& rm -rf /var/lib/apt/lists/*
+COPY --from=builder /src/build/lxcfs /src/build/lxcfs-toolkit /usr/local/bin/
+COPY deploy/lxcfs.conf.example /etc/lxcfs/lxcfs.conf.example
+COPY deploy/docker/entrypoint.sh /usr/local/bin/lxcfs-entrypoint
+RUN lxcfs --version && lxcfs-toolkit --version
+ENTRYPOINT ["/usr/local/bin/lxcfs-entrypoint"]
