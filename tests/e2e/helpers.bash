@@ -399,6 +399,8 @@ require_root_and_binary() {
 
 basic_setup() {
 	require_root_and_binary
+	[ -e "$CGROOT/memory/memory.limit_in_bytes" ] ||
+		skip "needs cgroup v1 hierarchies under $CGROOT (tests/v2 covers cgroup2)"
 }
 
 basic_teardown() {
