@@ -154,13 +154,28 @@ static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int proc
 
 /* Open each target below rootfd (no symlinks); a missing one is skipped, anything unsafe
  * fails the whole container. */
-static int open_targets(int rootfd, const int *src, bool legacy, int *tgt, struct lx_error *err)
+static int open_targets(int rootfd, const int *src, bool legacy, const int *depth, int *tgt,
+			struct lx_error *err)
 {
 	for (int i = 0; i < TK_NFILES; i++) {
 		struct stat st;
 
 		if (!legacy && src[i] < 0)
 			continue;
+		if (depth && depth[i] > 0) {
+			/* an lxcfs mount (maybe dead) covers the file: check the directory now, the
+			 * file itself once the mount is detached */
+			char dir[PATH_MAX];
+			int fd;
+
+			snprintf(dir, sizeof(dir), "%s", tk_lxcfs_files[i]);
+			*strrchr(dir, '/') = '\0';
+			fd = tk_open_in_root(rootfd, dir, err);
+			if (fd < 0)
+				return lx_error_wrap(err, "refusing to mount into the container");
+			close(fd);
+			continue;
+		}
 		tgt[i] = tk_open_in_root(rootfd, tk_lxcfs_files[i], err);
 		if (tgt[i] < 0) {
 			if (err->code == ENOENT) {
@@ -249,14 +264,15 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 	}
 
 	/* 3. check every target first: one unsafe target and nothing is detached or mounted */
-	if (in->attach && open_targets(rootfd, src, legacy, tgt, err) < 0)
+	if (in->attach &&
+	    open_targets(rootfd, src, legacy, in->detach ? in->depth : NULL, tgt, err) < 0)
 		goto out;
 	close_all(tgt, TK_NFILES);
 
 	/* 4. detach what is there, then open the targets again (now the files below) */
 	if (in->detach && detach_files(in, &detached, err) < 0)
 		goto out;
-	if (in->attach && open_targets(rootfd, src, legacy, tgt, err) < 0)
+	if (in->attach && open_targets(rootfd, src, legacy, NULL, tgt, err) < 0)
 		goto out;
 
 	/* 5. attach */

@@ -93,7 +93,14 @@ int tk_open_in_root(int rootfd, const char *rel, struct lx_error *err)
 
 	if (fd >= 0) {
 		/* O_PATH|O_NOFOLLOW opens a final symlink itself: refuse it too */
-		if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode)) {
+		if (fstat(fd, &st) < 0) {
+			int e = errno; /* e.g. ENOTCONN: a dead FUSE mount on top */
+
+			close(fd);
+			errno = e;
+			return lx_error_set(err, e, "stat `%s` in the container root", rel);
+		}
+		if (S_ISLNK(st.st_mode)) {
 			close(fd);
 			errno = ELOOP;
 			return lx_error_set(err, ELOOP, "`%s`: a path component is a symlink", rel);
