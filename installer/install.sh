@@ -410,6 +410,7 @@ do_install() {
 	mkdir_p "$MOUNTPOINT" || fail "mkdir $MOUNTPOINT"
 	mkdir_p "$STATE_DIR" || fail "mkdir $STATE_DIR"
 	mkdir_p "$(dirname "$LOGFILE")" || fail "mkdir $(dirname "$LOGFILE")"
+	[ -e "$LOGFILE" ] || undo rm -f "$LOGFILE"
 	if [ $DRY -eq 1 ]; then
 		log "  would run: $TK_BIN $TK_OPTS prestart"
 	else
@@ -441,11 +442,14 @@ do_install() {
 			if [ -n "$dpid" ] && pid_alive "$dpid"; then
 				fail "a daemon (pid $dpid, $DAEMON_PIDFILE) runs without the watchdog; stop it first"
 			fi
+			# a watchdog whose daemon does not come up keeps trying: undo stops it too
+			undo stop_watchdog
 			act "$TK_BIN" $TK_OPTS --log "$LOGFILE" watchdog \
 				--exec "$LXCFS_BIN -f -c $CONFIG -p $DAEMON_PIDFILE $MOUNTPOINT" \
-				--watchdog-pidfile "$WD_PIDFILE" --background ||
+				--watchdog-pidfile "$WD_PIDFILE" --background || {
+				tail -5 "$LOGFILE" 2>/dev/null | sed 's/^/  log: /'
 				fail "the watchdog did not bring the daemon up (log: $LOGFILE)"
-			undo stop_watchdog
+			}
 		fi
 	fi
 

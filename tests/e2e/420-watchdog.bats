@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# lxcfs-toolkit watchdog on real runc containers: crash recovery under load (kill -9 of the
+# daemon: host values within 2 s, the containers' own values within 5 s, no command typed,
+# repeated), a hung daemon (SIGSTOP), SIGTERM, and backoff for a daemon that keeps dying.
+
+load helpers-deploy
+
+REPS=${WATCHDOG_REPS:-20}
+MEM_A=$((256 * 1024 * 1024))
+MEM_B=$((384 * 1024 * 1024))
+
+# two containers with the hook, two readers each
+start_loaded_containers() {
+	make_bundle wd-a "$MEM_A" && runc_start wd-a && [ "$status" -eq 0 ] || return 1
+	make_bundle wd-b "$MEM_B" && runc_start wd-b && [ "$status" -eq 0 ] || return 1
+	reader_start wd-a 1 && reader_start wd-a 2 && reader_start wd-b 1 && reader_start wd-b 2
+}
+
+# want NAME: the MemTotal (kB) container NAME must see
+want() { case $1 in wd-a) echo $((MEM_A / 1024)) ;; wd-b) echo $((MEM_B / 1024)) ;; esac; }
+
+# all_readers_own: every reader's last line is its container's own MemTotal
+all_readers_own() {
+	local c n
+	for c in wd-a wd-b; do
+		for n in 1 2; do
+			[ "$(reader_last "$c" "$n")" = "$(want "$c")" ] || return 1
+		done
+	done
+}
+
+# analyse T0: the lines of every reader after T0 (µs): ERR after T0 + 2 s is a failure; the
+# last switch to the own value must be within 5 s. Prints "GAP RECOVERY" (ms, worst reader)
+analyse() {
+	local t0=$1 host c n
+	host=$(host_memtotal)
+	for c in wd-a wd-b; do
+		for n in 1 2; do
+			awk -v t0="$t0" -v own="$(want "$c")" -v host="$host" -v who="$c/$n" '
+				$1 <= t0 {next}
+				{ d = ($1 - t0) / 1000 }
+				$2 == "ERR" { lasterr = d; if (d > 2000) bad = bad " ERR@" int(d) "ms" }
+				$2 == host { nhost++; if (!firsthost) firsthost = d; lasthost = d; ownrun = 0 }
+				$2 != host && $2 != own && $2 != "ERR" { bad = bad " value " $2 "@" int(d) "ms"; ownrun = 0 }
+				$2 == own && !ownrun && nhost { ownrun = d }
+				END {
+					if (!nhost) bad = bad " never saw the host value"
+					if (!ownrun) bad = bad " never back to its own value"
+					else if (ownrun > 5000) bad = bad " own value only after " int(ownrun) "ms"
+					printf "%s %d %d %d%s\n", who, lasterr, firsthost, ownrun, bad ? " FAIL:" bad : ""
+				}' "$(reader_log "$c" "$n")"
+		done
+	done
+}
+
+@test "watchdog: kill -9 of the daemon under load (4 readers, 2 containers): host view within 2 s, own view within 5 s, $REPS times, nothing leaks" {
+	wd_start --interval 1 --flap-uptime 2
+	start_loaded_containers
+	local i t0 res worst_gap=0 worst_rec=0 pa pb fd0 fd rss0 rss wait_i out line
+	for ((i = 0; i < 100; i++)); do all_readers_own && break; sleep 0.1; done
+	all_readers_own || { log "readers never saw their own values"; false; }
+	pa=$(runc_pid wd-a) pb=$(runc_pid wd-b)
+	local mnt_host mnt_a mnt_b
+	mnt_host=$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)
+	mnt_a=$(lxcfs_mounts_in "$pa") mnt_b=$(lxcfs_mounts_in "$pb")
+	log "before: $mnt_host mounts at the mount point, $mnt_a/$mnt_b lxcfs mounts in the containers"
+	for ((i = 1; i <= REPS; i++)); do
+		LXCFS_PID=$(daemon_pid)
+		t0=$(now_us)
+		kill -KILL "$LXCFS_PID"
+		# wait for the recovery (own values everywhere) and 0.5 s of steady reads
+		for ((wait_i = 0; wait_i < 80; wait_i++)); do
+			sleep 0.1
+			[ "$(daemon_pid)" != "$LXCFS_PID" ] && all_readers_own && break
+		done
+		sleep 0.5
+		out=$(analyse "$t0")
+		res=$(awk 'BEGIN {g = h = r = 0} {if ($2 > g) g = $2; if ($3 > h) h = $3; if ($4 > r) r = $4}
+			END {print g, r, h}' <<<"$out")
+		report "rep $i: daemon $LXCFS_PID killed; last read error after $(cut -d' ' -f1 <<<"$res") ms," \
+			"host values by $(cut -d' ' -f3 <<<"$res") ms, own values back after $(cut -d' ' -f2 <<<"$res") ms"
+		res=${res% *}
+		if grep -q FAIL <<<"$out"; then
+			printf '%s\n' "$out" | sed 's/^/#   /'
+			sed 's/^/#   log: /' "$WD_LOG" | tail -20
+			false
+		fi
+		[ "${res% *}" -gt "$worst_gap" ] && worst_gap=${res% *}
+		[ "${res#* }" -gt "$worst_rec" ] && worst_rec=${res#* }
+		# no mount leaked, in the host or the containers
+		assert "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq "$mnt_host" "rep $i: mounts at the mount point"
+		assert "$(lxcfs_mounts_in "$pa")" -eq "$mnt_a" "rep $i: lxcfs mounts in container a"
+		assert "$(lxcfs_mounts_in "$pb")" -eq "$mnt_b" "rep $i: lxcfs mounts in container b"
+		# no zombie among the watchdog's children
+		assert -z "$(ps -o stat= --ppid "$WD_PID" | grep Z)" "rep $i: no zombie child of the watchdog"
+		fd=$(ls "/proc/$WD_PID/fd" | wc -l)
+		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$WD_PID/status")
+		[ "$i" -eq 2 ] && fd0=$fd rss0=$rss
+		# a daemon that lived less than --flap-uptime is restarted with a delay: let it age
+		sleep 1.6
+	done
+	report "watchdog fds: $fd0 after rep 2, $fd after rep $REPS; VmRSS: $rss0 kB -> $rss kB"
+	report "worst over $REPS kills: last error $worst_gap ms after the kill, own values after $worst_rec ms"
+	assert "$fd" -eq "$fd0" "the watchdog's fd count does not grow"
+	assert "$rss" -le $((rss0 + 256)) "the watchdog's memory does not grow (VmRSS $rss0 -> $rss kB)"
+	assert "$(grep -c 'containers back to their own view' "$WD_LOG")" -eq "$REPS" "one recovery line per kill"
+	# every transition is logged with its duration
+	grep -E 'daemon failed after [0-9]+ ms .*umount --all took [0-9]+ ms' "$WD_LOG" | head -1 | sed 's/^/#   /'
+	grep -E 'recovered: remount --all took [0-9]+ ms; .* [0-9]+ ms after the failure' "$WD_LOG" | head -1 | sed 's/^/#   /'
+	assert "$(grep -cE 'daemon failed after [0-9]+ ms .* umount --all took [0-9]+ ms' "$WD_LOG")" -eq "$REPS" "a failure line per kill"
+}
+
+@test "watchdog: a hung daemon (SIGSTOP): check-lxcfs times out within its bound and the watchdog recovers" {
+	wd_start --interval 1
+	make_bundle wd-h $((200 * 1024 * 1024)) && runc_start wd-h && [ "$status" -eq 0 ]
+	reader_start wd-h 1
+	local i t0 t1 stopped
+	for ((i = 0; i < 50; i++)); do [ "$(reader_last wd-h 1)" = $((200 * 1024)) ] && break; sleep 0.1; done
+	assert "$(reader_last wd-h 1)" = $((200 * 1024)) "the reader sees its own MemTotal before the hang"
+	stopped=$(daemon_pid)
+	kill -STOP "$stopped"
+	t0=$(date +%s%N)
+	run_tk 1 check-lxcfs
+	t1=$(date +%s%N)
+	report "check-lxcfs on the hung daemon took $(((t1 - t0) / 1000000)) ms"
+	[[ "$output" == *"read timed out after 2s"* ]] || { log "FAIL: check-lxcfs does not say the read timed out"; false; }
+	assert $(((t1 - t0) / 1000000)) -lt 4000 "check-lxcfs returned within its 2 s bound (+ margin)"
+	# the watchdog: detects it (interval + 2 s), kills it, restarts, remounts
+	for ((i = 0; i < 150; i++)); do
+		[ "$(daemon_pid)" != "$stopped" ] && [ "$(reader_last wd-h 1)" = $((200 * 1024)) ] && break
+		sleep 0.1
+	done
+	report "the watchdog recovered $(((i + 1) * 100)) ms after the check returned"
+	sed 's/^/#   log: /' "$WD_LOG" | tail -6
+	assert "$(daemon_pid)" != "$stopped" "a new daemon runs"
+	wait_gone "$stopped" 5 || { log "the hung daemon $stopped is still there"; false; }
+	assert "$(reader_last wd-h 1)" = $((200 * 1024)) "the container sees its own MemTotal again"
+	run_tk 0 check-lxcfs
+	grep -q 'read timed out after 2s' "$WD_LOG"
+}
+
+@test "watchdog: SIGTERM stops the daemon, puts containers on the host view, unmounts, exits 0" {
+	tk_new_mountpoint
+	local wlog=$BATS_TEST_TMPDIR/wd-fg.log i rc=0 dpid
+	# in the foreground, as our child, so its exit code is ours to see
+	"$TK" "${TK_ARGS[@]}" --log "$wlog" watchdog --exec "$LXCFS -f -p $LXCFS_PIDFILE $LXCFS_MNT" \
+		</dev/null >/dev/null 2>&1 3>&- &
+	WD_PID=$!
+	_WD_PIDS+=("$WD_PID")
+	for ((i = 0; i < 100; i++)); do grep -q 'running: remount' "$wlog" 2>/dev/null && break; sleep 0.1; done
+	dpid=$(daemon_pid)
+	assert -n "$dpid" "the watchdog started a daemon"
+	make_bundle wd-t $((160 * 1024 * 1024)) && runc_start wd-t && [ "$status" -eq 0 ]
+	assert "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" = $((160 * 1024)) "own view while running"
+	kill -TERM "$WD_PID"
+	wait "$WD_PID" || rc=$?
+	sed 's/^/#   log: /' "$wlog" | tail -5
+	assert "$rc" -eq 0 "the watchdog exits 0 on SIGTERM"
+	wait_gone "$dpid" 2 || { log "daemon $dpid still runs"; false; }
+	assert "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" = "$(host_memtotal)" "the container reads the host's meminfo (not an error)"
+	assert "$(lxcfs_file_mounts_in "$(runc_pid wd-t)")" -eq 0 "no lxcfs mount left on the container's /proc and /sys files"
+	assert -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" "nothing mounted at the mount point"
+}
+
+@test "watchdog: a daemon that keeps dying is restarted with growing delays, not in a tight loop" {
+	tk_new_mountpoint
+	local wlog=$BATS_TEST_TMPDIR/wd-flap.log n delays
+	"$TK" "${TK_ARGS[@]}" --log "$wlog" watchdog --start-timeout 2 --backoff-max 4 \
+		--exec "$LXCFS --no-such-option" </dev/null >/dev/null 2>&1 3>&- &
+	WD_PID=$!
+	_WD_PIDS+=("$WD_PID")
+	sleep 8
+	kill -TERM "$WD_PID"
+	wait "$WD_PID" || true
+	n=$(grep -c 'started daemon' "$wlog")
+	delays=$(grep -o 'next try in [0-9]* ms' "$wlog" | awk '{print $4}' | tr '\n' ' ')
+	report "$n starts in 8 s; delays: $delays"
+	assert "$n" -ge 3 "it keeps trying"
+	assert "$n" -le 5 "but not in a tight loop"
+	[[ "$delays" == "1000 2000 4000"* ]] || { log "FAIL: delays are not 1, 2, 4 s"; false; }
+	grep -q 'exited with status 2' "$wlog"
+}

@@ -1,0 +1,131 @@
+# shellcheck shell=bash
+# Helpers for the deployment tests (tests/e2e/4*.bats): the watchdog, install.sh, the podman
+# image. Builds on helpers-toolkit.bash (runc bundles, busybox rootfs, daemon mount points) and
+# helpers.bash (logging, teardown), which it loads and does not change.
+#
+# - wd_start [WATCHDOG_ARGS...]  a new mount point and `lxcfs-toolkit watchdog --exec "lxcfs -f"`
+#                                in the background (WD_PID, WD_PIDFILE, WD_LOG; LXCFS_PID follows
+#                                the daemon through restarts: daemon_pid)
+# - daemon_pid                   the daemon's current pid (from its pidfile)
+# - wd_stop                      SIGTERM the watchdog, wait for it
+# - reader_start NAME N          a reader in runc container NAME appending "<µs> <MemTotal|ERR>"
+#                                lines to /tmp/reader-N.log in the rootfs (reader_log NAME N)
+# - host_memtotal                MemTotal of the host's /proc/meminfo
+# - lxcfs_mounts_in PID          how many fuse.lxcfs mounts PID's mount namespace has
+# - lxcfs_file_mounts_in PID     the same, only those on /proc and /sys files
+# - report LINE                  a line for the TAP output even when the test passes
+# - now_us                       the host's clock in µs (the readers' clock too)
+#
+# deploy_teardown stops every watchdog and daemon a test started (by pid), then tk_teardown.
+
+load helpers-toolkit
+
+_WD_PIDS=() _WD_PIDFILES=() _DEPLOY_DIRS=()
+
+deploy_setup() {
+	tk_setup
+}
+
+now_us() { date +%s%6N; }
+
+host_memtotal() { awk '/^MemTotal:/ {print $2}' /proc/meminfo; }
+
+daemon_pid() { [ -s "$LXCFS_PIDFILE" ] && tr -dc 0-9 <"$LXCFS_PIDFILE"; }
+
+# lxcfs_file_mounts_in PID: fuse.lxcfs mounts on /proc/* and /sys/* files of PID's namespace
+lxcfs_file_mounts_in() {
+	awk '$0 ~ / - fuse\.lxcfs / && $5 ~ "^/(proc|sys)/" {n++} END {print n + 0}' "/proc/$1/mountinfo"
+}
+
+# report LINE: shown in the TAP output whether the test passes or fails (measurements)
+report() {
+	log "$*"
+	printf '# %s\n' "$*" >&3
+}
+
+lxcfs_mounts_in() { awk '$0 ~ / - fuse\.lxcfs / {n++} END {print n + 0}' "/proc/$1/mountinfo"; }
+
+# wd_start [ARGS...]: mount point + watchdog supervising build/lxcfs; waits until healthy
+wd_start() {
+	tk_new_mountpoint || return 1
+	WD_PIDFILE=$BATS_TEST_TMPDIR/watchdog.pid
+	WD_LOG=$BATS_TEST_TMPDIR/watchdog.log
+	_WD_PIDFILES+=("$WD_PIDFILE")
+	run_tk 0 --log "$WD_LOG" watchdog --watchdog-pidfile "$WD_PIDFILE" --background \
+		--exec "$LXCFS -f -p $LXCFS_PIDFILE --log $LXCFS_LOG $LXCFS_MNT" "$@" || {
+		[ -f "$WD_LOG" ] && sed 's/^/#   log: /' "$WD_LOG"
+		return 1
+	}
+	WD_PID=$(tr -dc 0-9 <"$WD_PIDFILE")
+	_WD_PIDS+=("$WD_PID")
+	register daemon "$WD_PID"
+	LXCFS_PID=$(daemon_pid)
+	assert -n "$LXCFS_PID" "the daemon's pidfile names a pid" || return 1
+	is_lxcfs_mount "$LXCFS_MNT" || {
+		log "FAIL: no fuse.lxcfs mount at $LXCFS_MNT"
+		return 1
+	}
+}
+
+# wd_stop [PID]: SIGTERM the watchdog and wait (30 s) for it to exit
+wd_stop() {
+	local pid=${1:-$WD_PID}
+	pid_alive "$pid" || return 0
+	kill -TERM "$pid"
+	wait_gone "$pid" 30 || {
+		log "watchdog $pid did not exit 30 s after SIGTERM"
+		return 1
+	}
+}
+
+# reader_start NAME N: a reader in container NAME, looping over /proc/meminfo; each line of
+# /tmp/reader-N.log (inside) is "<µs since the epoch> <MemTotal in kB, or ERR>"
+reader_start() {
+	local name=$1 n=$2
+	# shellcheck disable=SC2016
+	timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$name" sh -c '
+		while :; do
+			t=$(adjtimex | awk "/tv_sec/ {s = \$2} /tv_usec/ {u = \$2} END {printf \"%d%06d\", s, u}")
+			v=$(awk "/^MemTotal:/ {print \$2}" /proc/meminfo 2>/dev/null)
+			echo "$t ${v:-ERR}" >>/tmp/reader-'"$n"'.log
+			usleep 10000
+		done' </dev/null
+}
+
+reader_log() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/reader-$2.log"; }
+
+# reader_last NAME N: the value of the last line of a reader's log
+reader_last() { tail -n 1 "$(reader_log "$1" "$2")" 2>/dev/null | awk '{print $2}'; }
+
+deploy_teardown() {
+	local p f
+	for p in "${_WD_PIDS[@]}"; do
+		pid_alive "$p" || continue
+		kill -CONT "$p" 2>/dev/null
+		wd_stop "$p" || kill -KILL "$p" 2>/dev/null
+	done
+	for f in "${_WD_PIDFILES[@]}"; do
+		[ -f "$f" ] || continue
+		p=$(tr -dc 0-9 <"$f")
+		[ -n "$p" ] && pid_alive "$p" && grep -qa watchdog "/proc/$p/cmdline" && kill -KILL "$p"
+	done
+	# the daemon the watchdog ran last (a test may have stopped it)
+	if [ -n "${LXCFS_PIDFILE:-}" ]; then
+		p=$(daemon_pid)
+		if [ -n "$p" ] && pid_alive "$p" && grep -qa lxcfs "/proc/$p/cmdline"; then
+			kill -CONT "$p" 2>/dev/null
+			track_daemon "$p"
+		fi
+	fi
+	_WD_PIDS=() _WD_PIDFILES=()
+	tk_teardown
+	for f in "${_DEPLOY_DIRS[@]}"; do
+		findmnt -rn -o TARGET | grep -q "^$f" && log "still mounted under $f" && continue
+		rm -rf "$f"
+	done
+	_DEPLOY_DIRS=()
+	return 0
+}
+
+setup() { deploy_setup; }
+teardown() { deploy_teardown; }
