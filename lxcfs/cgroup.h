@@ -31,10 +31,23 @@ struct cg_layout {
 
 /* Paths of one process's cgroups, relative to each hierarchy's root, as found in
  * /proc/PID/cgroup: "/" or "/a/b". NULL where the process's line is absent. */
+struct cg_fdcache;
 struct cg_paths {
 	char *path[CG_NR]; /* for v2 controllers this is the unified path */
 	char *unified;	   /* the "0::" line, or NULL */
+	/* Optional (borrowed, not freed by cg_paths_free): files read for these paths keep
+	 * their fds open here and are re-read with pread. The caller serialises its use. */
+	struct cg_fdcache *cache;
 };
+
+/* Held cgroup file fds of one container. Every value is still read from the kernel at
+ * each use (pread at offset 0 regenerates cgroupfs files); only open/close and path
+ * walks are saved. A file of a removed cgroup fails (ENODEV) and is dropped. The number of
+ * fds held by all caches together stays below half of RLIMIT_NOFILE. */
+struct cg_fdcache *cg_fdcache_new(void);
+void cg_fdcache_clear(struct cg_fdcache *c); /* close every fd */
+void cg_fdcache_free(struct cg_fdcache *c);
+size_t cg_fdcache_held(void); /* fds held by all caches */
 
 int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);
 void cg_layout_close(struct cg_layout *l);

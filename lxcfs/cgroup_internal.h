@@ -15,9 +15,17 @@
 struct cg_dir {
 	int fd;
 	int version;
-	const char *ctrl; /* controller name for messages */
+	const char *ctrl;	  /* controller name for messages */
+	struct cg_fdcache *cache; /* from the cg_paths, or NULL */
 	char rel[PATH_MAX];
 };
+
+/* The fd of dirfd/path (O_RDONLY|O_NOFOLLOW): from the cache, or opened now and kept there
+ * when there is room (negative results are kept too). Returns the fd, or -errno. *owned is
+ * set when the caller must close it (not cached). c may be NULL: then always opened. */
+int cg_fdcache_get(struct cg_fdcache *c, int dirfd, const char *path, bool *owned);
+/* Forget dirfd/path (its fd failed: the cgroup went away). */
+void cg_fdcache_drop(struct cg_fdcache *c, int dirfd, const char *path);
 
 /* "/a/b" -> "a/b", "/" -> "."; empty components and "." are dropped; ".." or a path not
  * starting with '/' is EINVAL. */

@@ -80,8 +80,11 @@ int cg_dir_open(const struct cg_layout *l, const struct cg_paths *p, enum cg_ctr
 	d->fd = l->fd[c];
 	d->version = l->version[c];
 	d->ctrl = cg_ctrl_name(c);
+	d->cache = p->cache;
 	if (cg_relpath(p->path[c], d->rel, sizeof(d->rel), err) < 0)
 		return -1;
+	if (d->cache) /* held files fail by themselves once the cgroup is gone */
+		return 0;
 	if (fstatat(d->fd, d->rel, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return lx_error_set(err, errno, "%s cgroup `%s`", d->ctrl, p->path[c]);
 	if (!S_ISDIR(st.st_mode))
@@ -113,13 +116,67 @@ int cg_join(const struct cg_dir *d, const char *name, char *buf, size_t bufsz, s
 	return 0;
 }
 
+/* 0 when d/path exists, else -errno; through the cache when d has one. */
+static int probe(const struct cg_dir *d, const char *path)
+{
+	struct stat st;
+	bool owned;
+	int fd;
+
+	if (!d->cache)
+		return fstatat(d->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 ? 0 : -errno;
+	fd = cg_fdcache_get(d->cache, d->fd, path, &owned);
+	if (owned)
+		close(fd);
+	return fd < 0 ? fd : 0;
+}
+
 bool cg_has_file(const struct cg_dir *d, const char *file)
 {
 	char path[PATH_MAX];
-	struct stat st;
 
-	return cg_join(d, file, path, sizeof(path), NULL) == 0 &&
-	       fstatat(d->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return cg_join(d, file, path, sizeof(path), NULL) == 0 && probe(d, path) == 0;
+}
+
+/* Read a held fd from offset 0 (cgroupfs regenerates the text there). */
+static int read_cached(const struct cg_dir *d, const char *path, struct strbuf *sb,
+		       struct lx_error *err)
+{
+	bool owned;
+	int fd = cg_fdcache_get(d->cache, d->fd, path, &owned);
+	size_t off = 0;
+
+	if (fd < 0)
+		return lx_error_set(err, -fd, "open `%s`", path);
+	for (;;) {
+		ssize_t n;
+
+		if (sb_reserve(sb, 4096) < 0) {
+			if (owned)
+				close(fd);
+			return lx_error_set(err, ENOMEM, "read `%s`", path);
+		}
+		n = pread(fd, sb->buf + sb->len, sb->cap - sb->len - 1, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno == ENODEV ? ENOENT : errno; /* the cgroup was removed */
+
+			if (owned)
+				close(fd);
+			else
+				cg_fdcache_drop(d->cache, d->fd, path);
+			return lx_error_set(err, e, "read `%s`", path);
+		}
+		if (n == 0)
+			break;
+		sb->len += n;
+		off += n;
+		sb->buf[sb->len] = '\0';
+	}
+	if (owned)
+		close(fd);
+	return (int)off;
 }
 
 int cg_read(const struct cg_dir *d, const char *file, struct strbuf *sb, struct lx_error *err)
@@ -130,7 +187,7 @@ int cg_read(const struct cg_dir *d, const char *file, struct strbuf *sb, struct 
 	if (cg_join(d, file, path, sizeof(path), err) < 0)
 		return -1;
 	sb_reset(sb);
-	n = read_file_at(d->fd, path, sb, err);
+	n = d->cache ? read_cached(d, path, sb, err) : read_file_at(d->fd, path, sb, err);
 	if (n < 0)
 		return lx_error_wrap(err, "%s", d->ctrl);
 	if (n > 0 && sb->buf[n - 1] != '\n')
@@ -198,16 +255,17 @@ int cg_find_up(struct cg_dir *d, const char *file, struct lx_error *err)
 
 	for (;;) {
 		char path[PATH_MAX];
-		struct stat st;
+		int r;
 
 		if (cg_join(&w, file, path, sizeof(path), err) < 0)
 			return -1;
-		if (fstatat(w.fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = probe(&w, path);
+		if (r == 0) {
 			strcpy(d->rel, w.rel);
 			return 0;
 		}
-		if (errno != ENOENT)
-			return lx_error_set(err, errno, "%s: `%s`", w.ctrl, path);
+		if (r != -ENOENT)
+			return lx_error_set(err, -r, "%s: `%s`", w.ctrl, path);
 		if (!cg_dir_up(&w))
 			return lx_error_set(err, ENOENT, "%s: no `%s` in `%s` or its ancestors",
 					    d->ctrl, file, d->rel);

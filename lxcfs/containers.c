@@ -52,6 +52,9 @@ static void container_destroy(struct lx_container *c)
 {
 	if (c->pidfd >= 0)
 		close(c->pidfd);
+	cg_paths_free(&c->paths);
+	cg_fdcache_free(c->cache);
+	pthread_mutex_destroy(&c->cg_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c->mono);
 	free(c);
@@ -159,6 +162,8 @@ static struct lx_container *container_new(uint64_t ns, pid_t reader, struct lx_e
 	/* without pidfds (old kernels, valgrind) the start time alone identifies init */
 	c->pidfd = pidfd_open_pid(init);
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->cg_lock, NULL);
+	c->cache = cg_fdcache_new(); /* NULL: files are opened at each read */
 	if (c->pidfd < 0 && errno != ENOSYS) {
 		lx_error_set(err, errno, "pidfd_open(%d)", init);
 		container_destroy(c);

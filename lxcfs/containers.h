@@ -17,8 +17,15 @@ struct lx_container {
 	uint64_t ns_ino;
 	pid_t init_pid;
 	int pidfd;
-	uint64_t start_ticks;	/* init's starttime, clock ticks after boot */
-	int refs;		/* guarded by the shard lock */
+	uint64_t start_ticks; /* init's starttime, clock ticks after boot */
+	int refs;	      /* guarded by the shard lock */
+	/* The init's cgroups, re-read at most every CONTAINER_PATHS_TTL_MS, and the cgroup
+	 * files held open for them; guarded by cg_lock (taken before lock). */
+	pthread_mutex_t cg_lock;
+	struct cg_paths paths;
+	bool have_paths;
+	int64_t paths_ms;
+	struct cg_fdcache *cache;
 	pthread_mutex_t lock;	/* guards everything below */
 	struct stat_mono *mono; /* allocated at the first read of stat */
 	unsigned long avenrun[3];
@@ -30,6 +37,8 @@ struct lx_container {
 };
 
 struct lx_containers;
+
+#define CONTAINER_PATHS_TTL_MS 2000
 
 struct lx_containers *containers_new(struct lx_error *err);
 void containers_free(struct lx_containers *t);

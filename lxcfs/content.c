@@ -52,7 +52,8 @@ void daemon_fini(struct lx_daemon *d)
 struct view {
 	struct lx_container *ct; /* NULL: a reader in the daemon's own pid namespace */
 	pid_t pid;		 /* whose cgroups and /dev: the container's init, or the reader */
-	struct cg_paths paths;
+	const struct cg_paths *paths; /* the container's (under ct->cg_lock) or own_paths */
+	struct cg_paths own_paths;
 };
 
 static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
@@ -65,11 +66,47 @@ static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
 	return now > start ? now - start : 0;
 }
 
+/* The host file of a node, read through an fd this thread keeps open (procfs and sysfs
+ * regenerate the text at offset 0). Per thread, so readers of different containers never
+ * share the kernel's per-file lock; worker threads live as long as the daemon. */
+static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error *err)
+{
+	static __thread int fds[N_COUNT]; /* fd + 1; 0: not open yet */
+	size_t off = 0;
+	int fd = fds[n->id] - 1;
+
+	if (fd < 0) {
+		fd = open(n->host_path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return lx_error_set(err, errno, "open `%s`", n->host_path);
+		fds[n->id] = fd + 1;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (sb_reserve(sb, 8192) < 0)
+			return lx_error_set(err, ENOMEM, "read `%s`", n->host_path);
+		r = pread(fd, sb->buf + sb->len, sb->cap - sb->len - 1, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			close(fd);
+			fds[n->id] = 0;
+			return lx_error_set(err, errno, "read `%s`", n->host_path);
+		}
+		if (r == 0)
+			return 0;
+		sb->len += r;
+		off += r;
+		sb->buf[sb->len] = '\0';
+	}
+}
+
 static int host_online(struct cpuset *online, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 
-	if (read_file_at(AT_FDCWD, "/sys/devices/system/cpu/online", &sb, err) < 0)
+	if (host_read(tree_node(N_CPU_ONLINE), &sb, err) < 0)
 		return -1;
 	if (cpuset_parse(sb.buf, online) < 0)
 		return lx_error_set(err, errno, "parse /sys/devices/system/cpu/online");
@@ -82,7 +119,7 @@ static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, co
 	__sbfree struct strbuf meminfo = STRBUF_INIT;
 	struct cg_mem m;
 
-	if (cg_mem_read(&d->layout, &v->paths, &m, err) < 0)
+	if (cg_mem_read(&d->layout, v->paths, &m, err) < 0)
 		return -1;
 	if (node == N_MEMINFO)
 		return render_meminfo(host, &m, d->opts->swap, out) < 0
@@ -128,7 +165,7 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 
 	if (!c)
 		return lx_error_set(err, ENOMEM, "cpu values");
-	if (cg_cpu_read(&d->layout, &v->paths, c, err) < 0 || host_online(&online, err) < 0)
+	if (cg_cpu_read(&d->layout, v->paths, c, err) < 0 || host_online(&online, err) < 0)
 		return -1;
 	visible_cpus(c, &online, d->opts->cfs, &vis);
 	ncpu = cpuset_count(&vis);
@@ -168,7 +205,7 @@ static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, c
 	if (node == N_PARTITIONS) {
 		r = render_partitions(host, &names, out);
 	} else {
-		r = cg_io_read(&d->layout, &v->paths, &io, err);
+		r = cg_io_read(&d->layout, v->paths, &io, err);
 		if (r == 0)
 			r = render_diskstats(host, &io, &names, out);
 		cg_io_free(&io);
@@ -218,17 +255,46 @@ void view_strip_init_scope(struct cg_paths *p)
 	}
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The container's cgroup paths, re-read from its init when older than the TTL (the held
+ * files go with them). Called with c->cg_lock held. */
+int container_paths(struct lx_daemon *d, struct lx_container *c, struct lx_error *err)
+{
+	int64_t now = now_ms();
+
+	if (c->have_paths && now - c->paths_ms < CONTAINER_PATHS_TTL_MS)
+		return 0;
+	cg_fdcache_clear(c->cache);
+	cg_paths_free(&c->paths);
+	c->have_paths = false;
+	if (cg_paths_of_pid(&d->layout, c->init_pid, &c->paths, err) < 0)
+		return -1;
+	view_strip_init_scope(&c->paths);
+	c->paths.cache = c->cache;
+	c->have_paths = true;
+	c->paths_ms = now;
+	return 0;
+}
+
 int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out)
 {
 	const struct lx_node *n = tree_node(node);
 	__sbfree struct strbuf host = STRBUF_INIT;
-	struct view v = {NULL, reader, {{NULL}, NULL}};
+	struct view v = {
+	    .ct = NULL, .pid = reader, .paths = NULL, .own_paths = {{NULL}, NULL, NULL}};
 	struct lx_error err = {0, ""};
 	int r = -1;
 
 	if (!n || n->dir)
 		return -1;
-	if (read_file_at(AT_FDCWD, n->host_path, &host, &err) < 0) {
+	if (host_read(n, &host, &err) < 0) {
 		lx_log_ratelimited(LX_LOG_ERROR, n->host_path, 60, "%s", err.msg);
 		return -1;
 	}
@@ -237,13 +303,17 @@ int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf
 	r = containers_lookup(d->containers, reader, &v.ct, &err);
 	if (r < 0)
 		goto fallback;
-	if (v.ct)
+	if (v.ct) {
 		v.pid = v.ct->init_pid;
-	r = cg_paths_of_pid(&d->layout, v.pid, &v.paths, &err);
+		pthread_mutex_lock(&v.ct->cg_lock);
+		r = container_paths(d, v.ct, &err);
+		v.paths = &v.ct->paths;
+	} else {
+		r = cg_paths_of_pid(&d->layout, v.pid, &v.own_paths, &err);
+		v.paths = &v.own_paths;
+	}
 	if (r < 0)
 		goto fallback;
-	if (v.ct)
-		view_strip_init_scope(&v.paths);
 	switch (node) {
 	case N_MEMINFO:
 	case N_SWAPS:
@@ -276,8 +346,10 @@ fallback:
 		else
 			r = 0;
 	}
-	cg_paths_free(&v.paths);
-	if (v.ct)
+	cg_paths_free(&v.own_paths);
+	if (v.ct) {
+		pthread_mutex_unlock(&v.ct->cg_lock);
 		container_put(d->containers, v.ct);
+	}
 	return r;
 }

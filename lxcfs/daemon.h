@@ -37,11 +37,13 @@ int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf
 /* Drop a trailing "/init.scope" from every path (systemd in a container moves itself
  * there; the container is its parent). */
 void view_strip_init_scope(struct cg_paths *p);
+/* Make c->paths current (re-read when older than the TTL). With c->cg_lock held. */
+int container_paths(struct lx_daemon *d, struct lx_container *c, struct lx_error *err);
 
 /* Load average (loadavg.c). */
 int loadavg_start(struct lx_daemon *d, struct lx_error *err);
 void loadavg_stop(struct lx_daemon *d);
-/* Take one sample for c now (c->lock must not be held). */
+/* Take one sample for c now (with c->cg_lock held, c->lock not held). */
 int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error *err);
 
 #endif

@@ -16,20 +16,14 @@
 
 int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error *err)
 {
-	struct cg_paths paths = {{NULL}, NULL};
 	__free int *ids = NULL;
 	size_t n = 0;
 	unsigned running = 0, active = 0;
 	pid_t newest = 0, inner = 0, ppid;
 
-	if (cg_paths_of_pid(&d->layout, c->init_pid, &paths, err) < 0)
+	if (container_paths(d, c, err) < 0 ||
+	    cg_tasks_read(&d->layout, &c->paths, &ids, &n, err) < 0)
 		return -1;
-	view_strip_init_scope(&paths);
-	if (cg_tasks_read(&d->layout, &paths, &ids, &n, err) < 0) {
-		cg_paths_free(&paths);
-		return -1;
-	}
-	cg_paths_free(&paths);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t start;
 		char state = 0;
@@ -66,8 +60,12 @@ static void sample_one(struct lx_container *c, void *arg)
 {
 	struct lx_daemon *d = arg;
 	struct lx_error err = {0, ""};
+	int r;
 
-	if (loadavg_sample(d, c, &err) < 0) {
+	pthread_mutex_lock(&c->cg_lock);
+	r = loadavg_sample(d, c, &err);
+	pthread_mutex_unlock(&c->cg_lock);
+	if (r < 0) {
 		char key[64];
 
 		snprintf(key, sizeof(key), "loadavg:%d", c->init_pid);
