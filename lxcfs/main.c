@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,7 +21,7 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-#define LX_MAX_THREADS 64
+#define LX_MAX_THREADS 16
 
 /* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
 static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
@@ -132,8 +134,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 		if (null >= 0) {
 			dup2(null, STDIN_FILENO);
 			dup2(null, STDOUT_FILENO);
-			if (o->log)
-				dup2(null, STDERR_FILENO);
+			dup2(null, STDERR_FILENO); /* logs go to syslog or the --log file */
 			close(null);
 		}
 	}
@@ -163,6 +164,19 @@ out:
 	return ret;
 }
 
+/* Held cgroup files of many containers need more than the default 1024 fds; and a few
+ * malloc arenas are plenty for threads that mostly wait in the kernel. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	mallopt(M_ARENA_MAX, 2);
+}
+
 int main(int argc, char **argv)
 {
 	struct lx_options o;
@@ -171,6 +185,7 @@ int main(int argc, char **argv)
 	__close int pidfd = -1;
 	int wfd = -1, code, ret;
 
+	raise_fd_limit();
 	if (lx_options_parse(argc, argv, &o, &code, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);
@@ -184,6 +199,9 @@ int main(int argc, char **argv)
 		lx_options_free(&o);
 		return 0;
 	}
+	/* a daemon keeps none of its caller's descriptors (a pipe held open hangs the caller) */
+	if (!o.foreground)
+		close_range(3, ~0U, 0);
 	if (o.log && lx_log_open("lxcfs", LX_LOG_FILE, o.log, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);
