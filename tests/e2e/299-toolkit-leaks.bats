@@ -1,0 +1,22 @@
+#!/usr/bin/env bats
+# Runs last among the toolkit's e2e files: no container cgroup or podman storage may be left.
+# (Daemons and mount points are checked by 199-leaks.bats, which should run after every suite.)
+
+load helpers-toolkit
+
+setup() { :; }
+teardown() { :; }
+
+@test "toolkit leak check: no cgroup of this run's containers is left" {
+	local left=""
+	for d in /sys/fs/cgroup/*/"$TK_CG_PARENT"; do
+		[ -e "$d" ] && left+=" $d"
+	done
+	assert_equal "$left" ""
+}
+
+@test "toolkit leak check: no private podman storage is left" {
+	local left
+	left=$(find /tmp -maxdepth 1 -name 'lxcfs-tk-podman.*' 2>/dev/null)
+	assert_equal "$left" ""
+}
