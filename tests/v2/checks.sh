@@ -48,6 +48,11 @@ c_mem_keys() {
 }
 check "meminfo: every host key, in order" c_mem_keys
 
+c_mem_root() {
+	expect "MemTotal read from the root cgroup" "$(grep ^MemTotal: $M/proc/meminfo)" = "$(grep ^MemTotal: /proc/meminfo)"
+}
+check "meminfo: a reader in the root cgroup (no memory.current) gets the host's values" c_mem_root
+
 # ------------------------------------------------------------------ cpuinfo, cpu/online, stat
 c_cpuset() {
 	cg_make $T/cpu || return 1
