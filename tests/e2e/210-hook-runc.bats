@@ -120,3 +120,26 @@ start_limited() {
 	run runc_in "$(tk_name)" grep ^MemTotal: /proc/meminfo
 	assert_output --regexp "^MemTotal: +$((MIB256 / 1024)) kB$"
 }
+
+@test "hook: works as a createRuntime hook too (runc runs it in the runtime namespace)" {
+	tk_start_daemon
+	make_bundle "$(tk_name)" "$MIB256" 0
+	jq '.hooks.createRuntime = .hooks.prestart | del(.hooks.prestart)
+		| .hooks.createRuntime[0].args |= (.[:-1] + ["hook", "--stage", "createRuntime"])' \
+		"$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+	run runc_in "$(tk_name)" grep ^MemTotal: /proc/meminfo
+	assert_output --regexp "^MemTotal: +$((MIB256 / 1024)) kB$"
+}
+
+@test "hook --log FILE: one line per container is appended" {
+	tk_start_daemon
+	TK_ARGS+=(--log "$BATS_TEST_TMPDIR/tk.log")
+	make_bundle "$(tk_name)" "$MIB256" 0
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+	run grep -c "container $(tk_name) (pid [0-9]*): attached 9" "$BATS_TEST_TMPDIR/tk.log"
+	assert_output 1
+}

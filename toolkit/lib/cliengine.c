@@ -60,6 +60,8 @@ int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_erro
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDWR);
 
+		setpgid(0, 0); /* so a timeout kills whatever it started too */
+
 		dup2(p[1], STDOUT_FILENO);
 		if (devnull >= 0) {
 			dup2(devnull, STDIN_FILENO);
@@ -103,7 +105,7 @@ int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_erro
 	}
 	close(p[0]);
 	if (timed_out || too_big)
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (timed_out) {
