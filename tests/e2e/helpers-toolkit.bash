@@ -24,6 +24,8 @@ TK=${LXCFS_TOOLKIT:-$REPO/build/lxcfs-toolkit}
 TK_TIMEOUT=${TK_TIMEOUT:-30}
 TK_CG_PARENT=lxcfs-tk-test-${BATS_ROOT_PID:-$$}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
+# the system's python3 (a fake engine server, an API probe): not whatever PATH finds first
+TK_PYTHON=${TK_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}
 TK_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/partitions proc/stat
 	proc/swaps proc/uptime sys/devices/system/cpu/online)
 
@@ -249,7 +251,13 @@ pm_service() {
 		system service --time=0 "unix://$TK_SOCK"
 	local i
 	for ((i = 0; i < 100; i++)); do
-		curl -sf --unix-socket "$TK_SOCK" http://d/_ping >/dev/null 2>&1 && return 0
+		"$TK_PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(2)
+s.connect(sys.argv[1])
+s.sendall(b"GET /_ping HTTP/1.0\r\nHost: d\r\n\r\n")
+sys.exit(0 if s.recv(64).startswith(b"HTTP/1.") else 1)' "$TK_SOCK" 2>/dev/null && return 0
 		sleep 0.1
 	done
 	log "podman system service did not answer on $TK_SOCK"
@@ -313,7 +321,7 @@ teardown() { tk_teardown; }
 # answers every request with MODE: junk (not HTTP), badjson (HTTP 200, body not JSON),
 # silent (accepts, never answers), list-badpid (a list whose container has a string pid)
 tk_fake_engine() {
-	tk_bg python3 -c '
+	tk_bg "$TK_PYTHON" -c '
 import os, socket, sys, time
 mode, path = sys.argv[1], sys.argv[2]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
