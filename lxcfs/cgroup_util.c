@@ -144,39 +144,23 @@ static int read_cached(const struct cg_dir *d, const char *path, struct strbuf *
 {
 	bool owned;
 	int fd = cg_fdcache_get(d->cache, d->fd, path, &owned);
-	size_t off = 0;
+	ssize_t n;
 
 	if (fd < 0)
 		return lx_error_set(err, -fd, "open `%s`", path);
-	for (;;) {
-		ssize_t n;
+	n = pread_whole(fd, sb);
+	if (n < 0) {
+		int e = errno == ENODEV ? ENOENT : errno; /* ENODEV: the cgroup was removed */
 
-		if (sb_reserve(sb, 4096) < 0) {
-			if (owned)
-				close(fd);
-			return lx_error_set(err, ENOMEM, "read `%s`", path);
-		}
-		n = pread(fd, sb->buf + sb->len, sb->cap - sb->len - 1, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno == ENODEV ? ENOENT : errno; /* the cgroup was removed */
-
-			if (owned)
-				close(fd);
-			else
-				cg_fdcache_drop(d->cache, d->fd, path);
-			return lx_error_set(err, e, "read `%s`", path);
-		}
-		if (n == 0)
-			break;
-		sb->len += n;
-		off += n;
-		sb->buf[sb->len] = '\0';
+		if (owned)
+			close(fd);
+		else
+			cg_fdcache_drop(d->cache, d->fd, path);
+		return lx_error_set(err, e, "read `%s`", path);
 	}
 	if (owned)
 		close(fd);
-	return (int)off;
+	return (int)n;
 }
 
 int cg_read(const struct cg_dir *d, const char *file, struct strbuf *sb, struct lx_error *err)

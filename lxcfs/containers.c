@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devnames.h"
 #include "procfs.h"
 #include "util/cleanup.h"
 
@@ -54,6 +55,7 @@ static void container_destroy(struct lx_container *c)
 		close(c->pidfd);
 	cg_paths_free(&c->paths);
 	cg_fdcache_free(c->cache);
+	devnames_free(&c->devs);
 	pthread_mutex_destroy(&c->cg_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c->mono);

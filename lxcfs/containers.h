@@ -26,6 +26,8 @@ struct lx_container {
 	bool have_paths;
 	int64_t paths_ms;
 	struct cg_fdcache *cache;
+	struct devnames devs; /* its /dev's block devices, refreshed with the paths */
+	bool have_devs;
 	pthread_mutex_t lock;	/* guards everything below */
 	struct stat_mono *mono; /* allocated at the first read of stat */
 	unsigned long avenrun[3];

@@ -72,7 +72,6 @@ static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
 static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error *err)
 {
 	static __thread int fds[N_COUNT]; /* fd + 1; 0: not open yet */
-	size_t off = 0;
 	int fd = fds[n->id] - 1;
 
 	if (fd < 0) {
@@ -81,25 +80,14 @@ static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error
 			return lx_error_set(err, errno, "open `%s`", n->host_path);
 		fds[n->id] = fd + 1;
 	}
-	for (;;) {
-		ssize_t r;
+	if (pread_whole(fd, sb) < 0) {
+		int e = errno;
 
-		if (sb_reserve(sb, 8192) < 0)
-			return lx_error_set(err, ENOMEM, "read `%s`", n->host_path);
-		r = pread(fd, sb->buf + sb->len, sb->cap - sb->len - 1, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			fds[n->id] = 0;
-			return lx_error_set(err, errno, "read `%s`", n->host_path);
-		}
-		if (r == 0)
-			return 0;
-		sb->len += r;
-		off += r;
-		sb->buf[sb->len] = '\0';
+		close(fd);
+		fds[n->id] = 0;
+		return lx_error_set(err, e, "read `%s`", n->host_path);
 	}
+	return 0;
 }
 
 static int host_online(struct cpuset *online, struct lx_error *err)
@@ -196,21 +184,27 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
 		     struct strbuf *out, struct lx_error *err)
 {
-	struct devnames names = {0, NULL};
+	struct devnames own = {0, NULL}, *names = &own;
 	struct cg_io io = {0, NULL};
 	int r;
 
-	if (devnames_of_pid(v->pid, &names, err) < 0)
+	if (v->ct) { /* kept with the container's paths (cg_lock is held) */
+		if (!v->ct->have_devs && devnames_of_pid(v->pid, &v->ct->devs, err) < 0)
+			return -1;
+		v->ct->have_devs = true;
+		names = &v->ct->devs;
+	} else if (devnames_of_pid(v->pid, &own, err) < 0) {
 		return -1;
+	}
 	if (node == N_PARTITIONS) {
-		r = render_partitions(host, &names, out);
+		r = render_partitions(host, names, out);
 	} else {
 		r = cg_io_read(&d->layout, v->paths, &io, err);
 		if (r == 0)
-			r = render_diskstats(host, &io, &names, out);
+			r = render_diskstats(host, &io, names, out);
 		cg_io_free(&io);
 	}
-	devnames_free(&names);
+	devnames_free(&own);
 	if (r < 0 && !err->msg[0])
 		lx_error_set(err, errno, "render %s",
 			     node == N_PARTITIONS ? "partitions" : "diskstats");
@@ -273,6 +267,8 @@ int container_paths(struct lx_daemon *d, struct lx_container *c, struct lx_error
 		return 0;
 	cg_fdcache_clear(c->cache);
 	cg_paths_free(&c->paths);
+	devnames_free(&c->devs);
+	c->have_devs = false;
 	c->have_paths = false;
 	if (cg_paths_of_pid(&d->layout, c->init_pid, &c->paths, err) < 0)
 		return -1;

@@ -16,16 +16,24 @@
 
 int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err)
 {
-	char path[64];
-	struct stat st;
+	char path[64], link[64], *end;
+	ssize_t n;
 
+	/* readlink gives "pid:[INODE]" without instantiating the nsfs inode a stat would */
 	if (pid > 0)
 		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/ns/pid");
-	if (stat(path, &st) < 0)
-		return lx_error_set(err, errno, "stat `%s`", path);
-	*ino = st.st_ino;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return lx_error_set(err, errno, "readlink `%s`", path);
+	link[n] = '\0';
+	if (strncmp(link, "pid:[", 5) != 0)
+		return lx_error_set(err, EINVAL, "`%s` points to `%s`", path, link);
+	errno = 0;
+	*ino = strtoull(link + 5, &end, 10);
+	if (errno || *end != ']')
+		return lx_error_set(err, EINVAL, "`%s` points to `%s`", path, link);
 	return 0;
 }
 

@@ -35,6 +35,36 @@ int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error
 	return (int)total;
 }
 
+/* seq_file stops short of the buffer's end when the next record does not fit: a read that
+ * leaves more room than any record of these files takes means the text ended. */
+#define SEQ_RECORD_MAX 8192
+
+ssize_t pread_whole(int fd, struct strbuf *sb)
+{
+	size_t start = sb->len, want = 2 * SEQ_RECORD_MAX;
+
+	for (;;) {
+		ssize_t n;
+		size_t room;
+
+		if (sb_reserve(sb, want) < 0)
+			return -1;
+		room = sb->cap - sb->len - 1;
+		n = pread(fd, sb->buf + sb->len, room, sb->len - start);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			sb_truncate(sb, start);
+			return -1;
+		}
+		sb->len += n;
+		sb->buf[sb->len] = '\0';
+		if (n == 0 || room - n > SEQ_RECORD_MAX)
+			return (ssize_t)(sb->len - start);
+		want = sb->len - start + 2 * SEQ_RECORD_MAX; /* a big file: room for all of it */
+	}
+}
+
 ssize_t pread_text(int fd, char *buf, size_t bufsz)
 {
 	ssize_t n;

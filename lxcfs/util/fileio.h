@@ -14,6 +14,12 @@
  * O_RDONLY|O_NOFOLLOW|O_CLOEXEC, appending to sb. Returns bytes read or -1. */
 int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error *err);
 
+/* Append the whole text of a held procfs/sysfs/cgroupfs fd, read with pread from offset 0
+ * (those files regenerate their text there), to sb. The buffer is sized so that one pread
+ * normally gets it all: a read that leaves more than a record's worth of room unused is
+ * the end. Returns bytes read, or -1 with errno. */
+ssize_t pread_whole(int fd, struct strbuf *sb);
+
 /* Read up to bufsz-1 bytes from an open fd at offset 0 (pread) into buf, NUL-terminated. */
 ssize_t pread_text(int fd, char *buf, size_t bufsz);
 
