@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,7 +59,7 @@ static void container_destroy(struct lx_container *c)
 	devnames_free(&c->devs);
 	pthread_mutex_destroy(&c->cg_lock);
 	pthread_mutex_destroy(&c->lock);
-	free(c->mono);
+	stat_mono_free(c->mono);
 	free(c);
 }
 
@@ -299,4 +300,18 @@ size_t containers_count(struct lx_containers *t)
 		pthread_mutex_unlock(&t->shards[i].lock);
 	}
 	return n;
+}
+
+struct stat_mono *stat_mono_new(void)
+{
+	void *p = mmap(NULL, sizeof(struct stat_mono), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+void stat_mono_free(struct stat_mono *m)
+{
+	if (m)
+		munmap(m, sizeof(*m));
 }

@@ -125,19 +125,20 @@ static int make_stat(struct lx_daemon *d, const struct view *v, const char *host
 		     struct lx_error *err)
 {
 	uint64_t up = view_uptime_ns(d, v);
-	__free struct stat_mono *tmp = NULL;
+	struct stat_mono *tmp;
 	int r;
 
 	if (!v->ct) {
 		/* a host reader: no state kept between reads (its counters only grow) */
-		tmp = calloc(1, sizeof(*tmp));
+		tmp = stat_mono_new();
 		if (!tmp)
 			return lx_error_set(err, ENOMEM, "stat");
 		r = render_stat(host, c, vis, up, d->user_hz, tmp, out);
+		stat_mono_free(tmp);
 	} else {
 		pthread_mutex_lock(&v->ct->lock);
 		if (!v->ct->mono)
-			v->ct->mono = calloc(1, sizeof(*v->ct->mono));
+			v->ct->mono = stat_mono_new();
 		r = v->ct->mono ? render_stat(host, c, vis, up, d->user_hz, v->ct->mono, out) : -1;
 		pthread_mutex_unlock(&v->ct->lock);
 	}

@@ -46,8 +46,10 @@ void visible_cpus(const struct cg_cpu *c, const struct cpuset *host_online, bool
  * btime, processes, procs_running, procs_blocked, softirq). `mono` keeps the last
  * emitted values so no counter decreases between two renders for the same container. */
 struct stat_mono {
-	uint64_t user[CPUSET_MAX], system[CPUSET_MAX], idle[CPUSET_MAX]; /* by real CPU */
 	uint64_t tot_user, tot_system, tot_idle;
+	struct {
+		uint64_t user, system, idle;
+	} cpu[CPUSET_MAX]; /* by real CPU: the CPUs in use share a page or two */
 };
 int render_stat(const char *host_stat, const struct cg_cpu *c, const struct cpuset *cpus,
 		uint64_t uptime_ns, long user_hz, struct stat_mono *mono, struct strbuf *out);

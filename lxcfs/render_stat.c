@@ -130,9 +130,9 @@ static void cpu_ticks(const struct cg_cpu *c, unsigned real, unsigned nvisible, 
 	v[1] = ns_to_ticks(s_ns, user_hz);
 	v[2] = uptime_ns > busy ? ns_to_ticks(uptime_ns - busy, user_hz) : 0;
 	if (mono) {
-		v[0] = mono->user[real] = max_u64(mono->user[real], v[0]);
-		v[1] = mono->system[real] = max_u64(mono->system[real], v[1]);
-		v[2] = mono->idle[real] = max_u64(mono->idle[real], v[2]);
+		v[0] = mono->cpu[real].user = max_u64(mono->cpu[real].user, v[0]);
+		v[1] = mono->cpu[real].system = max_u64(mono->cpu[real].system, v[1]);
+		v[2] = mono->cpu[real].idle = max_u64(mono->cpu[real].idle, v[2]);
 	}
 }
 

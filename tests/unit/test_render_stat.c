@@ -283,10 +283,10 @@ static void test_mono_never_decreases(void **state)
 	assert_cpu_line(out.buf, "cpu", 700, 0, 1100);
 
 	/* mono holds what was last shown, by real CPU */
-	assert_int_equal(mono.user[0], 700);
-	assert_int_equal(mono.idle[0], 1100);
-	assert_int_equal(mono.user[1], 100);
-	assert_int_equal(mono.idle[1], 1100);
+	assert_int_equal(mono.cpu[0].user, 700);
+	assert_int_equal(mono.cpu[0].idle, 1100);
+	assert_int_equal(mono.cpu[1].user, 100);
+	assert_int_equal(mono.cpu[1].idle, 1100);
 	assert_int_equal(mono.tot_user, 700);
 	assert_int_equal(mono.tot_idle, 1100);
 	sb_free(&out);
@@ -364,7 +364,7 @@ static void expect_einval(const char *host)
 	assert_int_equal(errno, EINVAL);
 	/* nothing appended, nothing remembered */
 	assert_string_equal(out.buf, "before");
-	assert_int_equal(mono.user[0], 0);
+	assert_int_equal(mono.cpu[0].user, 0);
 	sb_free(&out);
 }
 
