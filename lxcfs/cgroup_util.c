@@ -192,8 +192,9 @@ int cg_read_u64(const struct cg_dir *d, const char *file, uint64_t *out, struct 
 	if (n == 0)
 		return lx_error_set(err, EINVAL, "%s: `%s/%s`: empty", d->ctrl, d->rel, file);
 	if (parse_u64(sb.buf, out) < 0)
-		return lx_error_set(err, EINVAL, "%s: `%s/%s`: not a number: `%.32s`", d->ctrl,
-				    d->rel, file, sb.buf);
+		return lx_error_set(
+		    err, EINVAL, "%s: `%s/%s`: not a number: `%.*s`", d->ctrl, d->rel, file,
+		    (int)strcspn(sb.buf, "\n") < 32 ? (int)strcspn(sb.buf, "\n") : 32, sb.buf);
 	return 0;
 }
 
