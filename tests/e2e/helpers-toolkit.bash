@@ -267,6 +267,14 @@ sys.exit(0 if s.recv(64).startswith(b"HTTP/1.") else 1)' "$TK_SOCK" 2>/dev/null 
 _tk_remove_podman() {
 	[ -n "$_TK_PODMAN" ] && [ -d "$_TK_PODMAN" ] || return 0
 	pm rm -af -t 0 >/dev/null 2>&1 || log "podman rm failed"
+	# conmon runs `podman container cleanup` after a container exits: wait for every process
+	# naming our private storage (only ours can), so none recreates it after the rm below
+	local i pids
+	for ((i = 0; i < 100; i++)); do
+		pids=$(pgrep -f -- "$_TK_PODMAN/") || break
+		[ "$i" -eq 50 ] && kill -KILL $pids 2>/dev/null
+		sleep 0.1
+	done
 	# whatever podman left mounted under its private directories (shm, overlays)
 	findmnt -rn -o TARGET | grep "^$_TK_PODMAN/" | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
