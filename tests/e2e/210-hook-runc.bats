@@ -6,9 +6,11 @@ load helpers-toolkit
 
 MIB256=$((256 * 1024 * 1024))
 
-# a container with a 256 MiB limit on CPU 0, started with the hook
+# start_limited [TOOLKIT_OPTIONS...]: a container with a 256 MiB limit on CPU 0, started with
+# the hook (given the extra options)
 start_limited() {
 	tk_start_daemon
+	TK_ARGS+=("$@")
 	make_bundle "$(tk_name)" "$MIB256" 0
 	runc_start "$(tk_name)"
 	assert_equal "$status" 0
@@ -135,11 +137,7 @@ start_limited() {
 }
 
 @test "hook --log FILE: one line per container is appended" {
-	tk_start_daemon
-	TK_ARGS+=(--log "$BATS_TEST_TMPDIR/tk.log")
-	make_bundle "$(tk_name)" "$MIB256" 0
-	runc_start "$(tk_name)"
-	assert_equal "$status" 0
+	start_limited --log "$BATS_TEST_TMPDIR/tk.log"
 	run grep -c "container $(tk_name) (pid [0-9]*): attached 9" "$BATS_TEST_TMPDIR/tk.log"
 	assert_output 1
 }
