@@ -90,6 +90,17 @@ static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error
 	return 0;
 }
 
+int content_host_size(unsigned node, size_t *size)
+{
+	const struct lx_node *n = tree_node(node);
+	__sbfree struct strbuf sb = STRBUF_INIT;
+
+	if (!n || n->dir || host_read(n, &sb, NULL) < 0)
+		return -1;
+	*size = sb.len;
+	return 0;
+}
+
 static int host_online(struct cpuset *online, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;

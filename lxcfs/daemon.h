@@ -3,6 +3,8 @@
 #define LXCFS_DAEMON_H
 
 #include <pthread.h>
+
+struct fuse_session;
 #include <stdbool.h>
 #include <time.h>
 
@@ -14,6 +16,7 @@
 
 struct lx_daemon {
 	const struct lx_options *opts;
+	struct fuse_session *se; /* set once mounted, for notifications */
 	struct cg_layout layout;
 	struct lx_containers *containers;
 	struct lx_handles *handles;
@@ -33,6 +36,9 @@ void daemon_fini(struct lx_daemon *d);
 /* The file `node` (enum lx_node_id) as the process `reader` sees it, appended to out.
  * Never fails for a container: what cannot be computed is served from the host file. */
 int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out);
+
+/* Length of the host file a node mirrors, read now. */
+int content_host_size(unsigned node, size_t *size);
 
 /* Drop a trailing "/init.scope" from every path (systemd in a container moves itself
  * there; the container is its parent). */

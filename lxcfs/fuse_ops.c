@@ -18,6 +18,43 @@ static struct lx_daemon *daemon_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* Attributes of a node. A file's size is its host file's plus some room: reads never stop
+ * at it (direct_io), but sendfile/splice do (busybox cat): this kernel splices FUSE files
+ * through the page cache up to i_size even with direct_io. The room covers a container's
+ * file being longer than the host's (a swap line the host lacks). */
+#define LX_SIZE_ROOM 4096
+
+static size_t node_size[N_COUNT]; /* the size last reported per file (atomic) */
+
+static void node_stat(struct lx_daemon *d, const struct lx_node *n, struct stat *st)
+{
+	size_t size = 0;
+
+	tree_stat(n, d->start_time, st);
+	if (!n->dir && content_host_size(n->id, &size) == 0) {
+		st->st_size = (off_t)(size + LX_SIZE_ROOM);
+		__atomic_store_n(&node_size[n->id], (size_t)st->st_size, __ATOMIC_RELAXED);
+	}
+}
+
+/* This kernel splices direct_io FUSE files through the page cache (fixed upstream by
+ * copy_splice_read): a spliced read, being short, shrinks the inode's size to that
+ * reader's file length, which would cut the next container's sendfile. Before each open,
+ * grow the size back by storing one byte at its end (a store extends i_size only when it
+ * writes something). The pages a splice cached are dropped by the kernel at every open
+ * (no keep_cache), so no reader is served another's text. */
+static void restore_size(struct lx_daemon *d, const struct lx_node *n)
+{
+	static const char zero;
+	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
+	size_t size = __atomic_load_n(&node_size[n->id], __ATOMIC_RELAXED);
+
+	if (!d->se || !size)
+		return;
+	one.buf[0].mem = (void *)&zero;
+	fuse_lowlevel_notify_store(d->se, n->id, size - 1, &one, 0);
+}
+
 static void fill_entry(struct lx_daemon *d, const struct lx_node *n, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -25,7 +62,7 @@ static void fill_entry(struct lx_daemon *d, const struct lx_node *n, struct fuse
 	e->generation = 1;
 	e->attr_timeout = LX_TIMEOUT;
 	e->entry_timeout = LX_TIMEOUT;
-	tree_stat(n, d->start_time, &e->attr);
+	node_stat(d, n, &e->attr);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -60,7 +97,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	tree_stat(n, daemon_of(req)->start_time, &st);
+	node_stat(daemon_of(req), n, &st);
 	fuse_reply_attr(req, &st, LX_TIMEOUT);
 }
 
@@ -144,6 +181,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
+	restore_size(daemon_of(req), n);
 	h = handles_open(daemon_of(req)->handles, n->id);
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);

@@ -122,6 +122,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 		lx_error_set(&err, 0, "cannot mount on `%s`", o->mountpoint);
 		goto out_signals;
 	}
+	d->se = se;
 	if (pidfd >= 0 && pidfile_write(pidfd, getpid(), &err) < 0)
 		goto out_unmount;
 	if (o->loadavg && loadavg_start(d, &err) < 0)
