@@ -35,6 +35,9 @@ BINS += $(B)/lxcfs-toolkit
 endif
 
 .PHONY: all deps check unit e2e v2 install uninstall asan clean format format-check
+# keep every object (make would delete the unit tests' objects as intermediates after the run,
+# printing a line after the test runner's closing line)
+.SECONDARY:
 all: $(BINS)
 
 $(B)/obj/%.o: %.c
