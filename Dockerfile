@@ -3,11 +3,13 @@
 #
 #   podman build --build-arg BASE=debian:bookworm -t lxcfs .
 #   podman run -d --name lxcfs --privileged --pid=host --cgroupns=host --network=host \
-#     -v /var/lib/lxcfs:/var/lib/lxcfs:rshared -v /sys/fs/cgroup:/sys/fs/cgroup \
+#     -v /var/lib:/host/var/lib:rshared -v /sys/fs/cgroup:/sys/fs/cgroup \
 #     -v /run/lxcfs:/run/lxcfs lxcfs
 #
-# The host's /var/lib/lxcfs must be a shared mount first (`lxcfs-toolkit prestart` on the host,
-# or `mount --bind /var/lib/lxcfs /var/lib/lxcfs && mount --make-shared /var/lib/lxcfs`).
+# The volume is the PARENT of the mount point (a crashed daemon leaves /var/lib/lxcfs a dead
+# FUSE mount that no runtime could bind); it must be on a shared mount (it is on systemd hosts;
+# else `mount --bind /var/lib /var/lib && mount --make-rshared /var/lib`). /run/lxcfs holds the
+# pidfile and the container registry that the host's hooks write.
 # Offline: BASE can be any Debian bookworm image, e.g. one made by deploy/docker/make-base.sh
 # and `podman import`.
 ARG BASE=debian:bookworm

@@ -53,6 +53,7 @@ struct wd {
 	bool stop; /* SIGTERM/SIGINT seen */
 	unsigned int flaps;
 	unsigned long restarts;
+	bool no_prestart; /* the mount point is someone else's to prepare */
 };
 
 #define NS_PER_MS 1000000LL
@@ -277,7 +278,7 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 	char why[1100] = "";
 	long long t0 = tk_now_ms(), deadline = t0 + w->start_timeout_ms;
 
-	if (run_prestart(w) != TK_EXIT_OK) {
+	if (!w->no_prestart && run_prestart(w) != TK_EXIT_OK) {
 		snprintf(reason, rsz, "prestart failed");
 		return -1;
 	}
@@ -600,6 +601,7 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 	    {"flap-uptime", required_argument, NULL, 'f'},
 	    {"backoff-max", required_argument, NULL, 'b'},
 	    {"background", no_argument, NULL, 'B'},
+	    {"no-prestart", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -650,11 +652,14 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 		case 'B':
 			background = true;
 			break;
+		case 'N':
+			w.no_prestart = true;
+			break;
 		case 'h':
 			printf(
 			    "Usage: %s watchdog [--interval S] [--exec \"lxcfs -f ...\"]\n"
 			    "       [--watchdog-pidfile FILE] [--background] [--start-timeout S]\n"
-			    "       [--flap-uptime S] [--backoff-max S]\n"
+			    "       [--flap-uptime S] [--backoff-max S] [--no-prestart]\n"
 			    "Check the daemon every interval (default 1 s). When it dies, its "
 			    "mount "
 			    "goes stale or a read hangs: umount --all at once (containers see host "
@@ -672,6 +677,11 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 			    "flapping: "
 			    "its restart waits 1, 2, 4 ... s (default 10)\n"
 			    "  --backoff-max S         longest wait between restarts (default 30)\n"
+			    "  --no-prestart           never run prestart (the mount point is "
+			    "prepared by "
+			    "someone else, e.g. a container entrypoint; the daemon detaches a "
+			    "stale "
+			    "mount itself)\n"
 			    "SIGTERM: stop the daemon it runs, umount --all, unmount, exit 0.\n",
 			    ctx->prog);
 			return TK_EXIT_OK;

@@ -68,7 +68,7 @@ verify_units() {
 	[[ "$output" == *"3 objects checked, 0 errors"* ]]
 }
 
-@test "kubernetes: the DaemonSet is privileged, hostPID, Bidirectional, probed by check-lxcfs, preStop umount --all, on every node" {
+@test "kubernetes: the DaemonSet is privileged, hostPID, Bidirectional /var/lib, probed by check-lxcfs, preStop umount --all, on every node" {
 	"$PY" - "$K8S/lxcfs-daemonset.yaml" "$K8S/example-pod.yaml" <<'EOF'
 import sys, yaml
 ds = yaml.safe_load(open(sys.argv[1]))
@@ -78,8 +78,11 @@ mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
 vols = {v["name"]: v for v in spec["volumes"]}
 assert c["securityContext"]["privileged"] is True, "privileged"
 assert spec["hostPID"] is True, "hostPID"
-assert mounts["/var/lib/lxcfs"]["mountPropagation"] == "Bidirectional", "Bidirectional"
-assert vols[mounts["/var/lib/lxcfs"]["name"]]["hostPath"]["path"] == "/var/lib/lxcfs"
+# the hostPath is the mount point's parent, Bidirectional
+assert mounts["/host/var/lib"]["mountPropagation"] == "Bidirectional", "Bidirectional"
+assert vols[mounts["/host/var/lib"]["name"]]["hostPath"]["path"] == "/var/lib"
+assert {"name": "LXCFS_MOUNTPOINT", "value": "/host/var/lib/lxcfs"} in c["env"]
+assert vols[mounts["/run/lxcfs"]["name"]]["hostPath"]["path"] == "/run/lxcfs", "state"
 assert vols[mounts["/sys/fs/cgroup"]["name"]]["hostPath"]["path"] == "/sys/fs/cgroup", "cgroup"
 assert "check-lxcfs" in c["livenessProbe"]["exec"]["command"], "liveness"
 assert c["lifecycle"]["preStop"]["exec"]["command"][-2:] == ["umount", "--all"], "preStop"
@@ -112,7 +115,8 @@ EOF
 		assert "$status" -eq 1 "schema check fails after: $1" || return 1
 		[[ "$output" == *"$3"* ]] || { log "FAIL: no \`$3' in the output"; return 1; }
 	}
-	check_broken 's/mountPropagation: Bidirectional/mountPropogation: Bidirectional/' lxcfs-daemonset.yaml "unknown field \`mountPropogation\`"
+	check_broken 's/mountPropagation: HostToContainer/mountPropogation: HostToContainer/' example-pod.yaml "unknown field \`mountPropogation\`"
+	check_broken 's/hostPID: true/hostPID: "yes"/' lxcfs-daemonset.yaml "expected a boolean"
 	check_broken 's/mountPropagation: HostToContainer/mountPropagation: Sideways/' example-pod.yaml "'Sideways' is not one of"
 	check_broken '0,/- name: cgroup$/s//- name: cgroups/' lxcfs-daemonset.yaml "volumeMount \`cgroups\` names no volume"
 	check_broken '/matchLabels:/{n;s/name: lxcfs/name: other/}' lxcfs-daemonset.yaml "does not match the template's labels"

@@ -1,0 +1,142 @@
+#!/usr/bin/env bats
+# lxcfs in a privileged container (the top-level Dockerfile), for real with podman: the image
+# is built from a local Debian base (no registry: deploy/docker/make-base.sh debootstraps one,
+# cached in /var/cache/lxcfs-e2e), run with --privileged --pid=host on a temporary host mount
+# point (its parent is the volume, as in the documented run line); runc containers started on the host with the hook see their own values; `podman kill`
+# of the lxcfs container and a restart of it bring them back with no command typed.
+
+load helpers-deploy
+
+CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
+BASE_TAR=$CACHE/bookworm-minbase.tar
+BASE_IMG=localhost/lxcfs-e2e-base:bookworm
+IMG=localhost/lxcfs:e2e
+
+# podman with a persistent store under $CACHE (build layers survive between runs) and its
+# run state in /run; the same options as the toolkit tests otherwise
+dpm() {
+	TMPDIR=/var/tmp timeout --kill-after=5 "${DPM_TIMEOUT:-120}" podman \
+		--root "$CACHE/podman" --runroot /run/lxcfs-e2e-podman --storage-driver vfs \
+		--cgroup-manager cgroupfs --runtime runc --events-backend file "$@"
+}
+
+setup_file() {
+	command -v podman >/dev/null || return 0
+	mkdir -p "$CACHE"
+	if [ ! -s "$BASE_TAR" ]; then
+		echo "# building the base image with debootstrap (once; cached in $CACHE)" >&3
+		DPM_TIMEOUT=900 "$REPO/deploy/docker/make-base.sh" "$BASE_TAR" >"$BATS_FILE_TMPDIR/base.log" 2>&1 || {
+			tail -20 "$BATS_FILE_TMPDIR/base.log" >&3
+			return 1
+		}
+	fi
+	if ! dpm image exists "$BASE_IMG"; then
+		dpm import "$BASE_TAR" "$BASE_IMG" >/dev/null || return 1
+	fi
+	local t0=$SECONDS
+	DPM_TIMEOUT=1200 dpm build --network host --build-arg BASE="$BASE_IMG" -t "$IMG" "$REPO" \
+		>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+		tail -30 "$BATS_FILE_TMPDIR/build.log" >&3
+		return 1
+	}
+	echo "# podman build took $((SECONDS - t0)) s" >&3
+}
+
+setup() {
+	deploy_setup
+	command -v podman >/dev/null || skip "podman is not installed"
+	LXC_NAME=lxcfs-e2e-$$-${BATS_SUITE_TEST_NUMBER:-0}
+	# host side: a temporary stand-in for /var/lib (HOSTLIB), made a shared mount as /var/lib
+	# is on a systemd host, with the mount point lxcfs in it; the state directory shared with
+	# the container (pidfile, the registry the hooks write)
+	new_mountpoint HOSTLIB
+	mount --bind "$HOSTLIB" "$HOSTLIB" && mount --make-shared "$HOSTLIB"
+	LXCFS_MNT=$HOSTLIB/lxcfs
+	mkdir "$LXCFS_MNT"
+	_MOUNTS=("$LXCFS_MNT" "${_MOUNTS[@]}") # unmounted (and removed) before its parent
+	STATE=$BATS_TEST_TMPDIR/state
+	mkdir -p "$STATE/containers"
+	LXCFS_PIDFILE=$STATE/lxcfs.pid
+	TK_ARGS=(--mountpoint "$LXCFS_MNT" --pidfile "$LXCFS_PIDFILE" --registry "$STATE/containers"
+		--engine none)
+}
+
+teardown() {
+	dpm rm -f -t 2 "$LXC_NAME" >/dev/null 2>&1
+	deploy_teardown
+}
+
+# run_lxcfs_container: the documented run line, with the test's host paths
+run_lxcfs_container() {
+	dpm run -d --name "$LXC_NAME" --privileged --pid=host --cgroupns=host --network=host \
+		--cgroup-parent "/$TK_CG_PARENT/lxcfs" \
+		--ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
+		-v "$HOSTLIB:/host/var/lib:rshared" -v /sys/fs/cgroup:/sys/fs/cgroup \
+		-v "$STATE:/run/lxcfs" "$IMG" >/dev/null
+}
+
+lxcfs_logs() { dpm logs "$LXC_NAME" 2>&1 | sed 's/^/#   lxcfs: /'; }
+
+# own_view NAME KB: container NAME reads MemTotal KB
+own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev/null)" = "$2" ]; }
+
+@test "podman: the image is multi-stage: the runtime stage has the binaries and their libraries, no compiler" {
+	run dpm run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
+		--entrypoint sh "$IMG" -c \
+		'command -v gcc cc make pkg-config; ls /usr/include/fuse3 2>&1; ldd /usr/local/bin/lxcfs /usr/local/bin/lxcfs-toolkit; lxcfs --version; lxcfs-toolkit --version'
+	printf '%s\n' "$output" | sed 's/^/#   /'
+	[[ "$output" != *"not found"* ]] || { log "FAIL: a library is missing"; false; }
+	[[ "$output" != *"/gcc"* && "$output" != *"/make"* ]] || { log "FAIL: a compiler in the runtime image"; false; }
+	[[ "$output" == *"No such file or directory"* ]] # no -dev headers
+	[[ "$output" == *"lxcfs-toolkit 0."* ]]
+}
+
+@test "podman: lxcfs in a privileged container serves host containers; podman kill + restart brings every container back to its own view with no command typed" {
+	# stale state a crash or a reboot could leave: directories where files belong
+	mkdir -p "$LXCFS_MNT/proc/meminfo" "$LXCFS_MNT/sys/devices/system/cpu/online"
+	local i t0
+	run_lxcfs_container
+	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
+	lxcfs_logs | grep -q 'removing .*/proc/meminfo (an empty directory' || { lxcfs_logs; log "FAIL: the entrypoint did not clean the directories"; false; }
+	[ -f "$LXCFS_MNT/proc/meminfo" ] # the daemon's file now
+
+	make_bundle pd-a $((224 * 1024 * 1024)) && runc_start pd-a && [ "$status" -eq 0 ]
+	make_bundle pd-b $((320 * 1024 * 1024)) && runc_start pd-b && [ "$status" -eq 0 ]
+	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
+
+	# kill the lxcfs container: the daemon and its watchdog die together
+	dpm kill "$LXC_NAME" >/dev/null
+	dpm wait "$LXC_NAME" >/dev/null 2>&1 || true
+	run runc_in pd-a cat /proc/meminfo
+	log "pd-a reading /proc/meminfo with lxcfs killed: rc=$status ${output:0:80}"
+	assert "$status" -ne 0 "with nobody to clean up, the dead mount answers with an error"
+	run_tk 1 check-lxcfs
+
+	# the orchestrator restarts the container; nothing else is typed
+	t0=$(date +%s%N)
+	dpm start "$LXC_NAME" >/dev/null
+	for ((i = 0; i < 300; i++)); do
+		own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024)) && break
+		sleep 0.1
+	done
+	report "containers back to their own view $((($(date +%s%N) - t0) / 1000000)) ms after podman start"
+	lxcfs_logs | tail -12
+	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
+	run_tk 0 check-lxcfs
+	findmnt -o TARGET,FSTYPE,PROPAGATION --mountpoint "$LXCFS_MNT" | sed 's/^/#   host: /'
+	assert "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq 1 "one live lxcfs mount on the host's mount point, nothing stacked or tucked under"
+	assert "$(findmnt -rn -o FSTYPE --mountpoint "$LXCFS_MNT")" = fuse.lxcfs "it is lxcfs"
+	assert "$(lxcfs_file_mounts_in "$(runc_pid pd-a)")" -eq 9 "pd-a has its 9 files mounted once each"
+
+	# and the watchdog inside still works: kill -9 of the daemon alone
+	kill -KILL "$(daemon_pid)"
+	sleep 0.3
+	for ((i = 0; i < 100; i++)); do own_view pd-a $((224 * 1024)) && break; sleep 0.1; done
+	own_view pd-a $((224 * 1024))
+
+	# podman stop: SIGTERM to the watchdog; containers fall back to the host's values
+	dpm stop -t 20 "$LXC_NAME" >/dev/null
+	lxcfs_logs | tail -4
+	assert "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" = "$(host_memtotal)" "after podman stop pd-a reads the host's meminfo"
+	assert -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" "no mount left on the host's mount point"
+}
