@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/cleanup.h"
+#include "util/parse.h"
 
 enum {
 	SET_MOUNTPOINT = 1 << 0,
@@ -39,24 +40,6 @@ void lx_options_usage(const char *prog)
 	       "  -h, --help              this help\n"
 	       "  -v, --version           print the version\n",
 	       prog, LXCFS_DEFAULT_MOUNTPOINT, LXCFS_DEFAULT_CONFIG, LXCFS_DEFAULT_CGROOT);
-}
-
-int lx_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"1", "true", "yes", "on"};
-	static const char *const no[] = {"0", "false", "no", "off"};
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 static int set_str(char **dst, const char *v)

@@ -36,7 +36,5 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 void lx_options_free(struct lx_options *o);
 void lx_options_usage(const char *prog);
 
-/* Parse a boolean config value: 1/0, true/false, yes/no, on/off. */
-int lx_parse_bool(const char *s, bool *out);
 
 #endif

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "options.h"
+#include "util/parse.h"
 
 static char conf_path[64];
 

@@ -1,11 +1,12 @@
 #include "config.h"
-
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "util/parse.h"
 
 void tk_config_defaults(struct tk_config *c)
 {
@@ -31,20 +32,6 @@ int tk_copy_str(char *dst, size_t dstsz, const char *src, struct lx_error *err)
 		return lx_error_set(err, ENAMETOOLONG, "value too long (%zu bytes)", n);
 	memcpy(dst, src, n + 1);
 	return 0;
-}
-
-static int parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = {"1", "true", "yes", "on"};
-	static const char *const no[] = {"0", "false", "no", "off"};
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(v, yes[i]) == 0)
-			return *out = true, 0;
-		if (strcasecmp(v, no[i]) == 0)
-			return *out = false, 0;
-	}
-	return -1;
 }
 
 static int parse_int(const char *v, int min, int max, int *out)
@@ -128,7 +115,7 @@ int tk_config_set(struct tk_config *c, const char *key, const char *v, struct lx
 	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
 		if (strcmp(key, bools[i].key))
 			continue;
-		if (parse_bool(v, bools[i].dst) < 0)
+		if (lx_parse_bool(v, bools[i].dst) < 0)
 			return lx_error_set(err, 0, "%s: `%s` is not a boolean", key, v);
 		return 0;
 	}
