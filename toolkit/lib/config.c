@@ -1,4 +1,5 @@
 #include "config.h"
+
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
