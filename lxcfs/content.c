@@ -29,7 +29,7 @@ int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error
 		d->layout.fd[i] = -1;
 	d->layout.unified_fd = -1;
 	if (cg_layout_open(&d->layout, o->cgroup_root, err) < 0)
-		return lx_error_wrap(err, "cgroup root `%s`", o->cgroup_root);
+		return -1;
 	d->containers = containers_new(err);
 	if (!d->containers)
 		return -1;
