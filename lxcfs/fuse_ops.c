@@ -213,20 +213,21 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			sb_free(&sb);
 			pthread_mutex_unlock(&h->lock);
 			fuse_reply_err(req, EIO);
+			handles_put(h);
 			return;
 		}
 		h->len = sb.len;
 		h->data = sb_steal(&sb);
 		h->ready = true;
 	}
-	/* Unlock before replying: once the reply is out the process may close the file and
-	 * the release (on another thread) frees h. The snapshot never changes once ready,
-	 * and h lives at least until this reply is sent. */
+	/* The snapshot never changes once ready; our reference keeps it alive while the
+	 * reply is written, even if the reader was interrupted and released the file. */
 	pthread_mutex_unlock(&h->lock);
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
 		fuse_reply_buf(req, h->data + off, h->len - off < size ? h->len - off : size);
+	handles_put(h);
 }
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -63,7 +63,14 @@ static struct shard *shard_of(struct lx_handles *t, uint64_t id)
 	return &t->shards[(id ^ (id >> 17)) % SHARDS];
 }
 
-static struct lx_handle *insert(struct lx_handles *t, uint64_t id, unsigned node)
+void handles_put(struct lx_handle *h)
+{
+	if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		handle_destroy(h);
+}
+
+/* A new handle in the table; with hold, one more reference for the caller. */
+static struct lx_handle *insert(struct lx_handles *t, uint64_t id, unsigned node, bool hold)
 {
 	struct lx_handle *h = calloc(1, sizeof(*h));
 	struct shard *s = shard_of(t, id);
@@ -72,7 +79,10 @@ static struct lx_handle *insert(struct lx_handles *t, uint64_t id, unsigned node
 		return NULL;
 	h->id = id;
 	h->node = node;
+	h->refs = 1;
 	pthread_mutex_init(&h->lock, NULL);
+	if (hold)
+		h->refs++;
 	pthread_mutex_lock(&s->lock);
 	h->next = s->head;
 	s->head = h;
@@ -85,7 +95,7 @@ struct lx_handle *handles_open(struct lx_handles *t, unsigned node)
 {
 	uint64_t id = __atomic_fetch_add(&t->next_id, 1, __ATOMIC_RELAXED);
 
-	return insert(t, id, node);
+	return insert(t, id, node, false);
 }
 
 struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node)
@@ -97,8 +107,10 @@ struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node)
 	for (h = s->head; h; h = h->next)
 		if (h->id == id)
 			break;
+	if (h)
+		__atomic_add_fetch(&h->refs, 1, __ATOMIC_ACQ_REL);
 	pthread_mutex_unlock(&s->lock);
-	return h ? h : insert(t, id, node);
+	return h ? h : insert(t, id, node, true);
 }
 
 void handles_release(struct lx_handles *t, uint64_t id)
@@ -117,7 +129,7 @@ void handles_release(struct lx_handles *t, uint64_t id)
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (h)
-		handle_destroy(h);
+		handles_put(h);
 }
 
 size_t handles_count(struct lx_handles *t)

@@ -16,6 +16,7 @@ struct lx_handle {
 	bool ready;	      /* data/len hold the file made at the first read */
 	char *data;
 	size_t len;
+	int refs; /* the table's + one per request in flight (atomic) */
 	struct lx_handle *next;
 };
 
@@ -25,8 +26,12 @@ struct lx_handles *handles_new(void);
 void handles_free(struct lx_handles *t);
 /* A new handle for node; returns NULL on ENOMEM. */
 struct lx_handle *handles_open(struct lx_handles *t, unsigned node);
-/* The handle for id, creating one (for node) when this process never saw the id. */
+/* The handle for id, creating one (for node) when this process never saw the id, with a
+ * reference for the caller: drop it with handles_put once the reply is sent. A release
+ * can come while a reply is still being written (the reader was interrupted). */
 struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node);
+void handles_put(struct lx_handle *h);
+/* Forget id; its memory goes with the last reference. */
 void handles_release(struct lx_handles *t, uint64_t id);
 size_t handles_count(struct lx_handles *t);
 

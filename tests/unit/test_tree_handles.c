@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -85,6 +86,7 @@ static void test_handles(void **state)
 	assert_non_null(b);
 	assert_true(a->id != b->id);
 	assert_ptr_equal(handles_get(t, a->id, N_MEMINFO), a);
+	handles_put(a);
 	assert_int_equal(handles_count(t), 2);
 	/* an id this process never issued (a taken-over connection) is a fresh open */
 	c = handles_get(t, 42, N_UPTIME);
@@ -93,6 +95,7 @@ static void test_handles(void **state)
 	assert_int_equal(c->node, N_UPTIME);
 	assert_false(c->ready);
 	assert_int_equal(handles_count(t), 3);
+	handles_put(c);
 	handles_release(t, a->id);
 	handles_release(t, 42);
 	handles_release(t, 43); /* unknown: nothing happens */
@@ -100,13 +103,32 @@ static void test_handles(void **state)
 	handles_free(t);
 }
 
+/* A release while a reply is being written (an interrupted reader): the handle stays
+ * usable until the request drops its reference (ASan catches a use after free here). */
+static void test_release_during_read(void **state)
+{
+	struct lx_handles *t = handles_new();
+	struct lx_handle *h = handles_open(t, N_STAT), *r;
+
+	(void)state;
+	r = handles_get(t, h->id, N_STAT);
+	assert_ptr_equal(r, h);
+	r->data = strdup("cpu 1 2 3\n");
+	r->len = 10;
+	r->ready = true;
+	handles_release(t, h->id);
+	assert_int_equal(handles_count(t), 0);
+	assert_memory_equal(r->data, "cpu 1 2 3\n", 10); /* still ours */
+	handles_put(r);
+	handles_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tree_paths),
-	    cmocka_unit_test(test_tree_stat),
-	    cmocka_unit_test(test_tree_children_order),
-	    cmocka_unit_test(test_handles),
+	    cmocka_unit_test(test_tree_paths),		cmocka_unit_test(test_tree_stat),
+	    cmocka_unit_test(test_tree_children_order), cmocka_unit_test(test_handles),
+	    cmocka_unit_test(test_release_during_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
