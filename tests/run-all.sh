@@ -2,13 +2,15 @@
 # Runs every test: cmocka unit tests (build/tests/test_*), the bats end-to-end suites
 # (tests/e2e, in file order) and the cgroup v2 suite under qemu (tests/v2/run.sh).
 # Prints each runner's output, then one closing line "N passed, N failed".
-# Usage: tests/run-all.sh [lint|unit|e2e|v2]...   (default: all)
+# Usage: tests/run-all.sh [lint|unit|e2e|asan|v2]...   (default: all)
+# asan: the daemon's main e2e files again, against the ASan+UBSan build (make asan); any
+# sanitizer report fails the suite.
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 passed=0 failed=0 skipped=0
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit e2e v2)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit e2e asan v2)
 
 
 tally() { # $1: TAP output file
@@ -52,6 +54,27 @@ for s in "${suites[@]}"; do
 		cat "$tmp/out"
 		tally "$tmp/out"
 		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out"; then failed=$((failed + 1)); fi
+		;;
+	asan)
+		make -s asan >"$tmp/build" 2>&1 || { cat "$tmp/build"; echo "not ok 1 - make asan" >"$tmp/out"; tally "$tmp/out"; continue; }
+		logs=$(mktemp -d)
+		ASAN_OPTIONS=log_path=$logs/asan UBSAN_OPTIONS=log_path=$logs/ubsan:print_stacktrace=1 \
+			LXCFS=$PWD/build/asan/lxcfs bats --tap tests/e2e/010-lifecycle.bats \
+			tests/e2e/025-sendfile.bats tests/e2e/030-meminfo.bats tests/e2e/040-cpu.bats \
+			tests/e2e/050-stat-uptime.bats tests/e2e/070-diskstats.bats \
+			tests/e2e/100-runtime-change.bats >"$tmp/out" 2>&1
+		rc=$?
+		sed 's/^\(not \)\{0,1\}ok [0-9]* /&[asan] /' "$tmp/out" >"$tmp/out2"
+		if [ -n "$(ls -A "$logs")" ]; then
+			head -60 "$logs"/*
+			echo "not ok - [asan] sanitizer reports: $(ls "$logs" | tr '\n' ' ')" >>"$tmp/out2"
+		else
+			echo "ok - [asan] no sanitizer report from the daemon" >>"$tmp/out2"
+		fi
+		rm -rf "$logs"
+		cat "$tmp/out2"
+		tally "$tmp/out2"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out2"; then failed=$((failed + 1)); fi
 		;;
 	v2)
 		[ -x tests/v2/run.sh ] || continue
