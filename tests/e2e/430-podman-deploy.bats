@@ -140,3 +140,36 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	assert "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" = "$(host_memtotal)" "after podman stop pd-a reads the host's meminfo"
 	assert -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" "no mount left on the host's mount point"
 }
+
+@test "podman: the make dist tarball installs on a host with no compiler and no libraries (runtime libraries from apt-get), runs, reruns idempotently, uninstalls" {
+	make -C "$REPO" dist >"$BATS_TEST_TMPDIR/dist.log" 2>&1 || { tail "$BATS_TEST_TMPDIR/dist.log"; false; }
+	local tgz
+	tgz=$(ls "$REPO"/build/lxcfs-*.tar.gz | head -1)
+	# a bare Debian (the base image: no gcc, no libfuse3) as the "host", privileged for FUSE;
+	# everything happens in the container's own file system and mount namespace
+	DPM_TIMEOUT=600 run dpm run --rm --privileged --network host \
+		--ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
+		-v "$tgz:/dist.tgz:ro" --entrypoint sh "$BASE_IMG" -c '
+		set -e
+		for t in gcc cc make; do if command -v $t; then echo "compiler $t present"; exit 3; fi; done
+		tar -C /tmp -xzf /dist.tgz && cd /tmp/lxcfs-*/
+		ldd bin/lxcfs | grep -c "not found" | sed "s/^/libraries missing before: /"
+		./install.sh --init none --hooks none
+		/usr/local/bin/lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs
+		head -1 /var/lib/lxcfs/proc/meminfo
+		n1=$(grep -c " /var/lib/lxcfs " /proc/self/mountinfo)
+		./install.sh --init none --hooks none | grep -c "unchanged:" | sed "s/^/unchanged on the second run: /"
+		echo "mounts: $n1 then $(grep -c " /var/lib/lxcfs " /proc/self/mountinfo)"
+		./install.sh --uninstall >/dev/null
+		echo "after uninstall: $(grep -c " /var/lib/lxcfs " /proc/self/mountinfo) mounts;" \
+			"$(ls /usr/local/bin | wc -l) files in /usr/local/bin; config kept: $(ls /etc/lxcfs)"'
+	printf '%s\n' "$output" | grep -v '^\[install.sh\]   run: \|^Get:\|^Selecting\|^Preparing\|^Unpacking\|^Setting up' | sed 's/^/#   /'
+	assert "$status" -eq 0 "install in a bare Debian container"
+	[[ "$output" == *"libraries missing before: "[1-9]* ]] || { log "FAIL: the base image already had the libraries"; false; }
+	[[ "$output" == *"apt-get install"* ]]
+	[[ "$output" == *"lxcfs is healthy: /var/lib/lxcfs"* ]]
+	[[ "$output" == *"MemTotal:"* ]]
+	[[ "$output" =~ unchanged\ on\ the\ second\ run:\ [4-9] ]]
+	[[ "$output" =~ mounts:\ ([0-9]+)\ then\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+	[[ "$output" == *"after uninstall: 0 mounts; 0 files in /usr/local/bin; config kept: lxcfs.conf"* ]]
+}
