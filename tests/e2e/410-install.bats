@@ -108,7 +108,9 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	[[ "$output" == *"keeping $T/etc/lxcfs.conf"* ]]
 }
 
-@test "install: an edited config is never overwritten (the default goes to lxcfs.conf.new); --purge removes it" {
+@test "install: an edited config is never overwritten (the default goes to lxcfs.conf.new); iSulad hook spec; --purge removes it" {
+	export LXCFS_ISULAD_HOOKS_DIR=$T/isulad
+	INST=("${INST[@]/oci/isulad}")
 	mkdir -p "$T/etc"
 	printf '[lxcfs]\nmountpoint = %s\npidfile = %s\nloadavg = true\n' "$T/mnt" "$T/run/lxcfs.pid" >"$T/etc/lxcfs.conf"
 	cp "$T/etc/lxcfs.conf" "$BATS_TEST_TMPDIR/edited"
@@ -118,6 +120,12 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	[ -f "$T/etc/lxcfs.conf.new" ]
 	grep -qx '\[toolkit\]' "$T/etc/lxcfs.conf.new"
 	[[ "$output" == *"the new default goes to $T/etc/lxcfs.conf.new"* ]]
+	# the iSulad hook spec: both stages, the installed toolkit with the install's options
+	jq -e --arg tk "$TK" --arg c "$T/etc/lxcfs.conf" '
+		(.prestart[0].path == $tk) and (.poststop[0].path == $tk)
+		and (.prestart[0].args | index("--stage") != null and index("prestart") != null and index($c) != null)
+		and (.poststop[0].args[-1] == "poststop")' "$T/isulad/lxcfs-hookspec.json"
+	[ ! -e "$T/hooks.d" ]
 	# the daemon runs with the operator's file
 	[[ "$(tr '\0' ' ' <"/proc/$(cat "$T/run/lxcfs.pid")/cmdline")" == *"-c $T/etc/lxcfs.conf "* ]]
 	install --prefix "$T/prefix" --uninstall --purge

@@ -180,3 +180,30 @@ analyse() {
 	[[ "$delays" == "1000 2000 4000"* ]] || { log "FAIL: delays are not 1, 2, 4 s"; false; }
 	grep -q 'exited with status 2' "$wlog"
 }
+
+@test "watchdog without --exec watches a daemon run by someone else: host view when it dies, own view when it is back" {
+	tk_start_daemon
+	make_bundle wd-w $((176 * 1024 * 1024)) && runc_start wd-w && [ "$status" -eq 0 ]
+	local wlog=$BATS_TEST_TMPDIR/wd-watch.log i
+	"$TK" "${TK_ARGS[@]}" --log "$wlog" watchdog --interval 0.5 </dev/null >/dev/null 2>&1 3>&- &
+	WD_PID=$!
+	_WD_PIDS+=("$WD_PID")
+	for ((i = 0; i < 50; i++)); do grep -q 'watching a healthy daemon' "$wlog" 2>/dev/null && break; sleep 0.1; done
+	own_mem() { runc_in wd-w awk '/^MemTotal/ {print $2}' /proc/meminfo; }
+	assert "$(own_mem)" = $((176 * 1024)) "own view"
+	kill -KILL "$LXCFS_PID"
+	for ((i = 0; i < 30; i++)); do [ "$(own_mem)" = "$(host_memtotal)" ] && break; sleep 0.1; done
+	report "host view $((i * 100)) ms after the kill (interval 0.5 s)"
+	assert "$(own_mem)" = "$(host_memtotal)" "the container reads the host's values while the daemon is down"
+	# "systemd" restarts the daemon; the watchdog remounts
+	tk_restart_daemon
+	for ((i = 0; i < 50; i++)); do [ "$(own_mem)" = $((176 * 1024)) ] && break; sleep 0.1; done
+	assert "$(own_mem)" = $((176 * 1024)) "own view again once the daemon is back"
+	pid_alive "$LXCFS_PID"
+	sed 's/^/#   log: /' "$wlog"
+	grep -qE 'daemon healthy again: remount --all took [0-9]+ ms; recovered [0-9]+ ms after the failure' "$wlog"
+	kill -TERM "$WD_PID"
+	wait "$WD_PID"
+	# it does not own the daemon: SIGTERM leaves it running and mounted
+	pid_alive "$LXCFS_PID" && is_lxcfs_mount "$LXCFS_MNT"
+}
