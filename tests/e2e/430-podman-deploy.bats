@@ -10,7 +10,9 @@ load helpers-deploy
 CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
 BASE_TAR=$CACHE/bookworm-minbase.tar
 BASE_IMG=localhost/lxcfs-e2e-base:bookworm
-IMG=localhost/lxcfs:e2e
+# per checkout: two trees tested at once share the store, not the tags
+TAG=e2e-$(echo "$REPO" | md5sum | cut -c1-8)
+IMG=localhost/lxcfs:$TAG
 
 # podman with a persistent store under $CACHE (build layers survive between runs) and its
 # run state in /run; the same options as the toolkit tests otherwise
@@ -33,12 +35,18 @@ setup_file() {
 	if ! dpm image exists "$BASE_IMG"; then
 		dpm import "$BASE_TAR" "$BASE_IMG" >/dev/null || return 1
 	fi
-	local t0=$SECONDS
-	DPM_TIMEOUT=1200 dpm build --network host --build-arg BASE="$BASE_IMG" -t "$IMG" "$REPO" \
-		>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
-		tail -30 "$BATS_FILE_TMPDIR/build.log" >&3
-		return 1
-	}
+	local t0=$SECONDS target
+	# the builder stage tagged too, so its layers (the -dev packages) stay cached when the
+	# superseded images are pruned below (vfs storage: every image is a full copy)
+	for target in builder final; do
+		DPM_TIMEOUT=1200 dpm build --network host --build-arg BASE="$BASE_IMG" \
+			$([ $target = builder ] && echo "--target builder -t localhost/lxcfs-builder:$TAG") \
+			$([ $target = final ] && echo "-t $IMG") "$REPO" >>"$BATS_FILE_TMPDIR/build.log" 2>&1 || {
+			tail -30 "$BATS_FILE_TMPDIR/build.log" >&3
+			return 1
+		}
+	done
+	dpm image prune -f >/dev/null 2>&1 || true
 	echo "# podman build took $((SECONDS - t0)) s" >&3
 }
 
@@ -64,6 +72,11 @@ setup() {
 teardown() {
 	dpm rm -f -t 2 "$LXC_NAME" >/dev/null 2>&1
 	deploy_teardown
+	# what a failed test left in the stand-in /var/lib (directories the entrypoint did not
+	# clean), once nothing is mounted there
+	if [ -n "${HOSTLIB:-}" ] && [ -d "$HOSTLIB" ] && ! findmnt -rn -o TARGET | grep -q "^$HOSTLIB"; then
+		rm -rf "$HOSTLIB"
+	fi
 }
 
 # run_lxcfs_container: the documented run line, with the test's host paths
