@@ -144,14 +144,16 @@ fail() {
 
 # mkdir_p DIR: create DIR and the missing parents, each recorded for undo and the manifest
 CREATED_DIRS=()
+DRY_DIRS=" " # directories a dry run would have made (so it names each once)
 mkdir_p() {
 	local d=$1 missing=()
-	while [ ! -d "$d" ]; do
+	while [ ! -d "$d" ] && [[ "$DRY_DIRS" != *" $d "* ]]; do
 		missing=("$d" "${missing[@]}")
 		d=$(dirname "$d")
 	done
 	for d in "${missing[@]}"; do
 		act mkdir -m 0755 "$d" || return 1
+		[ $DRY -eq 1 ] && DRY_DIRS+="$d "
 		undo rmdir "$d"
 		CREATED_DIRS+=("$d")
 	done
