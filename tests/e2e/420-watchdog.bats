@@ -207,3 +207,24 @@ analyse() {
 	# it does not own the daemon: SIGTERM leaves it running and mounted
 	pid_alive "$LXCFS_PID" && is_lxcfs_mount "$LXCFS_MNT"
 }
+
+@test "watchdog: a mount that went away under a live daemon is seen as a failure: restarted and remounted" {
+	wd_start --interval 0.5 --flap-uptime 0
+	make_bundle wd-u $((144 * 1024 * 1024)) && runc_start wd-u && [ "$status" -eq 0 ]
+	local old i
+	old=$(daemon_pid)
+	own_mem() { runc_in wd-u awk '/^MemTotal/ {print $2}' /proc/meminfo; }
+	assert "$(own_mem)" = $((144 * 1024)) "own view"
+	# someone detaches the daemon's mount; the daemon itself runs on
+	umount -l "$LXCFS_MNT"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((144 * 1024)) ] && break
+		sleep 0.1
+	done
+	sed 's/^/#   log: /' "$WD_LOG" | tail -5
+	assert "$(daemon_pid)" != "$old" "a new daemon"
+	wait_gone "$old" 5
+	assert "$(own_mem)" = $((144 * 1024)) "own view again"
+	grep -q 'not mounted' "$WD_LOG"
+	is_lxcfs_mount "$LXCFS_MNT"
+}
