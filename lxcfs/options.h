@@ -36,5 +36,4 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 void lx_options_free(struct lx_options *o);
 void lx_options_usage(const char *prog);
 
-
 #endif
