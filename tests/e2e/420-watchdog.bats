@@ -30,7 +30,8 @@ all_readers_own() {
 }
 
 # analyse T0: the lines of every reader after T0 (µs): ERR after T0 + 2 s is a failure; the
-# last switch to the own value must be within 5 s. Prints "GAP RECOVERY" (ms, worst reader)
+# last switch to the own value must be within 5 s. Prints per reader "WHO LAST_ERR FIRST_HOST
+# OWN_AGAIN HOST_READS" (ms after T0)
 analyse() {
 	local t0=$1 host c n
 	host=$(host_memtotal)
@@ -39,15 +40,16 @@ analyse() {
 			awk -v t0="$t0" -v own="$(want "$c")" -v host="$host" -v who="$c/$n" '
 				$1 <= t0 {next}
 				{ d = ($1 - t0) / 1000 }
-				$2 == "ERR" { lasterr = d; if (d > 2000) bad = bad " ERR@" int(d) "ms" }
-				$2 == host { nhost++; if (!firsthost) firsthost = d; lasthost = d; ownrun = 0 }
+				$2 == "ERR" { lasterr = d; ownrun = 0; if (d > 2000) bad = bad " ERR@" int(d) "ms" }
+				$2 == host { nhost++; if (!firsthost) firsthost = d; ownrun = 0 }
 				$2 != host && $2 != own && $2 != "ERR" { bad = bad " value " $2 "@" int(d) "ms"; ownrun = 0 }
-				$2 == own && !ownrun && nhost { ownrun = d }
+				$2 == own && !ownrun { ownrun = d }
 				END {
-					if (!nhost) bad = bad " never saw the host value"
+					# a reader may miss a short host-view window (it samples every ~10 ms):
+					# the rep as a whole must have seen it (checked by the caller)
 					if (!ownrun) bad = bad " never back to its own value"
 					else if (ownrun > 5000) bad = bad " own value only after " int(ownrun) "ms"
-					printf "%s %d %d %d%s\n", who, lasterr, firsthost, ownrun, bad ? " FAIL:" bad : ""
+					printf "%s %d %d %d %d%s\n", who, lasterr, firsthost, ownrun, nhost, bad ? " FAIL:" bad : ""
 				}' "$(reader_log "$c" "$n")"
 		done
 	done
@@ -80,6 +82,8 @@ analyse() {
 		report "rep $i: daemon $LXCFS_PID killed; last read error after $(cut -d' ' -f1 <<<"$res") ms," \
 			"host values by $(cut -d' ' -f3 <<<"$res") ms, own values back after $(cut -d' ' -f2 <<<"$res") ms"
 		res=${res% *}
+		# some reader read the host's values in the window (the degraded path, not an error)
+		awk '{n += $5} END {exit !(n > 0)}' <<<"$out" || out+=$'\nFAIL: no reader saw the host values'
 		if grep -q FAIL <<<"$out"; then
 			printf '%s\n' "$out" | sed 's/^/#   /'
 			sed 's/^/#   log: /' "$WD_LOG" | tail -20
