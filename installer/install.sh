@@ -421,8 +421,8 @@ do_install() {
 		[ $was_mounted -eq 0 ] && undo umount -l "$MOUNTPOINT"
 	fi
 
-	step "service ($INIT)"
 	resolve_init
+	step "service ($INIT)"
 	if [ "$INIT" = systemd ]; then
 		for f in lxcfs.service lxcfs-watchdog.service lxcfs-watchdog.timer; do
 			render_file "$SRC_UNITS/$f" "$TMP/$f" || fail "render $f"

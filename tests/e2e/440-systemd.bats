@@ -1,0 +1,125 @@
+#!/usr/bin/env bats
+# The systemd units for real: systemd cannot be PID 1 on this machine, so it is PID 1 of a
+# privileged podman container (the local Debian base + systemd + the runtime libraries, no
+# compiler). In it: install.sh from the `make dist` tarball picks --init systemd by itself,
+# lxcfs.service runs (prestart, the daemon, check-lxcfs, remount --all), Restart=always brings
+# back a killed daemon with its ExecStopPost cleanup, the watchdog timer restarts a hung one,
+# and --uninstall removes units, mounts and files.
+
+load helpers-deploy
+
+CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
+BASE_IMG=localhost/lxcfs-e2e-base:bookworm
+SD_IMG=localhost/lxcfs-e2e-systemd:bookworm
+
+dpm() {
+	TMPDIR=/var/tmp timeout --kill-after=5 "${DPM_TIMEOUT:-120}" podman \
+		--root "$CACHE/podman" --runroot /run/lxcfs-e2e-podman --storage-driver vfs \
+		--cgroup-manager cgroupfs --runtime runc --events-backend file "$@"
+}
+
+setup_file() {
+	command -v podman >/dev/null || return 0
+	make -C "$REPO" dist >"$BATS_FILE_TMPDIR/dist.log" 2>&1 || { tail "$BATS_FILE_TMPDIR/dist.log" >&3; return 1; }
+	if ! dpm image exists "$SD_IMG"; then
+		if ! dpm image exists "$BASE_IMG"; then
+			[ -s "$CACHE/bookworm-minbase.tar" ] ||
+				DPM_TIMEOUT=900 "$REPO/deploy/docker/make-base.sh" "$CACHE/bookworm-minbase.tar" >&3 || return 1
+			dpm import "$CACHE/bookworm-minbase.tar" "$BASE_IMG" >/dev/null || return 1
+		fi
+		mkdir -p "$BATS_FILE_TMPDIR/sd"
+		cat >"$BATS_FILE_TMPDIR/sd/Containerfile" <<'EOF'
+ARG BASE
+FROM ${BASE}
+RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	--no-install-recommends systemd systemd-sysv libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4 \
+	&& rm -rf /var/lib/apt/lists/*
+EOF
+		DPM_TIMEOUT=900 dpm build --network host --build-arg BASE="$BASE_IMG" -t "$SD_IMG" \
+			"$BATS_FILE_TMPDIR/sd" >"$BATS_FILE_TMPDIR/sd.log" 2>&1 || {
+			tail -20 "$BATS_FILE_TMPDIR/sd.log" >&3
+			return 1
+		}
+	fi
+}
+
+setup() {
+	deploy_setup
+	command -v podman >/dev/null || skip "podman is not installed"
+	SD_NAME=lxcfs-e2e-sd-$$-${BATS_SUITE_TEST_NUMBER:-0}
+	TGZ=$(ls "$REPO"/build/lxcfs-*.tar.gz | head -1)
+}
+
+teardown() {
+	dpm rm -f -t 2 "$SD_NAME" >/dev/null 2>&1
+	deploy_teardown
+}
+
+# in_sd CMD: a shell command in the systemd container; status and output set, output logged
+in_sd() {
+	status=0
+	output=$(dpm exec "$SD_NAME" sh -c "$1" 2>&1) || status=$?
+	printf '%s\n' "$output" | sed 's/^/#   /'
+}
+
+# pid of the daemon systemd runs, and the mounts at the mount point
+sd_daemon() { dpm exec "$SD_NAME" cat /run/lxcfs/lxcfs.pid 2>/dev/null; }
+sd_mounts() { dpm exec "$SD_NAME" sh -c 'findmnt -rn --mountpoint /var/lib/lxcfs | wc -l'; }
+sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs >/dev/null 2>&1; }
+
+@test "systemd as PID 1 (in a container): install.sh --init auto runs lxcfs.service; Restart=always and the watchdog timer recover a killed and a hung daemon; --uninstall removes everything but the config" {
+	dpm run -d --name "$SD_NAME" --privileged --systemd=always --network none \
+		--cgroup-parent "/$TK_CG_PARENT/sd" --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
+		-v "$TGZ:/dist.tgz:ro" "$SD_IMG" /lib/systemd/systemd >/dev/null
+	local i state old new m0 t0
+	for ((i = 0; i < 100; i++)); do
+		state=$(dpm exec "$SD_NAME" systemctl is-system-running 2>/dev/null) && break
+		[ "$state" = degraded ] && break
+		sleep 0.2
+	done
+	log "systemd in the container: $state"
+	in_sd 'tar -C /tmp -xzf /dist.tgz && cd /tmp/lxcfs-*/ && ./install.sh --hooks none'
+	assert "$status" -eq 0 "install.sh succeeds"
+	[[ "$output" == *"init: systemd (auto)"* ]]
+	[[ "$output" == *"run: systemctl enable --now lxcfs.service lxcfs-watchdog.timer"* ]]
+	in_sd 'systemctl is-active lxcfs.service lxcfs-watchdog.timer; systemctl show -p OOMScoreAdjust,KillMode,Restart lxcfs.service'
+	[[ "$output" == *$'active\nactive'* ]]
+	[[ "$output" == *"OOMScoreAdjust=-1000"* && "$output" == *"KillMode=process"* && "$output" == *"Restart=always"* ]]
+	sd_healthy
+	m0=$(sd_mounts)
+	assert "$m0" -eq 2 "the shared bind and the daemon's mount"
+
+	# kill -9: systemd restarts it (ExecStopPost umount --all + lazy unmount, then prestart)
+	old=$(sd_daemon)
+	t0=$(date +%s%N)
+	dpm exec "$SD_NAME" sh -c "kill -9 $old"
+	for ((i = 0; i < 100; i++)); do
+		new=$(sd_daemon)
+		[ -n "$new" ] && [ "$new" != "$old" ] && sd_healthy && break
+		sleep 0.1
+	done
+	report "systemd restarted the killed daemon: healthy again after $((($(date +%s%N) - t0) / 1000000)) ms"
+	assert "$new" != "$old" "a new daemon"
+	sd_healthy
+	assert "$(sd_mounts)" -eq "$m0" "no mount stacked by the restart"
+
+	# SIGSTOP: only the timer's check-lxcfs can see it (every 10 s)
+	old=$new
+	t0=$(date +%s%N)
+	dpm exec "$SD_NAME" sh -c "kill -STOP $old"
+	for ((i = 0; i < 300; i++)); do
+		new=$(sd_daemon)
+		[ "$new" != "$old" ] && sd_healthy && break
+		sleep 0.1
+	done
+	report "the watchdog timer restarted the hung daemon: healthy again after $((($(date +%s%N) - t0) / 1000000)) ms"
+	assert "$new" != "$old" "a new daemon after the hang"
+	sd_healthy
+	assert "$(sd_mounts)" -eq "$m0" "no mount stacked by the hang recovery"
+	in_sd 'journalctl -u lxcfs-watchdog.service --no-pager | grep -c "timed out"'
+
+	in_sd 'cd /tmp/lxcfs-*/ && ./install.sh --uninstall >/dev/null 2>&1 && systemctl is-active lxcfs.service;
+		ls /etc/systemd/system | grep -c lxcfs; findmnt -rn --mountpoint /var/lib/lxcfs | wc -l;
+		ls /usr/local/bin | wc -l; ls /etc/lxcfs; ls -d /var/lib/lxcfs 2>&1 | grep -c "No such"'
+	[[ "$output" == $'inactive\n0\n0\n0\nlxcfs.conf\n1' ]] || { log "FAIL: something is left after --uninstall"; false; }
+}
