@@ -86,6 +86,15 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 	if (!bound && mount(mp, mp, NULL, MS_BIND, NULL) < 0)
 		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "bind mount `%s` on itself: %s", mp,
 			       strerror(errno));
+	/* A new bind under a shared parent (systemd's /) joins the parent's peer group: then
+	 * every daemon mount would appear twice. Private first, then shared: its own group. */
+	if (!bound && mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+
+		umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW);
+		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "make `%s` private: %s", mp,
+			       strerror(e));
+	}
 	if (mount(NULL, mp, NULL, MS_SHARED, NULL) < 0)
 		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "make `%s` shared: %s", mp,
 			       strerror(errno));

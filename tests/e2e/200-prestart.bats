@@ -154,3 +154,22 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	run_tk 2 status
 	assert_output --partial "missing.conf"
 }
+
+@test "prestart: under a shared parent the bind gets a peer group of its own (no doubled mounts)" {
+	local dir
+	dir=$(mktemp -d /tmp/lxcfs-tk-shared.XXXXXX)
+	# a private mount namespace of its own: a shared tmpfs parent, as systemd's / is
+	run unshare --mount --propagation private sh -c "
+		mount -t tmpfs lxcfs-test '$dir' && mount --make-shared '$dir' && mkdir '$dir/mp' &&
+		'$TK' --mountpoint '$dir/mp' prestart >/dev/null 2>&1 &&
+		awk '\$5 == \"$dir\" || \$5 == \"$dir/mp\" {g = \"none\"; for (i = 7; \$i != \"-\"; i++)
+			if (\$i ~ /^shared:/) g = \$i; print \$5, g}' /proc/self/mountinfo"
+	rmdir "$dir"
+	assert_success
+	local pg mg
+	pg=$(awk -v d="$dir" '$1 == d {print $2}' <<<"$output")
+	mg=$(awk -v d="$dir/mp" '$1 == d {print $2}' <<<"$output")
+	assert_equal "$(grep -c "^$dir/mp " <<<"$output")" 1
+	[[ $pg == shared:* && $mg == shared:* ]] || fail "both shared: parent $pg, mount point $mg"
+	[ "$pg" != "$mg" ] || fail "the mount point joined its parent's peer group $pg"
+}
