@@ -33,7 +33,7 @@ void lx_options_usage(const char *prog)
 	       "  -p, --pidfile FILE      write and lock a pidfile\n"
 	       "      --enable-cfs        limit the CPU view by the CFS quota too\n"
 	       "  -o OPTS                 extra FUSE mount options\n"
-	       "  -c, --config FILE       INI config (default %s, if present)\n"
+	       "  -c, --config FILE       INI config (default $LXCFS_CONFIG, else %s if present)\n"
 	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
 	       "                          syslog when daemonized)\n"
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
@@ -253,6 +253,8 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			return lx_error_set(err, ENOMEM, "options");
 		set |= SET_MOUNTPOINT;
 	}
+	if (!config && getenv("LXCFS_CONFIG") && *getenv("LXCFS_CONFIG"))
+		config = getenv("LXCFS_CONFIG"); /* a default of one's own: an explicit file */
 	if (load_config(o, set, config ? config : LXCFS_DEFAULT_CONFIG, config != NULL, exit_code,
 			err) < 0)
 		return -1;

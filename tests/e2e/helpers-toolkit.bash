@@ -21,6 +21,8 @@
 load helpers
 
 TK=${LXCFS_TOOLKIT:-$REPO/build/lxcfs-toolkit}
+# the host's /etc/lxcfs/lxcfs.conf (an installed lxcfs) must not change what the tests run
+export LXCFS_TOOLKIT_CONFIG=${LXCFS_TOOLKIT_CONFIG:-/dev/null}
 TK_TIMEOUT=${TK_TIMEOUT:-30}
 TK_CG_PARENT=lxcfs-tk-test-${BATS_ROOT_PID:-$$}
 BUSYBOX=${BUSYBOX:-/bin/busybox}

@@ -22,6 +22,8 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 LXCFS=${LXCFS:-$REPO/build/lxcfs}
 LXCFS_TIMEOUT=${LXCFS_TIMEOUT:-20}
+# the host's /etc/lxcfs/lxcfs.conf (an installed lxcfs) must not change what the tests run
+export LXCFS_CONFIG=${LXCFS_CONFIG:-/dev/null}
 CGROOT=${CGROOT:-/sys/fs/cgroup}
 CG_CONTROLLERS=(memory cpuset cpu cpuacct blkio pids)
 CG_TOP=lxcfs-test-${BATS_ROOT_PID:-$$}
