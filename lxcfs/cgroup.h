@@ -97,6 +97,9 @@ struct cg_cpu {
 };
 int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		struct lx_error *err);
+/* Only cpus and cfs_cpus (usage fields 0): what cpuinfo and cpu/online need. */
+int cg_cpuset_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		   struct lx_error *err);
 
 /* Block I/O per device. */
 struct cg_io_dev {

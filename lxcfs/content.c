@@ -165,7 +165,9 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 
 	if (!c)
 		return lx_error_set(err, ENOMEM, "cpu values");
-	if (cg_cpu_read(&d->layout, v->paths, c, err) < 0 || host_online(&online, err) < 0)
+	if ((node == N_CPUINFO || node == N_CPU_ONLINE ? cg_cpuset_read : cg_cpu_read)(
+		&d->layout, v->paths, c, err) < 0 ||
+	    host_online(&online, err) < 0)
 		return -1;
 	visible_cpus(c, &online, d->opts->cfs, &vis);
 	ncpu = cpuset_count(&vis);

@@ -61,6 +61,27 @@ static const char *v1_ct = "3:cpuset:/lxcfs-test/ct\n2:cpuacct:/lxcfs-test/ct\n"
 static const char *v2_ct = "0::/lx/ct\n";
 static const char *hy_c1 = "4:cpu,cpuacct:/lxc/c1\n0::/lxc/c1\n";
 
+/* cg_cpuset_read: the same cpuset and quota as cg_cpu_read, no CPU time read. */
+static void test_cpuset_only(void **state)
+{
+	struct lx_error err = {0, ""};
+	struct cg_cpu *c = calloc(1, sizeof(*c));
+	struct cg_layout l;
+	struct cg_paths p;
+
+	(void)state;
+	assert_non_null(c);
+	fix_load(FIX "/v1", v1_ct, &l, &p);
+	if (cg_cpuset_read(&l, &p, c, &err) < 0)
+		fail_msg("cg_cpuset_read: %s", err.msg);
+	fix_unload(&l, &p);
+	assert_cpus(&c->cpus, "1");
+	assert_true(c->cfs_cpus == 50000.0 / 100000.0);
+	assert_true(c->usage_ns == 0 && c->user_ns == 0 && c->system_ns == 0);
+	assert_false(c->have_percpu);
+	free(c);
+}
+
 static void test_v1_recorded(void **state)
 {
 	char *text = fix_slurp(FIX "/v1.proc-cgroup");
@@ -355,11 +376,12 @@ static void test_cgroup_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_v1_recorded),	   cmocka_unit_test(test_v2_recorded),
-	    cmocka_unit_test(test_hybrid),	   cmocka_unit_test(test_cfs),
-	    cmocka_unit_test(test_cpuset_walk_up), cmocka_unit_test(test_no_cpuset),
-	    cmocka_unit_test(test_stat_zero),	   cmocka_unit_test(test_v1_damaged),
-	    cmocka_unit_test(test_v2_damaged),	   cmocka_unit_test(test_cgroup_gone),
+	    cmocka_unit_test(test_v1_recorded), cmocka_unit_test(test_cpuset_only),
+	    cmocka_unit_test(test_v2_recorded), cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_cfs),		cmocka_unit_test(test_cpuset_walk_up),
+	    cmocka_unit_test(test_no_cpuset),	cmocka_unit_test(test_stat_zero),
+	    cmocka_unit_test(test_v1_damaged),	cmocka_unit_test(test_v2_damaged),
+	    cmocka_unit_test(test_cgroup_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
