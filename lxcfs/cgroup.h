@@ -100,6 +100,11 @@ int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_c
 /* Only cpus and cfs_cpus (usage fields 0): what cpuinfo and cpu/online need. */
 int cg_cpuset_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		   struct lx_error *err);
+/* The cpuset always, plus the parts asked for; the others stay 0. */
+#define CG_CPU_QUOTA 1u /* cfs_cpus */
+#define CG_CPU_USAGE 2u /* usage_ns, user_ns, system_ns, per-CPU usage */
+int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		      unsigned parts, struct lx_error *err);
 
 /* Block I/O per device. */
 struct cg_io_dev {

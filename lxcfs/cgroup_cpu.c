@@ -234,15 +234,16 @@ static int read_usage(const struct cg_layout *l, const struct cg_paths *p, struc
 	return d.version == 1 ? usage_v1(&d, c, err) : usage_v2(&d, c, err);
 }
 
-static int cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
-		    bool usage, struct lx_error *err)
+int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		      unsigned parts, struct lx_error *err)
 {
 	__free struct cg_cpu *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return lx_error_set(err, ENOMEM, "cg_cpu_read");
-	if (read_cpus(l, p, &r->cpus, err) < 0 || read_cfs(l, p, &r->cfs_cpus, err) < 0 ||
-	    (usage && read_usage(l, p, r, err) < 0))
+	if (read_cpus(l, p, &r->cpus, err) < 0 ||
+	    ((parts & CG_CPU_QUOTA) && read_cfs(l, p, &r->cfs_cpus, err) < 0) ||
+	    ((parts & CG_CPU_USAGE) && read_usage(l, p, r, err) < 0))
 		return -1;
 	/* a cgroup removed while we read it may have served a mix of values: recheck */
 	for (int ctrl = 0; ctrl < CG_NR; ctrl++) {
@@ -259,11 +260,11 @@ static int cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct 
 int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		struct lx_error *err)
 {
-	return cpu_read(l, p, c, true, err);
+	return cg_cpu_read_parts(l, p, c, CG_CPU_QUOTA | CG_CPU_USAGE, err);
 }
 
 int cg_cpuset_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		   struct lx_error *err)
 {
-	return cpu_read(l, p, c, false, err);
+	return cg_cpu_read_parts(l, p, c, CG_CPU_QUOTA, err);
 }

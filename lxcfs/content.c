@@ -165,8 +165,11 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 
 	if (!c)
 		return lx_error_set(err, ENOMEM, "cpu values");
-	if ((node == N_CPUINFO || node == N_CPU_ONLINE ? cg_cpuset_read : cg_cpu_read)(
-		&d->layout, v->paths, c, err) < 0 ||
+	/* the CFS quota matters only with --enable-cfs; CPU time only for stat and uptime */
+	if (cg_cpu_read_parts(&d->layout, v->paths, c,
+			      (d->opts->cfs ? CG_CPU_QUOTA : 0) |
+				  (node == N_STAT || node == N_UPTIME ? CG_CPU_USAGE : 0),
+			      err) < 0 ||
 	    host_online(&online, err) < 0)
 		return -1;
 	visible_cpus(c, &online, d->opts->cfs, &vis);

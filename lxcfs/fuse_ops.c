@@ -23,8 +23,10 @@ static struct lx_daemon *daemon_of(fuse_req_t req)
  * through the page cache up to i_size even with direct_io. The room covers a container's
  * file being longer than the host's (a swap line the host lacks). */
 #define LX_SIZE_ROOM 4096
+#define PAGE_READ    4096 /* page cache reads come in pages or folios of pages */
 
 static size_t node_size[N_COUNT]; /* the size last reported per file (atomic) */
+static bool node_shrunk[N_COUNT]; /* a page-sized read came back short since (atomic) */
 
 static void node_stat(struct lx_daemon *d, const struct lx_node *n, struct stat *st)
 {
@@ -49,7 +51,9 @@ static void restore_size(struct lx_daemon *d, const struct lx_node *n)
 	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
 	size_t size = __atomic_load_n(&node_size[n->id], __ATOMIC_RELAXED);
 
-	if (!d->se || !size)
+	/* only after a read that may have been a spliced page (page or folio sized and
+	 * aligned, short); plain reads (cat asks 128 KiB) leave i_size alone */
+	if (!d->se || !size || !__atomic_exchange_n(&node_shrunk[n->id], false, __ATOMIC_RELAXED))
 		return;
 	one.buf[0].mem = (void *)&zero;
 	fuse_lowlevel_notify_store(d->se, n->id, size - 1, &one, 0);
@@ -223,6 +227,9 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	/* The snapshot never changes once ready; our reference keeps it alive while the
 	 * reply is written, even if the reader was interrupted and released the file. */
 	pthread_mutex_unlock(&h->lock);
+	if (size % PAGE_READ == 0 && size <= 16 * PAGE_READ && off % PAGE_READ == 0 &&
+	    (off < 0 || (size_t)off >= h->len || h->len - off < size))
+		__atomic_store_n(&node_shrunk[h->node], true, __ATOMIC_RELAXED);
 	if (off < 0 || (size_t)off >= h->len)
 		fuse_reply_buf(req, NULL, 0);
 	else

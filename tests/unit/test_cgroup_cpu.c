@@ -79,6 +79,15 @@ static void test_cpuset_only(void **state)
 	assert_true(c->cfs_cpus == 50000.0 / 100000.0);
 	assert_true(c->usage_ns == 0 && c->user_ns == 0 && c->system_ns == 0);
 	assert_false(c->have_percpu);
+	/* without CG_CPU_QUOTA the quota is not read either: only the cpuset */
+	memset(c, 0xa5, sizeof(*c));
+	fix_load(FIX "/v1", v1_ct, &l, &p);
+	if (cg_cpu_read_parts(&l, &p, c, 0, &err) < 0)
+		fail_msg("cg_cpu_read_parts: %s", err.msg);
+	fix_unload(&l, &p);
+	assert_cpus(&c->cpus, "1");
+	assert_true(c->cfs_cpus == 0);
+	assert_true(c->usage_ns == 0);
 	free(c);
 }
 
