@@ -347,6 +347,9 @@ int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf
 		break;
 	}
 fallback:
+	/* a cgroup that went away (the container moved): read its paths again next time */
+	if (r < 0 && v.ct && v.paths && err.code == ENOENT)
+		v.ct->have_paths = false;
 	if (r < 0) {
 		char key[128];
 
