@@ -22,6 +22,8 @@
 #   BENCH_FILES=proc/meminfo,...  (default: all nine lxcfs files)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=../cgroup-cleanup.bash
+source tests/cgroup-cleanup.bash
 REPO=$PWD
 B=${B:-build}
 LXCFS=$REPO/$B/lxcfs
@@ -102,19 +104,9 @@ remove_runc() {
 }
 
 remove_cgroups() {
-	local d i pids
+	local d
 	for d in "$CGROOT"/*/"$CG_PARENT" "$CGROOT"/*/"$CG_PARENT"-s; do
-		[ -d "$d" ] || continue
-		for ((i = 0; i < 30; i++)); do
-			# shellcheck disable=SC2046
-			pids=$(cat $(find "$d" -name cgroup.procs) 2>/dev/null)
-			[ -z "$pids" ] && break
-			# only our processes (runc containers, readers) live below this run's parents
-			[ "$i" -eq 5 ] && kill -KILL $pids 2>/dev/null
-			sleep 0.1
-		done
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "$d" ] && say "warning: could not remove cgroup $d"
+		remove_cgroup_tree "$d" || say "warning: could not remove cgroup $d"
 	done
 }
 

@@ -288,18 +288,9 @@ _tk_remove_podman() {
 # ---------------------------------------------------------------- teardown
 
 _tk_remove_cgroups() {
-	local d pids i
+	local d
 	for d in /sys/fs/cgroup/*/"$TK_CG_PARENT" /sys/fs/cgroup/unified/"$TK_CG_PARENT"; do
-		[ -d "$d" ] || continue
-		for ((i = 0; i < 30; i++)); do
-			pids=$(cat $(find "$d" -name cgroup.procs) 2>/dev/null)
-			[ -z "$pids" ] && break
-			# only our containers' processes live below this run's parent
-			[ "$i" -eq 5 ] && kill -KILL $pids 2>/dev/null
-			sleep 0.1
-		done
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "$d" ] && log "could not remove cgroup $d"
+		remove_cgroup_tree "$d" || log "could not remove cgroup $d"
 	done
 	return 0
 }

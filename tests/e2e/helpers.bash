@@ -17,6 +17,8 @@
 
 bats_load_library bats-support
 bats_load_library bats-assert
+# shellcheck source=../cgroup-cleanup.bash
+source "$(dirname "${BASH_SOURCE[0]}")/../cgroup-cleanup.bash"
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
@@ -237,20 +239,12 @@ in_cgroup() {
 # remove every cgroup this test made: kill what is left in them (our own descendants), then
 # rmdir depth-first, then the run's top directory if it is empty
 _remove_cgroups() {
-	local c name d i pids
+	local c name d
 	for name in "${_CGROUPS[@]}"; do
 		for c in "${CG_CONTROLLERS[@]}"; do
 			d=$(cg_dir "$c" "$name")
 			[ -d "$d" ] || continue
-			for ((i = 0; i < 50; i++)); do
-				pids=$(cat $(find "$d" -name cgroup.procs) 2>/dev/null)
-				[ -z "$pids" ] && break
-				# only processes of this test can be in a cgroup this test created
-				[ "$i" -eq 10 ] && kill -KILL $pids 2>/dev/null
-				sleep 0.1
-			done
-			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-			[ -d "$d" ] && log "could not remove cgroup $d"
+			remove_cgroup_tree "$d" || log "could not remove cgroup $d"
 			# parents made by make_cgroup for a nested NAME
 			d=$(dirname "$d")
 			while [ "$d" != "$CGROOT/$c/$CG_TOP" ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
