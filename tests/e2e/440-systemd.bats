@@ -63,7 +63,8 @@ in_sd() {
 }
 
 # pid of the daemon systemd runs, and the mounts at the mount point
-sd_daemon() { dpm exec "$SD_NAME" cat /run/lxcfs/lxcfs.pid 2>/dev/null; }
+# the daemon's pid, or nothing while systemd restarts it (no pidfile for a moment)
+sd_daemon() { dpm exec "$SD_NAME" cat /run/lxcfs/lxcfs.pid 2>/dev/null || true; }
 sd_mounts() { dpm exec "$SD_NAME" sh -c 'findmnt -rn --mountpoint /var/lib/lxcfs | wc -l'; }
 sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs >/dev/null 2>&1; }
 
