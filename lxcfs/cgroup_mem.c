@@ -23,10 +23,16 @@ static int read_stat(const struct cg_dir *d, const struct cg_key *keys, size_t n
 	return cg_parse_keys(sb.buf ? sb.buf : "", keys, n, what, err);
 }
 
+/* v1 prints the effective limits (the minimum over the cgroup and all its ancestors, up to the
+ * real root even when our view of the hierarchy starts lower) in memory.stat as
+ * hierarchical_memory_limit and hierarchical_memsw_limit: one read instead of a walk. Without
+ * those lines (kernels before 2.6.29 for the first) the limit files are walked instead. */
+#define NO_LINE UINT64_MAX
+
 static int mem_v1(const struct cg_dir *d, struct cg_mem *m, struct lx_error *err)
 {
 	struct lx_error e = {0, ""};
-	uint64_t memsw_usage, memsw_limit;
+	uint64_t memsw_usage, memsw_limit = NO_LINE, limit = NO_LINE;
 	const struct cg_key keys[] = {
 	    {"total_cache", &m->cached, true},
 	    {"total_rss", &m->anon, true},
@@ -39,25 +45,31 @@ static int mem_v1(const struct cg_dir *d, struct cg_mem *m, struct lx_error *err
 	    {"total_active_file", &m->active_file, false},
 	    {"total_inactive_file", &m->inactive_file, false},
 	    {"total_unevictable", &m->unevictable, false},
+	    {"hierarchical_memory_limit", &limit, false},
+	    {"hierarchical_memsw_limit", &memsw_limit, false},
 	};
 
-	if (cg_min_up(d, "memory.limit_in_bytes", true, &m->limit, err) < 0 ||
+	if (read_stat(d, keys, sizeof(keys) / sizeof(keys[0]), err) < 0 ||
 	    cg_read_u64(d, "memory.usage_in_bytes", &m->usage, err) < 0)
 		return -1;
+	if (limit != NO_LINE)
+		m->limit = cg_limit(limit);
+	else if (cg_min_up(d, "memory.limit_in_bytes", true, &m->limit, err) < 0)
+		return -1;
 	/* swap accounting: memory.memsw.* exist only with swapaccount enabled */
-	if (cg_read_u64(d, "memory.memsw.usage_in_bytes", &memsw_usage, &e) == 0) {
-		if (cg_min_up(d, "memory.memsw.limit_in_bytes", true, &memsw_limit, err) < 0)
-			return -1;
-		m->swap_accounting = true;
-		if (memsw_limit == CG_UNLIMITED)
-			m->swap_limit = CG_UNLIMITED;
-		else
-			m->swap_limit = memsw_limit > m->limit ? memsw_limit - m->limit : 0;
-		m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
-	} else if (e.code != ENOENT) {
-		return cg_error_pass(err, &e);
-	}
-	return read_stat(d, keys, sizeof(keys) / sizeof(keys[0]), err);
+	if (cg_read_u64(d, "memory.memsw.usage_in_bytes", &memsw_usage, &e) < 0)
+		return e.code == ENOENT ? 0 : cg_error_pass(err, &e);
+	if (memsw_limit != NO_LINE)
+		memsw_limit = cg_limit(memsw_limit);
+	else if (cg_min_up(d, "memory.memsw.limit_in_bytes", true, &memsw_limit, err) < 0)
+		return -1;
+	m->swap_accounting = true;
+	if (memsw_limit == CG_UNLIMITED)
+		m->swap_limit = CG_UNLIMITED;
+	else
+		m->swap_limit = memsw_limit > m->limit ? memsw_limit - m->limit : 0;
+	m->swap_usage = memsw_usage > m->usage ? memsw_usage - m->usage : 0;
+	return 0;
 }
 
 static int mem_v2(struct cg_dir *d, struct cg_mem *m, struct lx_error *err)

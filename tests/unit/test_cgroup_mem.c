@@ -208,13 +208,71 @@ static void test_hybrid(void **state)
 		       });
 }
 
-/* Limits: the smallest level wins, at any depth; "unlimited" spellings. */
+/* The recorded ct memory.stat with its hierarchical_* lines set to mem and memsw, or left out
+ * when NULL (a kernel that prints none). */
+static void put_v1_hier(const char *dir, const char *mem, const char *memsw)
+{
+	char *rec = fix_slurp(FIX "/v1/memory/lxcfs-test/ct/memory.stat");
+	struct strbuf sb = STRBUF_INIT;
+
+	for (char *line = strtok(rec, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, "hierarchical_memory_limit ", 26) == 0) {
+			if (mem)
+				assert_int_equal(sb_printf(&sb, "%.26s%s\n", line, mem), 0);
+		} else if (strncmp(line, "hierarchical_memsw_limit ", 25) == 0) {
+			if (memsw)
+				assert_int_equal(sb_printf(&sb, "%.25s%s\n", line, memsw), 0);
+		} else {
+			assert_int_equal(sb_printf(&sb, "%s\n", line), 0);
+		}
+	}
+	fix_put(dir, "memory/lxcfs-test/ct/memory.stat", sb.buf);
+	sb_free(&sb);
+	free(rec);
+}
+
+/* Limits on v1 come from memory.stat's hierarchical_* lines, the kernel's minimum over every
+ * level: they win over the limit files we could walk ourselves. */
+static void test_limits_v1_hierarchical(void **state)
+{
+	char *dir = fix_copy("v1");
+	struct cg_mem m;
+
+	(void)state;
+	put_v1_hier(dir, "268435456", "805306368");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 256 * MiB);
+	assert_int_equal(m.swap_limit, 512 * MiB); /* 768 MiB - 256 MiB */
+	/* the limit files say 1 GiB and nothing: the kernel's minimum is what counts */
+	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "1073741824\n");
+	fix_put(dir, "memory/lxcfs-test/memory.limit_in_bytes", "9223372036854771712\n");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 256 * MiB);
+	/* memsw below memory: no room for swap */
+	put_v1_hier(dir, "268435456", "134217728");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.swap_limit, 0);
+	/* v1's "no limit" (the page-rounded LONG_MAX) */
+	put_v1_hier(dir, "9223372036854771712", "9223372036854771712");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, CG_UNLIMITED);
+	assert_int_equal(m.swap_limit, CG_UNLIMITED);
+	/* one below it is a (huge) limit */
+	put_v1_hier(dir, "9223372036854771711", "9223372036854771712");
+	read_ok(dir, v1_ct, &m);
+	assert_int_equal(m.limit, 9223372036854771711ULL);
+	fix_rmtree(dir);
+}
+
+/* Without the hierarchical_* lines: the smallest level wins, at any depth; "unlimited"
+ * spellings. */
 static void test_limits(void **state)
 {
 	char *dir = fix_copy("v1");
 	struct cg_mem m;
 
 	(void)state;
+	put_v1_hier(dir, NULL, NULL);
 	/* tighter on ct itself */
 	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "268435456\n");
 	read_ok(dir, v1_ct, &m);
@@ -354,16 +412,37 @@ static void test_v1_damaged(void **state)
 	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", "12x\n", EINVAL},
 	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", "877", EINVAL},
 	    {"memory/lxcfs-test/ct/memory.usage_in_bytes", NULL, ENOENT},
+	    {"memory/lxcfs-test/ct/memory.stat",
+	     "total_cache 1\ntotal_rss 2\n"
+	     "hierarchical_memory_limit lots\n",
+	     EINVAL},
+	    {"memory/lxcfs-test/ct/memory.memsw.usage_in_bytes", "\n", EINVAL},
+	};
+	/* the limit files, walked when memory.stat has no hierarchical_* lines */
+	static const struct fix_damage walked[] = {
 	    {"memory/lxcfs-test/ct/memory.limit_in_bytes", "-1\n", EINVAL},
 	    {"memory/lxcfs-test/ct/memory.limit_in_bytes", NULL, ENOENT},
 	    {"memory/lxcfs-test/memory.limit_in_bytes", "5368709\n12\n", EINVAL},
 	    {"memory/lxcfs-test/memory.limit_in_bytes", "lots\n", EINVAL},
 	    {"memory/lxcfs-test/ct/memory.memsw.limit_in_bytes", NULL, ENOENT},
-	    {"memory/lxcfs-test/ct/memory.memsw.usage_in_bytes", "\n", EINVAL},
 	};
 
 	(void)state;
 	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
+	for (size_t i = 0; i < sizeof(walked) / sizeof(walked[0]); i++) {
+		char *dir = fix_copy("v1");
+
+		put_v1_hier(dir, NULL, NULL);
+		if (walked[i].content)
+			fix_put(dir, walked[i].file, walked[i].content);
+		else
+			fix_rm(dir, walked[i].file);
+		snprintf(fix_case, sizeof(fix_case), "[no hierarchical_*, %s <- `%s`]",
+			 walked[i].file, walked[i].content ? walked[i].content : "(removed)");
+		read_fails(dir, v1_ct, walked[i].code);
+		fix_case[0] = '\0';
+		fix_rmtree(dir);
+	}
 }
 
 static void test_v2_damaged(void **state)
@@ -411,6 +490,7 @@ int main(void)
 	    cmocka_unit_test(test_v1_parent),
 	    cmocka_unit_test(test_v2_recorded),
 	    cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_limits_v1_hierarchical),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_no_swap_accounting),
 	    cmocka_unit_test(test_v2_controller_off_below),
