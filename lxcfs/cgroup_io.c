@@ -8,7 +8,7 @@
  *   3. throttle, recursive:  blkio.throttle.io_serviced_recursive, io_service_bytes_recursive
  *      (kernels >= 4.19), every device;
  *   4. throttle:             blkio.throttle.io_serviced, io_service_bytes of the cgroup alone:
- *      summed here over the cgroup and all its descendants.
+ *      summed here over the cgroup and all its descendants; only read without family 3.
  * Lines are "MAJ:MIN Read|Write|Sync|Async|Discard|Total N" and a final "Total N".
  * Each device is taken from the first family, in that order, that has non-zero counts for it
  * (a family that lacks a device, is absent, or only has zeros for it, falls through).
@@ -177,6 +177,8 @@ static const struct v1_family families[] = {
     {{"blkio.throttle.io_serviced", "blkio.throttle.io_service_bytes"}, false},
 };
 
+enum { FAMILY_THROTTLE_RECURSIVE = 2 }; /* index in families */
+
 struct family_walk {
 	const struct v1_family *f;
 	struct io_acc *acc;
@@ -228,6 +230,8 @@ static int merge(struct io_acc *out, const struct io_acc *src)
 
 static int io_v1(const struct cg_dir *d, struct io_acc *out, struct lx_error *err)
 {
+	bool throttle_recursive = false;
+
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		struct io_acc acc = {0, 0, NULL};
 		struct family_walk w = {&families[i], &acc};
@@ -235,10 +239,16 @@ static int io_v1(const struct cg_dir *d, struct io_acc *out, struct lx_error *er
 
 		if (!cg_has_file(d, families[i].file[RW_SERVICED]))
 			continue;
-		if (families[i].recursive)
+		if (families[i].recursive) {
 			r = family_visit(d, &w, err);
-		else
+			throttle_recursive |= i == FAMILY_THROTTLE_RECURSIVE;
+		} else if (throttle_recursive) {
+			/* the same counters, summed by the kernel (with those of removed
+			 * descendants): walking the tree could only find fewer */
+			continue;
+		} else {
 			r = cg_walk_tree(d, family_visit, &w, err);
+		}
 		if (r == 0 && merge(out, &acc) < 0)
 			r = lx_error_set(err, ENOMEM, "blkio stats");
 		acc_free(&acc);

@@ -181,6 +181,24 @@ static void test_v1_throttle_sum(void **state)
 	fix_rmtree(dir);
 }
 
+/* With the recursive throttle files the kernel has summed the subtree: the per-cgroup files
+ * below are not read (not even garbage in them shows). */
+static void test_v1_throttle_recursive_no_walk(void **state)
+{
+	char *dir = fix_copy("v1");
+	struct cg_io io;
+
+	(void)state;
+	rm_family(dir, "lxcfs-test/ct", "bfq.", false);
+	fix_put(dir, "blkio/lxcfs-test/ct/svc/blkio.throttle.io_serviced", "7:0 Read 5 6\n");
+	fix_put(dir, "blkio/lxcfs-test/ct/svc/blkio.throttle.io_service_bytes", "7:9 Read 1\n");
+	read_ok(dir, v1_ct, &io);
+	assert_int_equal(io.n, 1);
+	assert_dev(&io.devs[0], &loop0);
+	cg_io_free(&io);
+	fix_rmtree(dir);
+}
+
 /* A family that lists a device with zero counts does not hide another family's counts. */
 static void test_v1_zero_family_falls_through(void **state)
 {
@@ -281,7 +299,7 @@ static void test_v1_damaged(void **state)
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_serviced_recursive", "Total\n", EINVAL},
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_serviced_recursive", "7: Read 1\n", EINVAL},
 	    {"blkio/lxcfs-test/ct/blkio.bfq.io_service_bytes_recursive", NULL, ENOENT},
-	    {"blkio/lxcfs-test/ct/blkio.throttle.io_serviced", "7:0 Read -1\n", EINVAL},
+	    {"blkio/lxcfs-test/ct/blkio.throttle.io_serviced_recursive", "7:0 Read -1\n", EINVAL},
 	};
 
 	(void)state;
@@ -330,6 +348,7 @@ int main(void)
 	    cmocka_unit_test(test_v1_recorded),
 	    cmocka_unit_test(test_hybrid_families),
 	    cmocka_unit_test(test_v1_throttle_sum),
+	    cmocka_unit_test(test_v1_throttle_recursive_no_walk),
 	    cmocka_unit_test(test_v1_zero_family_falls_through),
 	    cmocka_unit_test(test_v2_recorded),
 	    cmocka_unit_test(test_v2_variants),
