@@ -103,6 +103,7 @@ int cg_cpuset_read(const struct cg_layout *l, const struct cg_paths *p, struct c
 /* The cpuset always, plus the parts asked for; the others stay 0. */
 #define CG_CPU_QUOTA 1u /* cfs_cpus */
 #define CG_CPU_USAGE 2u /* usage_ns, user_ns, system_ns, per-CPU usage */
+#define CG_CPU_TOTAL 4u /* usage_ns only (v2: with user_ns and system_ns, from the same file) */
 int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		      unsigned parts, struct lx_error *err);
 

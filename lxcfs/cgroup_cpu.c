@@ -168,7 +168,9 @@ garbage:
 			    d->rel);
 }
 
-static int usage_v1(const struct cg_dir *d, struct cg_cpu *c, struct lx_error *err)
+/* v1: cpuacct.usage_percpu (its sum is cpuacct.usage) and cpuacct.stat's user/system split;
+ * only cpuacct.usage when total_only. */
+static int usage_v1(const struct cg_dir *d, struct cg_cpu *c, bool total_only, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 	struct lx_error e = {0, ""};
@@ -177,8 +179,24 @@ static int usage_v1(const struct cg_dir *d, struct cg_cpu *c, struct lx_error *e
 	char what[PATH_MAX + 64];
 	int n;
 
-	if (cg_read_u64(d, "cpuacct.usage", &c->usage_ns, err) < 0 ||
-	    cg_read(d, "cpuacct.stat", &sb, err) < 0)
+	if (total_only)
+		return cg_read_u64(d, "cpuacct.usage", &c->usage_ns, err);
+	n = cg_read(d, "cpuacct.usage_percpu", &sb, &e);
+	if (n < 0 && e.code != ENOENT)
+		return cg_error_pass(err, &e);
+	if (n == 0)
+		return lx_error_set(err, EINVAL, "%s: `%s/cpuacct.usage_percpu`: empty", d->ctrl,
+				    d->rel);
+	if (n > 0) {
+		if (parse_percpu(d, sb.buf, c, err) < 0)
+			return -1;
+		c->usage_ns = 0;
+		for (unsigned i = 0; i < c->nr_percpu; i++)
+			c->usage_ns += c->percpu_ns[i];
+	} else if (cg_read_u64(d, "cpuacct.usage", &c->usage_ns, err) < 0) {
+		return -1;
+	}
+	if (cg_read(d, "cpuacct.stat", &sb, err) < 0)
 		return -1;
 	snprintf(what, sizeof(what), "%s: `%s/cpuacct.stat`", d->ctrl, d->rel);
 	if (cg_parse_keys(sb.buf ? sb.buf : "", keys, 2, what, err) < 0)
@@ -191,13 +209,7 @@ static int usage_v1(const struct cg_dir *d, struct cg_cpu *c, struct lx_error *e
 	else
 		c->user_ns = (uint64_t)((unsigned __int128)c->usage_ns * user / (user + sys));
 	c->system_ns = c->usage_ns - c->user_ns;
-	n = cg_read(d, "cpuacct.usage_percpu", &sb, &e);
-	if (n < 0)
-		return e.code == ENOENT ? 0 : cg_error_pass(err, &e);
-	if (n == 0)
-		return lx_error_set(err, EINVAL, "%s: `%s/cpuacct.usage_percpu`: empty", d->ctrl,
-				    d->rel);
-	return parse_percpu(d, sb.buf, c, err);
+	return 0;
 }
 
 static int usage_v2(const struct cg_dir *d, struct cg_cpu *c, struct lx_error *err)
@@ -223,7 +235,7 @@ static int usage_v2(const struct cg_dir *d, struct cg_cpu *c, struct lx_error *e
 }
 
 static int read_usage(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
-		      struct lx_error *err)
+		      bool total_only, struct lx_error *err)
 {
 	struct cg_dir d;
 
@@ -231,7 +243,7 @@ static int read_usage(const struct cg_layout *l, const struct cg_paths *p, struc
 		return 0;
 	if (cg_dir_open(l, p, CG_CPUACCT, &d, err) < 0)
 		return -1;
-	return d.version == 1 ? usage_v1(&d, c, err) : usage_v2(&d, c, err);
+	return d.version == 1 ? usage_v1(&d, c, total_only, err) : usage_v2(&d, c, err);
 }
 
 int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
@@ -243,7 +255,8 @@ int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struc
 		return lx_error_set(err, ENOMEM, "cg_cpu_read");
 	if (read_cpus(l, p, &r->cpus, err) < 0 ||
 	    ((parts & CG_CPU_QUOTA) && read_cfs(l, p, &r->cfs_cpus, err) < 0) ||
-	    ((parts & CG_CPU_USAGE) && read_usage(l, p, r, err) < 0))
+	    ((parts & (CG_CPU_USAGE | CG_CPU_TOTAL)) &&
+	     read_usage(l, p, r, !(parts & CG_CPU_USAGE), err) < 0))
 		return -1;
 	/* a cgroup removed while we read it may have served a mix of values: recheck */
 	for (int ctrl = 0; ctrl < CG_NR; ctrl++) {

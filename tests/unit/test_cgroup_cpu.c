@@ -310,6 +310,54 @@ static void test_stat_zero(void **state)
 	fix_rmtree(dir);
 }
 
+/* v1 CPU time: the sum of cpuacct.usage_percpu (cpuacct.usage is that sum: one read less),
+ * cpuacct.usage when there is no per-CPU file; and only cpuacct.usage for the total alone. */
+static void test_v1_usage_sources(void **state)
+{
+	struct lx_error err = {0, ""};
+	char *dir = fix_copy("v1");
+	struct cg_cpu *c;
+	struct cg_layout l;
+	struct cg_paths p;
+
+	(void)state;
+	fix_put(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage", "5\n");
+	fix_put(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage_percpu", "100 200 \n");
+	c = read_ok(dir, v1_ct);
+	assert_int_equal(c->usage_ns, 300);
+	assert_int_equal(c->percpu_ns[1], 200);
+	free(c);
+	/* the total alone: neither the per-CPU file nor cpuacct.stat is read */
+	fix_put(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage_percpu", "garbage\n");
+	fix_rm(dir, "cpuacct/lxcfs-test/ct/cpuacct.stat");
+	c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	fix_load(dir, v1_ct, &l, &p);
+	if (cg_cpu_read_parts(&l, &p, c, CG_CPU_TOTAL, &err) < 0)
+		fail_msg("cg_cpu_read_parts(TOTAL): %s", err.msg);
+	fix_unload(&l, &p);
+	assert_int_equal(c->usage_ns, 5);
+	assert_false(c->have_percpu);
+	free(c);
+	fix_rmtree(dir);
+
+	/* no per-CPU file: cpuacct.usage, which must then be sound */
+	dir = fix_copy("v1");
+	fix_rm(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage_percpu");
+	c = read_ok(dir, v1_ct);
+	assert_int_equal(c->usage_ns, 1304187925);
+	assert_false(c->have_percpu);
+	free(c);
+	fix_put(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage", "\n");
+	snprintf(fix_case, sizeof(fix_case), "[no usage_percpu, empty cpuacct.usage]");
+	read_fails(dir, v1_ct, EINVAL);
+	fix_rm(dir, "cpuacct/lxcfs-test/ct/cpuacct.usage");
+	snprintf(fix_case, sizeof(fix_case), "[no usage_percpu, no cpuacct.usage]");
+	read_fails(dir, v1_ct, ENOENT);
+	fix_case[0] = '\0';
+	fix_rmtree(dir);
+}
+
 static void test_v1_damaged(void **state)
 {
 	static const struct fix_damage d[] = {
@@ -324,8 +372,6 @@ static void test_v1_damaged(void **state)
 	    {"cpu/lxcfs-test/ct/cpu.cfs_period_us", "0\n", EINVAL},
 	    {"cpu/lxcfs-test/ct/cpu.cfs_period_us", NULL, ENOENT},
 	    {"cpu/lxcfs-test/cpu.cfs_period_us", "max\n", EINVAL},
-	    {"cpuacct/lxcfs-test/ct/cpuacct.usage", "", EINVAL},
-	    {"cpuacct/lxcfs-test/ct/cpuacct.usage", NULL, ENOENT},
 	    {"cpuacct/lxcfs-test/ct/cpuacct.stat", "user 1\n", EINVAL},
 	    {"cpuacct/lxcfs-test/ct/cpuacct.stat", "user 1\nsystem", EINVAL},
 	    {"cpuacct/lxcfs-test/ct/cpuacct.stat", "", EINVAL},
@@ -385,11 +431,17 @@ static void test_cgroup_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_v1_recorded), cmocka_unit_test(test_cpuset_only),
-	    cmocka_unit_test(test_v2_recorded), cmocka_unit_test(test_hybrid),
-	    cmocka_unit_test(test_cfs),		cmocka_unit_test(test_cpuset_walk_up),
-	    cmocka_unit_test(test_no_cpuset),	cmocka_unit_test(test_stat_zero),
-	    cmocka_unit_test(test_v1_damaged),	cmocka_unit_test(test_v2_damaged),
+	    cmocka_unit_test(test_v1_recorded),
+	    cmocka_unit_test(test_cpuset_only),
+	    cmocka_unit_test(test_v2_recorded),
+	    cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_cfs),
+	    cmocka_unit_test(test_cpuset_walk_up),
+	    cmocka_unit_test(test_no_cpuset),
+	    cmocka_unit_test(test_stat_zero),
+	    cmocka_unit_test(test_v1_usage_sources),
+	    cmocka_unit_test(test_v1_damaged),
+	    cmocka_unit_test(test_v2_damaged),
 	    cmocka_unit_test(test_cgroup_gone),
 	};
 
