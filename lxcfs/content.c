@@ -101,13 +101,17 @@ int content_host_size(unsigned node, size_t *size)
 	return 0;
 }
 
-static int host_online(struct cpuset *online, struct lx_error *err)
+/* The host's online CPUs; text is the host file when the caller has read it already. */
+static int host_online(const char *text, struct cpuset *online, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 
-	if (host_read(tree_node(N_CPU_ONLINE), &sb, err) < 0)
-		return -1;
-	if (cpuset_parse(sb.buf, online) < 0)
+	if (!text) {
+		if (host_read(tree_node(N_CPU_ONLINE), &sb, err) < 0)
+			return -1;
+		text = sb.buf;
+	}
+	if (cpuset_parse(text, online) < 0)
 		return lx_error_set(err, errno, "parse /sys/devices/system/cpu/online");
 	return 0;
 }
@@ -124,7 +128,7 @@ static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, co
 		return render_meminfo(host, &m, d->opts->swap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
-	if (read_file_at(AT_FDCWD, "/proc/meminfo", &meminfo, err) < 0)
+	if (host_read(tree_node(N_MEMINFO), &meminfo, err) < 0)
 		return -1;
 	if (render_swaps(host, meminfo.buf, &m, d->opts->swap, out) < 0)
 		return lx_error_set(err, errno, "render swaps");
@@ -156,6 +160,19 @@ static int make_stat(struct lx_daemon *d, const struct view *v, const char *host
 	return r < 0 ? lx_error_set(err, errno, "render stat") : 0;
 }
 
+/* The CFS quota matters only with --enable-cfs; CPU time only for stat (all of it) and
+ * uptime (the total). */
+static unsigned cpu_parts(const struct lx_daemon *d, unsigned node)
+{
+	unsigned parts = d->opts->cfs ? CG_CPU_QUOTA : 0;
+
+	if (node == N_STAT)
+		parts |= CG_CPU_USAGE;
+	else if (node == N_UPTIME)
+		parts |= CG_CPU_TOTAL;
+	return parts;
+}
+
 static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
 		    struct strbuf *out, struct lx_error *err)
 {
@@ -165,12 +182,8 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 
 	if (!c)
 		return lx_error_set(err, ENOMEM, "cpu values");
-	/* the CFS quota matters only with --enable-cfs; CPU time only for stat and uptime */
-	if (cg_cpu_read_parts(&d->layout, v->paths, c,
-			      (d->opts->cfs ? CG_CPU_QUOTA : 0) |
-				  (node == N_STAT || node == N_UPTIME ? CG_CPU_USAGE : 0),
-			      err) < 0 ||
-	    host_online(&online, err) < 0)
+	if (cg_cpu_read_parts(&d->layout, v->paths, c, cpu_parts(d, node), err) < 0 ||
+	    host_online(node == N_CPU_ONLINE ? host : NULL, &online, err) < 0)
 		return -1;
 	visible_cpus(c, &online, d->opts->cfs, &vis);
 	ncpu = cpuset_count(&vis);
