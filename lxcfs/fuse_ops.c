@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "fuse_params.h"
 #include "tree.h"
 #include "util/log.h"
 
 /* The tree never changes: let the kernel cache names and attributes for a long time. */
-#define LX_TIMEOUT 86400.0
 
 static struct lx_daemon *daemon_of(fuse_req_t req)
 {

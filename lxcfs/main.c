@@ -14,14 +14,13 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fuse_params.h"
 #include "fuse_ops.h"
 #include "mountpoint.h"
 #include "options.h"
 #include "pidfile.h"
 #include "util/cleanup.h"
 #include "util/log.h"
-
-#define LX_MAX_THREADS 16
 
 /* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
 static int wait_for_child(int rfd, pid_t child, const char *mountpoint)

@@ -18,13 +18,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fuse_params.h"
 #include "util/cleanup.h"
 #include "util/error.h"
 #include "util/fileio.h"
 #include "util/strbuf.h"
-
-#define TIMEOUT	    86400.0 /* lxcfs/fuse_ops.c LX_TIMEOUT */
-#define MAX_THREADS 64	    /* lxcfs/main.c LX_MAX_THREADS */
 
 struct node {
 	const char *name;
@@ -90,8 +88,8 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		memset(&e, 0, sizeof(e));
 		e.ino = i;
 		e.generation = 1;
-		e.attr_timeout = TIMEOUT;
-		e.entry_timeout = TIMEOUT;
+		e.attr_timeout = LX_TIMEOUT;
+		e.entry_timeout = LX_TIMEOUT;
 		node_stat(i, &e.attr);
 		fuse_reply_entry(req, &e);
 		return;
@@ -109,7 +107,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		return;
 	}
 	node_stat(ino, &st);
-	fuse_reply_attr(req, &st, TIMEOUT);
+	fuse_reply_attr(req, &st, LX_TIMEOUT);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -249,8 +247,8 @@ int main(int argc, char **argv)
 	}
 	cfg = fuse_loop_cfg_create();
 	if (cfg) {
-		fuse_loop_cfg_set_max_threads(cfg, MAX_THREADS);
-		fuse_loop_cfg_set_idle_threads(cfg, MAX_THREADS);
+		fuse_loop_cfg_set_max_threads(cfg, LX_MAX_THREADS);
+		fuse_loop_cfg_set_idle_threads(cfg, LX_MAX_THREADS);
 	}
 	ret = fuse_session_loop_mt(se, cfg) < 0;
 	if (cfg)
