@@ -92,8 +92,8 @@ struct cg_cpu {
 			       so that user_ns + system_ns == usage_ns); v2 cpu.stat */
 	uint64_t system_ns;
 	bool have_percpu;		/* v1 cpuacct.usage_percpu read */
-	unsigned nr_percpu;		/* entries in percpu_ns */
-	uint64_t percpu_ns[CPUSET_MAX]; /* indexed by real CPU number */
+	unsigned nr_percpu;		/* entries in percpu_ns (the others are not set) */
+	uint64_t percpu_ns[CPUSET_MAX]; /* indexed by real CPU number; last member */
 };
 int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		struct lx_error *err);

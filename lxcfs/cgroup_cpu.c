@@ -5,6 +5,7 @@
  * with the host's online CPUs), cfs_cpus = 0 (no quota), usage 0 and no per-CPU values.
  * A controller that is there but whose files are missing, empty or garbage is an error. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -249,10 +250,13 @@ static int read_usage(const struct cg_layout *l, const struct cg_paths *p, struc
 int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		      unsigned parts, struct lx_error *err)
 {
-	__free struct cg_cpu *r = calloc(1, sizeof(*r));
+	/* the per-CPU array is 32 KiB: only the head and the entries read are written and copied */
+	const size_t head = offsetof(struct cg_cpu, percpu_ns);
+	__free struct cg_cpu *r = malloc(sizeof(*r));
 
 	if (!r)
 		return lx_error_set(err, ENOMEM, "cg_cpu_read");
+	memset(r, 0, head);
 	if (read_cpus(l, p, &r->cpus, err) < 0 ||
 	    ((parts & CG_CPU_QUOTA) && read_cfs(l, p, &r->cfs_cpus, err) < 0) ||
 	    ((parts & (CG_CPU_USAGE | CG_CPU_TOTAL)) &&
@@ -266,7 +270,7 @@ int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struc
 		    cg_have(l, p, ctrl) && cg_dir_open(l, p, ctrl, &d, err) < 0)
 			return -1;
 	}
-	memcpy(c, r, sizeof(*c));
+	memcpy(c, r, head + r->nr_percpu * sizeof(r->percpu_ns[0]));
 	return 0;
 }
 

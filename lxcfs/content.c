@@ -176,7 +176,7 @@ static unsigned cpu_parts(const struct lx_daemon *d, unsigned node)
 static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
 		    struct strbuf *out, struct lx_error *err)
 {
-	__free struct cg_cpu *c = calloc(1, sizeof(*c));
+	__free struct cg_cpu *c = malloc(sizeof(*c)); /* cg_cpu_read_parts sets what is read */
 	struct cpuset online, vis;
 	unsigned ncpu;
 
