@@ -81,6 +81,9 @@ struct cg_mem {
 };
 int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
 		struct lx_error *err);
+/* Only limit, usage and swap (what /proc/swaps needs); the statistics stay 0. */
+int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		       struct lx_error *err);
 
 /* CPU: effective cpuset, CFS quota and usage. */
 struct cg_cpu {

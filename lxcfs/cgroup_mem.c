@@ -29,7 +29,7 @@ static int read_stat(const struct cg_dir *d, const struct cg_key *keys, size_t n
  * those lines (kernels before 2.6.29 for the first) the limit files are walked instead. */
 #define NO_LINE UINT64_MAX
 
-static int mem_v1(const struct cg_dir *d, struct cg_mem *m, struct lx_error *err)
+static int mem_v1(const struct cg_dir *d, struct cg_mem *m, bool stat, struct lx_error *err)
 {
 	struct lx_error e = {0, ""};
 	uint64_t memsw_usage, memsw_limit = NO_LINE, limit = NO_LINE;
@@ -49,7 +49,8 @@ static int mem_v1(const struct cg_dir *d, struct cg_mem *m, struct lx_error *err
 	    {"hierarchical_memsw_limit", &memsw_limit, false},
 	};
 
-	if (read_stat(d, keys, sizeof(keys) / sizeof(keys[0]), err) < 0 ||
+	/* without the statistics, a walk of a few one-number files is cheaper than memory.stat */
+	if ((stat && read_stat(d, keys, sizeof(keys) / sizeof(keys[0]), err) < 0) ||
 	    cg_read_u64(d, "memory.usage_in_bytes", &m->usage, err) < 0)
 		return -1;
 	if (limit != NO_LINE)
@@ -72,7 +73,7 @@ static int mem_v1(const struct cg_dir *d, struct cg_mem *m, struct lx_error *err
 	return 0;
 }
 
-static int mem_v2(struct cg_dir *d, struct cg_mem *m, struct lx_error *err)
+static int mem_v2(struct cg_dir *d, struct cg_mem *m, bool stat, struct lx_error *err)
 {
 	struct lx_error e = {0, ""};
 	uint64_t slab = UINT64_MAX;
@@ -108,6 +109,8 @@ static int mem_v2(struct cg_dir *d, struct cg_mem *m, struct lx_error *err)
 	} else {
 		m->swap_limit = 0;
 	}
+	if (!stat)
+		return 0;
 	if (read_stat(d, keys, sizeof(keys) / sizeof(keys[0]), err) < 0)
 		return -1;
 	/* kernels before 5.9 have no "slab" line: it is the sum of the two others */
@@ -115,8 +118,8 @@ static int mem_v2(struct cg_dir *d, struct cg_mem *m, struct lx_error *err)
 	return 0;
 }
 
-int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
-		struct lx_error *err)
+static int mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		    bool stat, struct lx_error *err)
 {
 	struct cg_mem r;
 	struct cg_dir d;
@@ -125,7 +128,7 @@ int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_m
 	memset(&r, 0, sizeof(r));
 	if (cg_dir_open(l, p, CG_MEMORY, &d, err) < 0)
 		return -1;
-	rc = d.version == 1 ? mem_v1(&d, &r, err) : mem_v2(&d, &r, err);
+	rc = d.version == 1 ? mem_v1(&d, &r, stat, err) : mem_v2(&d, &r, stat, err);
 	if (rc < 0)
 		return -1;
 	/* a cgroup removed while we read it may have served a mix of values: recheck */
@@ -133,4 +136,16 @@ int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_m
 		return -1;
 	*m = r;
 	return 0;
+}
+
+int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		struct lx_error *err)
+{
+	return mem_read(l, p, m, true, err);
+}
+
+int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		       struct lx_error *err)
+{
+	return mem_read(l, p, m, false, err);
 }

@@ -120,15 +120,23 @@ static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, co
 		    struct strbuf *out, struct lx_error *err)
 {
 	__sbfree struct strbuf meminfo = STRBUF_INIT;
+	uint64_t host_swap_kb = 0;
 	struct cg_mem m;
 
-	if (cg_mem_read(&d->layout, v->paths, &m, err) < 0)
-		return -1;
-	if (node == N_MEMINFO)
+	if (node == N_MEMINFO) {
+		if (cg_mem_read(&d->layout, v->paths, &m, err) < 0)
+			return -1;
 		return render_meminfo(host, &m, d->opts->swap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
+	}
 	if (host_read(tree_node(N_MEMINFO), &meminfo, err) < 0)
+		return -1;
+	/* a container's swap is at most the host's: without swap there, or with --disable-swap,
+	 * nothing of the cgroup shows in /proc/swaps */
+	memset(&m, 0, sizeof(m));
+	if (d->opts->swap && find_meminfo_kb(meminfo.buf, "SwapTotal", &host_swap_kb) == 0 &&
+	    host_swap_kb > 0 && cg_mem_read_limits(&d->layout, v->paths, &m, err) < 0)
 		return -1;
 	if (render_swaps(host, meminfo.buf, &m, d->opts->swap, out) < 0)
 		return lx_error_set(err, errno, "render swaps");

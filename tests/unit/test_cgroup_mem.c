@@ -396,6 +396,44 @@ static void test_v2_slab_sum(void **state)
 	fix_rmtree(dir);
 }
 
+/* Limits only (for /proc/swaps): the same limit, usage and swap as a full read, no statistics,
+ * and memory.stat is not needed. */
+static void test_limits_only(void **state)
+{
+	static const struct {
+		const char *tree, *text, *stat;
+	} cases[] = {
+	    {"v1", "4:memory:/lxcfs-test/ct\n", "memory/lxcfs-test/ct/memory.stat"},
+	    {"v2", "0::/lx/ct\n", "lx/ct/memory.stat"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lx_error err = {0, ""};
+		char *dir = fix_copy(cases[i].tree);
+		struct cg_mem full, lim, want;
+		struct cg_layout l;
+		struct cg_paths p;
+
+		read_ok(dir, cases[i].text, &full);
+		fix_rm(dir, cases[i].stat);
+		fix_load(dir, cases[i].text, &l, &p);
+		if (cg_mem_read_limits(&l, &p, &lim, &err) < 0)
+			fail_msg("cg_mem_read_limits(%s): %s", cases[i].tree, err.msg);
+		fix_unload(&l, &p);
+		memset(&want, 0, sizeof(want));
+		want.limit = full.limit;
+		want.usage = full.usage;
+		want.swap_limit = full.swap_limit;
+		want.swap_usage = full.swap_usage;
+		want.swap_accounting = full.swap_accounting;
+		assert_mem(&lim, &want);
+		if (i == 0) /* set on the parent only: found by the walk */
+			assert_int_equal(lim.limit, 512 * MiB);
+		fix_rmtree(dir);
+	}
+}
+
 static void test_v1_damaged(void **state)
 {
 	static const struct fix_damage d[] = {
@@ -495,6 +533,7 @@ int main(void)
 	    cmocka_unit_test(test_no_swap_accounting),
 	    cmocka_unit_test(test_v2_controller_off_below),
 	    cmocka_unit_test(test_v2_slab_sum),
+	    cmocka_unit_test(test_limits_only),
 	    cmocka_unit_test(test_v1_damaged),
 	    cmocka_unit_test(test_v2_damaged),
 	    cmocka_unit_test(test_cgroup_gone),
