@@ -2,8 +2,10 @@
  * makes its file. Anything that fails falls back to the host file. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -66,14 +68,88 @@ static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
 	return now > start ? now - start : 0;
 }
 
-/* The host file of a node, read through an fd this thread keeps open (procfs and sysfs
- * regenerate the text at offset 0). Per thread, so readers of different containers never
- * share the kernel's per-file lock; worker threads live as long as the daemon. */
+/* Host files that hold gauges only (cpuinfo's MHz, meminfo's amounts): a thread serves its
+ * last copy for HOST_COPY_MS. /proc/cpuinfo costs the kernel ~35 us per read here (it samples
+ * every CPU's frequency), more than the rest of a container's cpuinfo. Files with counters
+ * (stat, diskstats) are always read afresh: copies of different ages in different threads
+ * would make a counter go backwards from one read to the next. */
+#define HOST_COPY_MS 50
+
+struct host_copy {
+	char *text;
+	size_t len;
+	int64_t ms; /* CLOCK_MONOTONIC_COARSE */
+};
+
+static __thread struct host_copy host_copies[N_COUNT];
+static pthread_key_t host_copies_key;
+static pthread_once_t host_copies_once = PTHREAD_ONCE_INIT;
+
+static void host_copies_free(void *arg)
+{
+	struct host_copy *c = arg;
+
+	for (unsigned i = 0; i < N_COUNT; i++) {
+		free(c[i].text);
+		c[i].text = NULL;
+	}
+}
+
+static void host_copies_init(void)
+{
+	if (pthread_key_create(&host_copies_key, host_copies_free) != 0)
+		host_copies_key = (pthread_key_t)-1;
+}
+
+static bool host_is_gauge(unsigned node)
+{
+	return node == N_CPUINFO || node == N_MEMINFO;
+}
+
+static int64_t coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Keep text as the thread's copy of node (best effort). */
+static void host_copy_keep(unsigned node, const char *text, size_t len, int64_t now)
+{
+	struct host_copy *c = &host_copies[node];
+	char *t;
+
+	pthread_once(&host_copies_once, host_copies_init);
+	if (host_copies_key == (pthread_key_t)-1 ||
+	    pthread_setspecific(host_copies_key, host_copies) != 0)
+		return; /* no destructor: keep nothing that would leak at thread exit */
+	t = realloc(c->text, len + 1);
+	if (!t)
+		return;
+	memcpy(t, text, len);
+	t[len] = '\0';
+	c->text = t;
+	c->len = len;
+	c->ms = now;
+}
+
+/* The host file of a node, appended to sb, read through an fd this thread keeps open (procfs
+ * and sysfs regenerate the text at offset 0). Per thread, so readers of different containers
+ * never share the kernel's per-file lock; worker threads live as long as the daemon. */
 static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error *err)
 {
 	static __thread int fds[N_COUNT]; /* fd + 1; 0: not open yet */
+	const struct host_copy *c = &host_copies[n->id];
 	int fd = fds[n->id] - 1;
+	bool gauge = host_is_gauge(n->id);
+	int64_t now = gauge ? coarse_ms() : 0;
+	size_t start = sb->len;
 
+	if (gauge && c->text && now - c->ms < HOST_COPY_MS)
+		return sb_append(sb, c->text, c->len) < 0
+			   ? lx_error_set(err, ENOMEM, "`%s`", n->host_path)
+			   : 0;
 	if (fd < 0) {
 		fd = open(n->host_path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -87,6 +163,8 @@ static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error
 		fds[n->id] = 0;
 		return lx_error_set(err, e, "read `%s`", n->host_path);
 	}
+	if (gauge)
+		host_copy_keep(n->id, sb->buf + start, sb->len - start, now);
 	return 0;
 }
 
