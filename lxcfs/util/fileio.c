@@ -42,9 +42,23 @@ int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error
 ssize_t pread_whole(int fd, struct strbuf *sb)
 {
 	size_t start = sb->len, want = 2 * SEQ_RECORD_MAX;
+	char first[2 * SEQ_RECORD_MAX];
+	ssize_t n;
 
+	/* Most of these files are far smaller than the room a seq_file read needs to be known
+	 * complete: read into the stack, and give sb only what the text takes (a small
+	 * allocation, not 32 KiB from the shared heap on every read). */
+	do
+		n = pread(fd, first, sizeof(first), 0);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if (sb_append(sb, first, n) < 0)
+		return -1;
+	if (n == 0 || sizeof(first) - n > SEQ_RECORD_MAX)
+		return n;
+	want = sb->len - start + 2 * SEQ_RECORD_MAX; /* a big file: room for all of it */
 	for (;;) {
-		ssize_t n;
 		size_t room;
 
 		if (sb_reserve(sb, want) < 0)

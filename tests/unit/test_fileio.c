@@ -53,29 +53,38 @@ static void test_pread_whole_procfs(void **state)
 	check_same("/sys/devices/system/cpu/online");
 }
 
-static void test_pread_whole_big_file(void **state)
+/* Files of every size around the first read's 16 KiB and the 8 KiB record margin, and a big
+ * one: all of it, appended after what sb held. */
+static void test_pread_whole_sizes(void **state)
 {
-	char path[] = "/tmp/lxcfs-test-fileio-XXXXXX";
-	struct strbuf sb = STRBUF_INIT;
-	size_t size = 300 * 1024 + 17;
-	char *data = malloc(size);
-	int fd = mkstemp(path);
-	ssize_t n;
+	static const size_t sizes[] = {0,     1,     8191,  8192,  8193,	   16383,
+				       16384, 16385, 24576, 32769, 300 * 1024 + 17};
 
 	(void)state;
-	assert_true(fd >= 0);
-	for (size_t i = 0; i < size; i++)
-		data[i] = 'a' + i % 26;
-	assert_int_equal(write(fd, data, size), (ssize_t)size);
-	sb_puts(&sb, "prefix:");
-	n = pread_whole(fd, &sb);
-	assert_int_equal(n, (ssize_t)size);
-	assert_int_equal(sb.len, size + 7);
-	assert_memory_equal(sb.buf + 7, data, size);
-	unlink(path);
-	close(fd);
-	free(data);
-	sb_free(&sb);
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		char path[] = "/tmp/lxcfs-test-fileio-XXXXXX";
+		struct strbuf sb = STRBUF_INIT;
+		size_t size = sizes[k];
+		char *data = malloc(size + 1);
+		int fd = mkstemp(path);
+		ssize_t n;
+
+		assert_true(fd >= 0);
+		for (size_t i = 0; i < size; i++)
+			data[i] = 'a' + i % 26;
+		assert_int_equal(write(fd, data, size), (ssize_t)size);
+		sb_puts(&sb, "prefix:");
+		n = pread_whole(fd, &sb);
+		if (n != (ssize_t)size)
+			fail_msg("size %zu: read %zd", size, n);
+		assert_int_equal(sb.len, size + 7);
+		assert_memory_equal(sb.buf + 7, data, size);
+		assert_int_equal(sb.buf[sb.len], '\0');
+		unlink(path);
+		close(fd);
+		free(data);
+		sb_free(&sb);
+	}
 }
 
 static void test_pread_whole_bad_fd(void **state)
@@ -113,7 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pread_whole_procfs),
-	    cmocka_unit_test(test_pread_whole_big_file),
+	    cmocka_unit_test(test_pread_whole_sizes),
 	    cmocka_unit_test(test_pread_whole_bad_fd),
 	    cmocka_unit_test(test_parse_u64),
 	};
