@@ -250,12 +250,13 @@ static int read_usage(const struct cg_layout *l, const struct cg_paths *p, struc
 int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
 		      unsigned parts, struct lx_error *err)
 {
-	/* the per-CPU array is 32 KiB: only the head and the entries read are written and copied */
+	/* The per-CPU array is 32 KiB: the values are gathered in this thread's own scratch copy
+	 * (no heap allocation of that size per read), and only the head and the entries read
+	 * are zeroed and copied out. */
+	static __thread struct cg_cpu scratch;
 	const size_t head = offsetof(struct cg_cpu, percpu_ns);
-	__free struct cg_cpu *r = malloc(sizeof(*r));
+	struct cg_cpu *r = &scratch;
 
-	if (!r)
-		return lx_error_set(err, ENOMEM, "cg_cpu_read");
 	memset(r, 0, head);
 	if (read_cpus(l, p, &r->cpus, err) < 0 ||
 	    ((parts & CG_CPU_QUOTA) && read_cfs(l, p, &r->cfs_cpus, err) < 0) ||
