@@ -42,6 +42,7 @@
 
 struct kv {
 	const char *key;
+	size_t klen;
 	uint64_t kb;
 };
 
@@ -83,6 +84,7 @@ static uint64_t to_kb(uint64_t bytes)
 static void view_add(struct mem_view *mv, const char *key, uint64_t kb)
 {
 	mv->v[mv->n].key = key;
+	mv->v[mv->n].klen = strlen(key);
 	mv->v[mv->n].kb = kb;
 	mv->n++;
 }
@@ -90,7 +92,7 @@ static void view_add(struct mem_view *mv, const char *key, uint64_t kb)
 static const uint64_t *view_find(const struct mem_view *mv, const char *key, size_t klen)
 {
 	for (size_t i = 0; i < mv->n; i++)
-		if (strlen(mv->v[i].key) == klen && memcmp(mv->v[i].key, key, klen) == 0)
+		if (mv->v[i].klen == klen && memcmp(mv->v[i].key, key, klen) == 0)
 			return &mv->v[i].kb;
 	return NULL;
 }
@@ -155,13 +157,21 @@ static int view_compute(const char *host, const struct cg_mem *m, bool swap_enab
 /* Host lines that keep their value whatever MemTotal is. */
 static bool keeps_host_value(const char *key, size_t klen)
 {
-	static const char *const keep[] = {"VmallocTotal", "VmallocUsed",  "VmallocChunk",
-					   "CommitLimit",  "Committed_AS", "Hugepagesize"};
+#define KEEP(k)                                                                                    \
+	{                                                                                          \
+		k, sizeof(k) - 1                                                                   \
+	}
+	static const struct {
+		const char *key;
+		size_t len;
+	} keep[] = {KEEP("VmallocTotal"), KEEP("VmallocUsed"),	KEEP("VmallocChunk"),
+		    KEEP("CommitLimit"),  KEEP("Committed_AS"), KEEP("Hugepagesize")};
+#undef KEEP
 
 	if (klen >= 9 && memcmp(key, "DirectMap", 9) == 0)
 		return true;
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if (strlen(keep[i]) == klen && memcmp(keep[i], key, klen) == 0)
+		if (keep[i].len == klen && memcmp(keep[i].key, key, klen) == 0)
 			return true;
 	return false;
 }
@@ -264,11 +274,21 @@ struct emit {
 	struct strbuf *out;
 };
 
+/* The host line as it is, with its newline (for_each_line's lines are followed by one). */
 static int copy_line(const struct mline *l, struct strbuf *out)
 {
-	if (sb_append(out, l->s, l->len) < 0 || sb_puts(out, "\n") < 0)
-		return -1;
-	return 0;
+	return sb_append(out, l->s, l->len + 1);
+}
+
+/* Decimal digits of v at the end of buf[24]; returns where they start. */
+static char *u64_digits(uint64_t v, char *buf_end)
+{
+	char *p = buf_end;
+
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	return p;
 }
 
 static int emit_line(const struct mline *l, void *arg)
@@ -276,8 +296,8 @@ static int emit_line(const struct mline *l, void *arg)
 	struct emit *e = arg;
 	const uint64_t *val = view_find(e->mv, l->s, l->klen);
 	uint64_t v;
-	char num[24];
-	size_t nd, end, start;
+	char num[24], *digits;
+	size_t nd, end, start, suffix;
 
 	if (val) {
 		v = *val;
@@ -299,13 +319,29 @@ static int emit_line(const struct mline *l, void *arg)
 	}
 	/* Right-aligned at the file's number column; a number too wide for the field starts
 	 * at the key column; at least one blank after the colon. */
-	nd = (size_t)snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	digits = u64_digits(v, num + sizeof(num));
+	nd = (size_t)(num + sizeof(num) - digits);
 	end = e->lay.end > e->lay.key_col + nd ? e->lay.end : e->lay.key_col + nd;
 	start = end - nd;
 	if (start < l->klen + 2)
 		start = l->klen + 2;
-	return sb_printf(e->out, "%.*s:%*s%s%.*s\n", (int)l->klen, l->s, (int)(start - l->klen - 1),
-			 "", num, (int)(l->len - l->num_end), l->s + l->num_end);
+	/* key ':' blanks number suffix '\n', written in place */
+	suffix = l->len - l->num_end;
+	if (sb_reserve(e->out, start + nd + suffix + 1) < 0)
+		return -1;
+	{
+		char *w = e->out->buf + e->out->len;
+
+		memcpy(w, l->s, l->klen);
+		w[l->klen] = ':';
+		memset(w + l->klen + 1, ' ', start - l->klen - 1);
+		memcpy(w + start, digits, nd);
+		memcpy(w + start + nd, l->s + l->num_end, suffix);
+		w[start + nd + suffix] = '\n';
+		e->out->len += start + nd + suffix + 1;
+		e->out->buf[e->out->len] = '\0';
+	}
+	return 0;
 }
 
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
