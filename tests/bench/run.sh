@@ -475,6 +475,6 @@ fi
 
 say
 say "== goals"
-grep -E '\[goal|^goals at' "$LOG" | sed -e 's/^ *//' -e 's/^/   /'
+grep -E '\[goal|^goals at|^bound for|^  the floor itself' "$LOG" | sed -e 's/^ *//' -e 's/^/   /'
 say "== make bench: $(ms_since "$START") ms in all; $([ $failed -eq 0 ] && echo 'no errors' || echo 'ERRORS (see above)')"
 exit $failed

@@ -89,6 +89,26 @@ static void print_level(const struct opts *o, unsigned readers, struct cell (*ro
 			printf("| %13s | %s\n", "-", "-");
 		}
 	}
+	/* The floor is the fastest any design with these FUSE options can be: its lead over
+	 * upstream bounds ours. Where it is below the goal, no implementation can meet it. */
+	if (floor >= 0 && up >= 0) {
+		unsigned reachable = 0, n = 0;
+
+		printf("bound for ours/upstream reads/s (floor/upstream):");
+		for (unsigned f = 0; f < o->nfiles; f++) {
+			const struct cell *c = row[f];
+			double r;
+
+			if (!c[floor].reads || !c[up].reads)
+				continue;
+			r = c[floor].rps / c[up].rps;
+			n++;
+			reachable += r >= GOAL_RPS_VS_UP;
+			printf(" %s %.2f", file_label(o->file[f]), r);
+		}
+		printf("\n  the floor itself reaches %.0f x upstream for %u/%u files\n",
+		       GOAL_RPS_VS_UP, reachable, n);
+	}
 	printf(
 	    "goals at %u readers: ours p50 <= %.1f x floor p50: %u/%u files PASS; ours reads/s >= "
 	    "%.0f x upstream: %u/%u files PASS\n",

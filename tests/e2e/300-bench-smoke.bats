@@ -51,6 +51,12 @@ run_bench() {
 		assert_line --regexp "^$n readers at once, taking turns over 8 containers; 0.10 s per cell in 2 slices; times in us$"
 		assert_line --regexp "^goals at $n readers: "
 	done
+	# with upstream measured: the floor's own lead over upstream, per file (8: no partitions)
+	if ! grep -q "^   upstream: Debian's lxcfs is neither" <<<"$output"; then
+		n=$(grep -cE '^bound for ours/upstream reads/s \(floor/upstream\):( [a-z/]+ [0-9]+\.[0-9]{2}){8}$' <<<"$output")
+		assert_equal "$n" 2
+		assert_line --regexp '^  the floor itself reaches 3 x upstream for [0-8]/8 files$'
+	fi
 	assert_line --regexp '^file +\| +p50 +p99 +reads/s '
 	for f in cpuinfo diskstats loadavg meminfo partitions stat swaps uptime cpu/online; do
 		# one row per reader count, with figures in the native column
