@@ -30,6 +30,14 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 /* remount (op TK_FLEET_REMOUNT) and umount (TK_FLEET_UMOUNT). */
 int tk_fleet_command(struct tk_ctx *ctx, int argc, char **argv, int op);
 
+struct option;
+/* getopt_long over a subcommand's options: the next option's val (optarg and *index set as
+ * getopt_long sets them), or 0 once every argument is taken. An unknown option, a missing
+ * option argument or an argument left over is a usage error: said on stderr, *rc set to
+ * TK_EXIT_USAGE, -1 returned. index may be NULL. */
+int tk_getopt(struct tk_ctx *ctx, const char *cmd, int argc, char **argv, const struct option *opts,
+	      int *index, int *rc);
+
 /* Print "PROG COMMAND: message" on stderr (and to the log); returns code. */
 int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

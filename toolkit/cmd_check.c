@@ -20,9 +20,9 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 	long wait_s = 0;
 	struct timespec start, now;
 	char *end;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = tk_getopt(ctx, "check-lxcfs", argc, argv, opts, NULL, &rc)) > 0) {
 		switch (c) {
 		case 'w':
 			wait_s = strtol(optarg, &end, 10);
@@ -46,14 +46,10 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 			       "(default 2 s).\n",
 			       ctx->prog);
 			return TK_EXIT_OK;
-		default:
-			return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE,
-				       "unknown option (see --help)");
 		}
 	}
-	if (optind < argc)
-		return tk_fail(ctx, "check-lxcfs", TK_EXIT_USAGE, "unexpected argument `%s`",
-			       argv[optind]);
+	if (c < 0)
+		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if (tk_health_check(&ctx->cfg, &h) == 0) {

@@ -54,9 +54,9 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 	struct tk_inject in = {0};
 	struct lx_error err;
 	char rootfs[PATH_MAX], info[256];
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = tk_getopt(ctx, "hook", argc, argv, opts, NULL, &rc)) > 0) {
 		switch (c) {
 		case 's':
 			stage = optarg;
@@ -69,13 +69,10 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 			break;
 		case 'h':
 			return hook_usage(ctx);
-		default:
-			return tk_fail(ctx, "hook", TK_EXIT_USAGE, "unknown option (see --help)");
 		}
 	}
-	if (optind < argc)
-		return tk_fail(ctx, "hook", TK_EXIT_USAGE, "unexpected argument `%s`",
-			       argv[optind]);
+	if (c < 0)
+		return rc;
 	if (stage && strcmp(stage, "prestart") && strcmp(stage, "createRuntime") &&
 	    strcmp(stage, "poststop"))
 		return tk_fail(ctx, "hook", TK_EXIT_USAGE,

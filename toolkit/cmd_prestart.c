@@ -19,23 +19,20 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *mp = ctx->cfg.mountpoint;
-	int c, detached = 0;
+	int c, rc, detached = 0;
 	bool bound = false;
 	struct lx_error err;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			printf("Usage: %s prestart\n"
-			       "Detach a stale lxcfs mount at the mount point and make the mount "
-			       "point a shared bind mount of itself (idempotent).\n",
-			       ctx->prog);
-			return TK_EXIT_OK;
-		}
-		return tk_fail(ctx, "prestart", TK_EXIT_USAGE, "unknown option (see --help)");
+	while ((c = tk_getopt(ctx, "prestart", argc, argv, opts, NULL, &rc)) > 0) {
+		/* 'h', the only option */
+		printf("Usage: %s prestart\n"
+		       "Detach a stale lxcfs mount at the mount point and make the mount "
+		       "point a shared bind mount of itself (idempotent).\n",
+		       ctx->prog);
+		return TK_EXIT_OK;
 	}
-	if (optind < argc)
-		return tk_fail(ctx, "prestart", TK_EXIT_USAGE, "unexpected argument `%s`",
-			       argv[optind]);
+	if (c < 0)
+		return rc;
 
 	/* 1. detach dead daemon mounts, top down; a live one stays */
 	for (;;) {

@@ -17,9 +17,9 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
 	};
 	struct lx_error err;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = tk_getopt(ctx, cmd, argc, argv, opts, NULL, &rc)) > 0) {
 		switch (c) {
 		case 'a':
 			o->all = true;
@@ -45,12 +45,10 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			       "  --timeout S         seconds per container (default 10)\n",
 			       ctx->prog, cmd, help);
 			return -1;
-		default:
-			return tk_fail(ctx, cmd, TK_EXIT_USAGE, "unknown option (see --help)");
 		}
 	}
-	if (optind < argc)
-		return tk_fail(ctx, cmd, TK_EXIT_USAGE, "unexpected argument `%s`", argv[optind]);
+	if (c < 0)
+		return rc;
 	if (o->all == (o->ref != NULL))
 		return tk_fail(ctx, cmd, TK_EXIT_USAGE,
 			       "give exactly one of --all and "

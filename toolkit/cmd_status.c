@@ -46,25 +46,22 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 	struct lx_error err;
 	struct json_object *root = NULL, *arr = NULL;
 	bool json = false;
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = tk_getopt(ctx, "status", argc, argv, opts, NULL, &rc)) > 0) {
 		if (c == 'j') {
 			json = true;
 			continue;
 		}
-		if (c == 'h') {
-			printf("Usage: %s status [--json]\n"
-			       "The daemon's health and, per container, whether each lxcfs file's "
-			       "mount is live, stale, absent or degraded.\n",
-			       ctx->prog);
-			return TK_EXIT_OK;
-		}
-		return tk_fail(ctx, "status", TK_EXIT_USAGE, "unknown option (see --help)");
+		/* 'h' */
+		printf("Usage: %s status [--json]\n"
+		       "The daemon's health and, per container, whether each lxcfs file's "
+		       "mount is live, stale, absent or degraded.\n",
+		       ctx->prog);
+		return TK_EXIT_OK;
 	}
-	if (optind < argc)
-		return tk_fail(ctx, "status", TK_EXIT_USAGE, "unexpected argument `%s`",
-			       argv[optind]);
+	if (c < 0)
+		return rc;
 	tk_health_check(&ctx->cfg, &h);
 	if (tk_discover(&ctx->cfg, &t, &err) < 0)
 		return tk_fail(ctx, "status", TK_EXIT_FAIL, "%s", err.msg);

@@ -620,7 +620,7 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 	sigset_t set;
 	int c, rc, li = 0;
 
-	while ((c = getopt_long(argc, argv, "h", opts, &li)) != -1) {
+	while ((c = tk_getopt(ctx, "watchdog", argc, argv, opts, &li, &rc)) > 0) {
 		int *dst = NULL, min = 100, max = 3600 * 1000;
 
 		switch (c) {
@@ -686,18 +686,14 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 			    "SIGTERM: stop the daemon it runs, umount --all, unmount, exit 0.\n",
 			    ctx->prog);
 			return TK_EXIT_OK;
-		default:
-			return tk_fail(ctx, "watchdog", TK_EXIT_USAGE,
-				       "unknown option (see --help)");
 		}
 		if (dst && parse_seconds(optarg, min, max, dst) < 0)
 			return tk_fail(ctx, "watchdog", TK_EXIT_USAGE,
 				       "--%s: `%s` is not a number of seconds in %g..%g",
 				       opts[li].name, optarg, min / 1000.0, max / 1000.0);
 	}
-	if (optind < argc)
-		return tk_fail(ctx, "watchdog", TK_EXIT_USAGE, "unexpected argument `%s`",
-			       argv[optind]);
+	if (c < 0)
+		return rc;
 
 	if (w.exec && asprintf(&w.cmdline, "exec %s", w.exec) < 0)
 		return tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "out of memory");

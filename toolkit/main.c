@@ -65,6 +65,24 @@ int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)
 	return code;
 }
 
+int tk_getopt(struct tk_ctx *ctx, const char *cmd, int argc, char **argv, const struct option *opts,
+	      int *index, int *rc)
+{
+	int c = getopt_long(argc, argv, "h", opts, index);
+
+	if (c == '?' || c == ':') {
+		*rc = tk_fail(ctx, cmd, TK_EXIT_USAGE, "unknown option (see --help)");
+		return -1;
+	}
+	if (c != -1)
+		return c;
+	if (optind < argc) {
+		*rc = tk_fail(ctx, cmd, TK_EXIT_USAGE, "unexpected argument `%s`", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
 enum {
 	OPT_MOUNTPOINT = 256,
 	OPT_LOG,
