@@ -34,7 +34,7 @@ ifneq ($(wildcard toolkit/main.c),)
 BINS += $(B)/lxcfs-toolkit
 endif
 
-.PHONY: all deps check unit e2e v2 install uninstall asan clean format format-check
+.PHONY: all deps check unit e2e v2 install uninstall asan tsan clean format format-check
 # keep every object (make would delete the unit tests' objects as intermediates after the run,
 # printing a line after the test runner's closing line)
 .SECONDARY:
@@ -95,6 +95,10 @@ asan:
 	CFLAGS="-O1 -g" $(MAKE) B=build/asan \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		all unit
+
+# the lock-free code's unit test under ThreadSanitizer (tests/run-all.sh unit runs it)
+tsan:
+	CFLAGS="-O1 -g" $(MAKE) B=build/tsan SAN="-fsanitize=thread" build/tsan/tests/test_hostsnap
 
 FMT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

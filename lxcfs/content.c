@@ -10,12 +10,45 @@
 
 #include "daemon.h"
 #include "devnames.h"
+#include "hostsnap.h"
 #include "procfs.h"
 #include "render.h"
 #include "tree.h"
 #include "util/cleanup.h"
 #include "util/fileio.h"
 #include "util/log.h"
+
+/* Host files the kernel takes long to make (/proc/cpuinfo ~35 us here: it samples every CPU's
+ * frequency; meminfo, stat, diskstats ~10 us) are read at most every HOST_SNAP_MS, one copy
+ * shared by every worker thread, whose counters never go backwards (hostsnap.h). The others
+ * cost the kernel 1-3 us and are read afresh. */
+#define HOST_SNAP_MS 10
+
+static struct host_snap *host_snaps[N_COUNT];
+
+static int host_snaps_open(struct lx_error *err)
+{
+	static const unsigned nodes[] = {N_CPUINFO, N_MEMINFO, N_STAT, N_DISKSTATS};
+
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		unsigned n = nodes[i];
+
+		if (host_snaps[n])
+			continue;
+		host_snaps[n] = host_snap_new(tree_node(n)->host_path, HOST_SNAP_MS);
+		if (!host_snaps[n])
+			return lx_error_set(err, ENOMEM, "host file snapshots");
+	}
+	return 0;
+}
+
+static void host_snaps_close(void)
+{
+	for (unsigned n = 0; n < N_COUNT; n++) {
+		host_snap_free(host_snaps[n]);
+		host_snaps[n] = NULL;
+	}
+}
 
 int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error *err)
 {
@@ -30,7 +63,7 @@ int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error
 	for (int i = 0; i < CG_NR; i++)
 		d->layout.fd[i] = -1;
 	d->layout.unified_fd = -1;
-	if (cg_layout_open(&d->layout, o->cgroup_root, err) < 0)
+	if (cg_layout_open(&d->layout, o->cgroup_root, err) < 0 || host_snaps_open(err) < 0)
 		return -1;
 	d->containers = containers_new(err);
 	if (!d->containers)
@@ -46,6 +79,7 @@ void daemon_fini(struct lx_daemon *d)
 	handles_free(d->handles);
 	containers_free(d->containers);
 	cg_layout_close(&d->layout);
+	host_snaps_close();
 	pthread_mutex_destroy(&d->loadavg_lock);
 	pthread_cond_destroy(&d->loadavg_cond);
 }
@@ -68,88 +102,16 @@ static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
 	return now > start ? now - start : 0;
 }
 
-/* Host files that hold gauges only (cpuinfo's MHz, meminfo's amounts): a thread serves its
- * last copy for HOST_COPY_MS. /proc/cpuinfo costs the kernel ~35 us per read here (it samples
- * every CPU's frequency), more than the rest of a container's cpuinfo. Files with counters
- * (stat, diskstats) are always read afresh: copies of different ages in different threads
- * would make a counter go backwards from one read to the next. */
-#define HOST_COPY_MS 50
-
-struct host_copy {
-	char *text;
-	size_t len;
-	int64_t ms; /* CLOCK_MONOTONIC_COARSE */
-};
-
-static __thread struct host_copy host_copies[N_COUNT];
-static pthread_key_t host_copies_key;
-static pthread_once_t host_copies_once = PTHREAD_ONCE_INIT;
-
-static void host_copies_free(void *arg)
-{
-	struct host_copy *c = arg;
-
-	for (unsigned i = 0; i < N_COUNT; i++) {
-		free(c[i].text);
-		c[i].text = NULL;
-	}
-}
-
-static void host_copies_init(void)
-{
-	if (pthread_key_create(&host_copies_key, host_copies_free) != 0)
-		host_copies_key = (pthread_key_t)-1;
-}
-
-static bool host_is_gauge(unsigned node)
-{
-	return node == N_CPUINFO || node == N_MEMINFO;
-}
-
-static int64_t coarse_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Keep text as the thread's copy of node (best effort). */
-static void host_copy_keep(unsigned node, const char *text, size_t len, int64_t now)
-{
-	struct host_copy *c = &host_copies[node];
-	char *t;
-
-	pthread_once(&host_copies_once, host_copies_init);
-	if (host_copies_key == (pthread_key_t)-1 ||
-	    pthread_setspecific(host_copies_key, host_copies) != 0)
-		return; /* no destructor: keep nothing that would leak at thread exit */
-	t = realloc(c->text, len + 1);
-	if (!t)
-		return;
-	memcpy(t, text, len);
-	t[len] = '\0';
-	c->text = t;
-	c->len = len;
-	c->ms = now;
-}
-
 /* The host file of a node, appended to sb, read through an fd this thread keeps open (procfs
  * and sysfs regenerate the text at offset 0). Per thread, so readers of different containers
  * never share the kernel's per-file lock; worker threads live as long as the daemon. */
 static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error *err)
 {
 	static __thread int fds[N_COUNT]; /* fd + 1; 0: not open yet */
-	const struct host_copy *c = &host_copies[n->id];
 	int fd = fds[n->id] - 1;
-	bool gauge = host_is_gauge(n->id);
-	int64_t now = gauge ? coarse_ms() : 0;
-	size_t start = sb->len;
 
-	if (gauge && c->text && now - c->ms < HOST_COPY_MS)
-		return sb_append(sb, c->text, c->len) < 0
-			   ? lx_error_set(err, ENOMEM, "`%s`", n->host_path)
-			   : 0;
+	if (host_snaps[n->id])
+		return host_snap_read(host_snaps[n->id], sb, err);
 	if (fd < 0) {
 		fd = open(n->host_path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
@@ -163,8 +125,6 @@ static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error
 		fds[n->id] = 0;
 		return lx_error_set(err, e, "read `%s`", n->host_path);
 	}
-	if (gauge)
-		host_copy_keep(n->id, sb->buf + start, sb->len - start, now);
 	return 0;
 }
 

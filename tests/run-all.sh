@@ -45,6 +45,23 @@ for s in "${suites[@]}"; do
 			# a crash before any TAP line still counts as a failure
 			if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out"; then failed=$((failed + 1)); fi
 		done
+		# the lock-free shared host snapshot again under ThreadSanitizer: a data race fails
+		echo "# unit: test_hostsnap under ThreadSanitizer (make tsan)"
+		if make -s tsan >"$tmp/out" 2>&1; then
+			TSAN_OPTIONS="halt_on_error=1 exitcode=66" CMOCKA_MESSAGE_OUTPUT=TAP \
+				build/tsan/tests/test_hostsnap >"$tmp/out" 2>&1
+			rc=$?
+		else
+			rc=1
+		fi
+		cat "$tmp/out"
+		if [ $rc -eq 0 ]; then
+			echo "ok 1 - test_hostsnap: no data race" >"$tmp/out"
+		else
+			echo "not ok 1 - test_hostsnap under ThreadSanitizer (rc $rc)" >"$tmp/out"
+		fi
+		cat "$tmp/out"
+		tally "$tmp/out"
 		;;
 	e2e)
 		files=(tests/e2e/*.bats)
