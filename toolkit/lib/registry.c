@@ -123,7 +123,11 @@ int tk_registry_write(const char *dir, const struct tk_entry *e, struct lx_error
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return lx_error_set(err, errno, "create `%s`", tmp);
-	if (write_all(fd, json, strlen(json)) < 0 || write_all(fd, "\n", 1) < 0 || fsync(fd) < 0) {
+	/* No fsync: the entry must outlive a daemon or toolkit crash, not the machine (the
+	 * containers do not either; the default directory is under /run). rename() alone keeps a
+	 * reader from ever seeing half an entry; an fsync cost milliseconds per container start
+	 * where /run is on disk. */
+	if (write_all(fd, json, strlen(json)) < 0 || write_all(fd, "\n", 1) < 0) {
 		int e2 = errno;
 
 		unlink(tmp);
