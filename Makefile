@@ -15,7 +15,7 @@ CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 
 PKGS_CORE := fuse3 inih
-PKGS_TK   := json-c libcurl inih
+PKGS_TK   := json-c inih # and libcurl, loaded on first use (toolkit/lib/curl_dl.c)
 CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl 2>/dev/null)
 LIBS_CORE := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null) -lpthread
 LIBS_TK   := $(shell pkg-config --libs $(PKGS_TK) 2>/dev/null) -lpthread

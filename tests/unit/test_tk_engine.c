@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "toolkit/lib/curl_dl.h"
 #include "toolkit/lib/discover.h"
 #include "toolkit/lib/engine.h"
 
@@ -218,9 +219,23 @@ static void test_run_capture(void **state)
 	assert_int_equal(err.code, ENOENT);
 }
 
+/* libcurl is loaded on first use: once loaded, its functions answer */
+static void test_curl_loads(void **state)
+{
+	struct lx_error err = {0, ""};
+	const struct tk_curl *c = tk_curl(&err);
+
+	(void)state;
+	if (!c)
+		fail_msg("tk_curl: %s", err.msg);
+	assert_string_equal(c->easy_strerror(CURLE_OK), "No error");
+	assert_ptr_equal(tk_curl(&err), c); /* loaded once */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_curl_loads),
 	    cmocka_unit_test(test_parse_list),
 	    cmocka_unit_test(test_parse_list_bad),
 	    cmocka_unit_test(test_parse_inspect),

@@ -1,12 +1,12 @@
 #include "engine.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "curl_dl.h"
 #include "safepath.h"
 #include "util/cleanup.h"
 #include "util/strbuf.h"
@@ -221,32 +221,35 @@ static int api_get(const char *socket, const char *path, int timeout_s, struct s
 		   struct lx_error *err)
 {
 	char url[512], errbuf[CURL_ERROR_SIZE] = "";
+	const struct tk_curl *c = tk_curl(err);
 	CURL *curl;
 	CURLcode res;
 	long status = 0;
 
+	if (!c)
+		return -1;
 	if (snprintf(url, sizeof(url), "http://localhost%s", path) >= (int)sizeof(url))
 		return lx_error_set(err, ENAMETOOLONG, "engine API url");
-	curl = curl_easy_init();
+	curl = c->easy_init();
 	if (!curl)
 		return lx_error_set(err, ENOMEM, "curl");
-	curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_s * 1000);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_s * 1000);
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-	res = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(curl);
+	c->easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, socket);
+	c->easy_setopt(curl, CURLOPT_URL, url);
+	c->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_s * 1000);
+	c->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_s * 1000);
+	c->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	c->easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	c->easy_setopt(curl, CURLOPT_WRITEDATA, body);
+	c->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+	res = c->easy_perform(curl);
+	c->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	c->easy_cleanup(curl);
 	if (res == CURLE_OPERATION_TIMEDOUT)
 		return lx_error_set(err, ETIMEDOUT, "engine API `%s`: no answer within %ds", socket,
 				    timeout_s);
 	if (res != CURLE_OK)
 		return lx_error_set(err, 0, "engine API `%s`: %s", socket,
-				    errbuf[0] ? errbuf : curl_easy_strerror(res));
+				    errbuf[0] ? errbuf : c->easy_strerror(res));
 	if (status == 404)
 		return lx_error_set(err, ENOENT, "engine API `%s`: GET %s: 404 not found", socket,
 				    path);
