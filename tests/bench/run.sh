@@ -9,8 +9,8 @@
 # failed or a step could not run. A missed speed goal is printed (MISS), never an error.
 #
 # Knobs (environment):
-#   BENCH_SECONDS=0.5     seconds per table cell        BENCH_READERS=2,16  readers at once
-#   BENCH_PASSES=2        slices per cell, interleaved with the other targets' slices
+#   BENCH_SECONDS=1       seconds per table cell        BENCH_READERS=2,16  readers at once
+#   BENCH_PASSES=4        slices per cell, interleaved with the other targets' slices
 #   BENCH_CONTAINERS=100  containers of the table       BENCH_SCALE=1000    containers (0: skip)
 #   BENCH_SCALE_ROUNDS=2  turns per container           BENCH_STRACE_READS=1000 (0: skip)
 #   BENCH_RUNC=100        runc containers for the hook and remount (0: skip)
@@ -32,8 +32,8 @@ GEN=$REPO/$B/bench/lxcfs-bench
 FLOOR=$REPO/$B/bench/lxcfs-bench-floor
 UPSTREAM=${BENCH_UPSTREAM:-}
 UPSTREAM_DIR=$REPO/$B/bench/upstream # Debian's lxcfs unpacked (never installed) when absent
-SECONDS_PER_CELL=${BENCH_SECONDS:-0.5}
-PASSES=${BENCH_PASSES:-2}
+SECONDS_PER_CELL=${BENCH_SECONDS:-1}
+PASSES=${BENCH_PASSES:-4}
 READERS=${BENCH_READERS:-2,16}
 CONTAINERS=${BENCH_CONTAINERS:-100}
 SCALE=${BENCH_SCALE:-1000}
