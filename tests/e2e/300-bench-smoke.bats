@@ -22,7 +22,7 @@ run_bench() {
 	local out=$BATS_FILE_TMPDIR/bench.out
 	if [ ! -f "$out" ]; then
 		status=0
-		BENCH_SECONDS=0.1 BENCH_CONTAINERS=8 BENCH_READERS=2,4 BENCH_SCALE=40 \
+		BENCH_SECONDS=0.1 BENCH_PASSES=2 BENCH_CONTAINERS=8 BENCH_READERS=2,4 BENCH_SCALE=40 \
 			BENCH_SCALE_ROUNDS=1 BENCH_STRACE_READS=100 BENCH_RUNC=${SMOKE_RUNC:-0} \
 			timeout --kill-after=10 300 "$REPO/tests/bench/run.sh" </dev/null >"$out" 2>&1 ||
 			status=$?
