@@ -62,13 +62,44 @@ static inline void fix_unload(struct cg_layout *l, struct cg_paths *p)
 	cg_layout_close(l);
 }
 
+/* Scratch copies still on disk: a failed assertion leaves its test before fix_rmtree, so
+ * whatever is left is removed when the test program exits. */
+#define FIX_MAX_SCRATCH 16
+static char fix_scratch[FIX_MAX_SCRATCH][32];
+
+static inline void fix_rm_rf(const char *dir)
+{
+	char cmd[512];
+
+	if (strncmp(dir, "/tmp/lxcfs-cgtest-", 18) != 0)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static inline void fix_scratch_cleanup(void)
+{
+	for (int i = 0; i < FIX_MAX_SCRATCH; i++)
+		if (fix_scratch[i][0])
+			fix_rm_rf(fix_scratch[i]);
+}
+
 /* A scratch copy of FIX/<tree> in a new temporary directory; returns its path (malloc'd). */
 static inline char *fix_copy(const char *tree)
 {
+	static int registered;
 	char tmpl[] = "/tmp/lxcfs-cgtest-XXXXXX", cmd[512];
 	char *dir = mkdtemp(tmpl);
 
 	assert_non_null(dir);
+	if (!registered++)
+		atexit(fix_scratch_cleanup);
+	for (int i = 0; i < FIX_MAX_SCRATCH; i++)
+		if (!fix_scratch[i][0]) {
+			snprintf(fix_scratch[i], sizeof(fix_scratch[i]), "%s", dir);
+			break;
+		}
 	snprintf(cmd, sizeof(cmd), "cp -a '%s/%s/.' '%s/'", FIX, tree, dir);
 	assert_int_equal(system(cmd), 0);
 	return strdup(dir);
@@ -76,11 +107,11 @@ static inline char *fix_copy(const char *tree)
 
 static inline void fix_rmtree(char *dir)
 {
-	char cmd[512];
-
 	assert_true(strncmp(dir, "/tmp/lxcfs-cgtest-", 18) == 0);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	fix_rm_rf(dir);
+	for (int i = 0; i < FIX_MAX_SCRATCH; i++)
+		if (strcmp(fix_scratch[i], dir) == 0)
+			fix_scratch[i][0] = '\0';
 	free(dir);
 }
 
