@@ -11,8 +11,6 @@
 #include "tree.h"
 #include "util/log.h"
 
-/* The tree never changes: let the kernel cache names and attributes for a long time. */
-
 static struct lx_daemon *daemon_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
