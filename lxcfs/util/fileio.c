@@ -41,7 +41,7 @@ int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error
 
 ssize_t pread_whole(int fd, struct strbuf *sb)
 {
-	size_t start = sb->len, want = 2 * SEQ_RECORD_MAX;
+	size_t start = sb->len;
 	char first[2 * SEQ_RECORD_MAX];
 	ssize_t n;
 
@@ -57,12 +57,14 @@ ssize_t pread_whole(int fd, struct strbuf *sb)
 		return -1;
 	if (n == 0 || sizeof(first) - n > SEQ_RECORD_MAX)
 		return n;
-	want = sb->len - start + 2 * SEQ_RECORD_MAX; /* a big file: room for all of it */
 	for (;;) {
 		size_t room;
 
-		if (sb_reserve(sb, want) < 0)
+		/* a big file: room for all of it so far and the records that may follow */
+		if (sb_reserve(sb, sb->len - start + 2 * SEQ_RECORD_MAX) < 0) {
+			sb_truncate(sb, start);
 			return -1;
+		}
 		room = sb->cap - sb->len - 1;
 		n = pread(fd, sb->buf + sb->len, room, sb->len - start);
 		if (n < 0 && errno == EINTR)
@@ -75,7 +77,6 @@ ssize_t pread_whole(int fd, struct strbuf *sb)
 		sb->buf[sb->len] = '\0';
 		if (n == 0 || room - n > SEQ_RECORD_MAX)
 			return (ssize_t)(sb->len - start);
-		want = sb->len - start + 2 * SEQ_RECORD_MAX; /* a big file: room for all of it */
 	}
 }
 
