@@ -78,8 +78,9 @@ void host_snap_free(struct host_snap *s)
 }
 
 /* Append the published copy when it is young enough (or any_age): 1 done, 0 none or too old
- * (sb unchanged), -1 out of memory. */
-static int serve(struct host_snap *s, struct strbuf *sb, int64_t now, bool any_age)
+ * (sb unchanged), -1 out of memory (err set). */
+static int serve(struct host_snap *s, struct strbuf *sb, int64_t now, bool any_age,
+		 struct lx_error *err)
 {
 	for (int tries = 0; tries < 8; tries++) {
 		int i = atomic_load(&s->cur), r = 0;
@@ -94,7 +95,7 @@ static int serve(struct host_snap *s, struct strbuf *sb, int64_t now, bool any_a
 		if (any_age || now - s->c[i].ms < (int64_t)s->ttl_ms)
 			r = sb_append(sb, s->c[i].text, s->c[i].len) < 0 ? -1 : 1;
 		atomic_fetch_sub(&s->readers[i], 1);
-		return r;
+		return r < 0 ? lx_error_set(err, ENOMEM, "`%s`", s->path) : r;
 	}
 	return 0;
 }
@@ -151,10 +152,10 @@ int host_snap_read(struct host_snap *s, struct strbuf *sb, struct lx_error *err)
 {
 	for (;;) {
 		int64_t now = now_ms();
-		int r = serve(s, sb, now, false);
+		int r = serve(s, sb, now, false, err);
 
 		if (r != 0)
-			return r > 0 ? 0 : lx_error_set(err, ENOMEM, "`%s`", s->path);
+			return r > 0 ? 0 : -1;
 		if (!atomic_exchange(&s->refreshing, true)) {
 			r = refresh(s, sb, err);
 			atomic_store(&s->refreshing, false);
@@ -163,9 +164,9 @@ int host_snap_read(struct host_snap *s, struct strbuf *sb, struct lx_error *err)
 		}
 		/* another thread refreshes, or ours could not publish: the published copy, even
 		 * a little past its time, is what stays monotonic */
-		r = serve(s, sb, now, true);
+		r = serve(s, sb, now, true, err);
 		if (r != 0)
-			return r > 0 ? 0 : lx_error_set(err, ENOMEM, "`%s`", s->path);
+			return r > 0 ? 0 : -1;
 		sched_yield(); /* nothing published yet: the first refresh is under way */
 	}
 }
