@@ -21,6 +21,7 @@ RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	libjson-c-dev libcurl4-openssl-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
+COPY common ./common
 COPY lxcfs ./lxcfs
 COPY toolkit ./toolkit
 RUN make -j"$(nproc)" all && ./build/lxcfs --version && ./build/lxcfs-toolkit --version

@@ -9,7 +9,7 @@ B          := build
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
-	   -DLXCFS_VERSION=\"$(VERSION)\" -I. -Ilxcfs -MMD -MP
+	   -DLXCFS_VERSION=\"$(VERSION)\" -I. -MMD -MP
 SAN     ?=
 CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
@@ -20,8 +20,8 @@ CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl 2>/dev/null)
 LIBS_CORE := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null) -lpthread
 LIBS_TK   := $(shell pkg-config --libs $(PKGS_TK) 2>/dev/null) -lpthread
 
-UTIL_SRC := $(wildcard lxcfs/util/*.c)
-CORE_SRC := $(filter-out lxcfs/main.c,$(wildcard lxcfs/*.c))
+COMMON_SRC := $(wildcard common/*.c)
+CORE_SRC := $(filter-out lxcfs/main.c,$(wildcard lxcfs/*.c lxcfs/*/*.c))
 TK_SRC   := $(filter-out toolkit/main.c,$(wildcard toolkit/*.c toolkit/lib/*.c))
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -43,21 +43,26 @@ all: $(BINS)
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
+# the daemon's files (and its tests) name its headers from lxcfs/ ("cgroup/cgroup.h"); the
+# toolkit sees only common/ and its own tree
+$(B)/obj/lxcfs/%.o $(B)/obj/tests/%.o: CFLAGS += -Ilxcfs
 
-$(B)/libutil.a: $(call obj,$(UTIL_SRC))
+# common/: what the daemon and the toolkit share; libcore.a: the daemon without main();
+# libtk.a: the toolkit without main()
+$(B)/libcommon.a: $(call obj,$(COMMON_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/libcore.a: $(call obj,$(CORE_SRC))
 	@rm -f $@; ar rcs $@ $^
 $(B)/libtk.a: $(call obj,$(TK_SRC))
-	@rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/obj/lxcfs/util/error.o)
+	@rm -f $@; ar rcs $@ $^ $(if $^,,$(B)/obj/common/error.o)
 
-$(B)/lxcfs: $(B)/obj/lxcfs/main.o $(B)/libcore.a $(B)/libutil.a
+$(B)/lxcfs: $(B)/obj/lxcfs/main.o $(B)/libcore.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 
-$(B)/lxcfs-toolkit: $(B)/obj/toolkit/main.o $(B)/libtk.a $(B)/libutil.a
+$(B)/lxcfs-toolkit: $(B)/obj/toolkit/main.o $(B)/libtk.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_TK)
 
-$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libutil.a
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_CORE) $(LIBS_TK)
 
@@ -114,10 +119,10 @@ clean:
 # Benchmark (tests/bench): the load generator, the bare libfuse3 floor, and the driver.
 BENCH_FLOOR := tests/bench/floor.c
 BENCH_GEN   := $(filter-out $(BENCH_FLOOR),$(BENCH_SRC))
-$(B)/bench/lxcfs-bench: $(call obj,$(BENCH_GEN)) $(B)/obj/lxcfs/cpuset.o $(B)/libutil.a
+$(B)/bench/lxcfs-bench: $(call obj,$(BENCH_GEN)) $(B)/obj/lxcfs/cpuset.o $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
-$(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libutil.a
+$(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 .PHONY: bench

@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 /* Controller names in /proc/PID/cgroup and as v1 mount directories. */
 static const char *const v1_names[CG_NR] = {

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "cpuset.h"
-#include "util/error.h"
+#include "common/error.h"
 
 #define CG_UNLIMITED UINT64_MAX
 

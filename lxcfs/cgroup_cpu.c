@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 static void cpuset_all(struct cpuset *s)
 {

@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "cgroup.h"
-#include "util/strbuf.h"
+#include "common/strbuf.h"
 
 /* One cgroup directory of one hierarchy: the hierarchy fd (borrowed from the layout) and the
  * cgroup's path relative to it ("a/b", or "." for the hierarchy root). */

@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 struct io_acc {
 	size_t n, cap;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 static int read_stat(const struct cg_dir *d, const struct cg_key *keys, size_t n,
 		     struct lx_error *err)

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 struct task_acc {
 	int *ids;

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cgroup_internal.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 /* Deeper cgroup trees are refused rather than walked (each level costs a stack frame). */
 #define CG_MAX_DEPTH 64

@@ -11,7 +11,7 @@
 
 #include "devnames.h"
 #include "procfs.h"
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 #define SHARDS 64
 

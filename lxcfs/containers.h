@@ -11,7 +11,7 @@
 #include <sys/types.h>
 
 #include "render.h"
-#include "util/error.h"
+#include "common/error.h"
 
 struct lx_container {
 	uint64_t ns_ino;

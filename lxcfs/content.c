@@ -12,9 +12,9 @@
 #include "procfs.h"
 #include "render.h"
 #include "tree.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/log.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/log.h"
 
 /* Host files the kernel takes long to make (/proc/cpuinfo ~35 us here: it samples every CPU's
  * frequency; meminfo, stat, diskstats ~10 us) are read at most every HOST_SNAP_MS, one copy

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/strbuf.h"
+#include "common/strbuf.h"
 
 #define CPUSET_MAX   4096
 #define CPUSET_WORDS (CPUSET_MAX / 64)

@@ -12,7 +12,7 @@ struct fuse_session;
 #include "containers.h"
 #include "handles.h"
 #include "options.h"
-#include "util/strbuf.h"
+#include "common/strbuf.h"
 
 struct lx_daemon {
 	const struct lx_options *opts;

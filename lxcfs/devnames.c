@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 static struct devname *find(struct devnames *d, unsigned major, unsigned minor)
 {

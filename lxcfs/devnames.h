@@ -6,7 +6,7 @@
 #include <sys/types.h>
 
 #include "render.h"
-#include "util/error.h"
+#include "common/error.h"
 
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err);
 void devnames_free(struct devnames *d);

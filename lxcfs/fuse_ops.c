@@ -9,7 +9,7 @@
 #include "daemon.h"
 #include "fuse_params.h"
 #include "tree.h"
-#include "util/log.h"
+#include "common/log.h"
 
 static struct lx_daemon *daemon_of(fuse_req_t req)
 {

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/fileio.h"
+#include "common/fileio.h"
 
 struct copy {
 	char *text;

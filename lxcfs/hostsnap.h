@@ -9,8 +9,8 @@
 #ifndef LXCFS_HOSTSNAP_H
 #define LXCFS_HOSTSNAP_H
 
-#include "util/error.h"
-#include "util/strbuf.h"
+#include "common/error.h"
+#include "common/strbuf.h"
 
 struct host_snap;
 

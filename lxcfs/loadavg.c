@@ -9,8 +9,8 @@
 #include "daemon.h"
 #include "procfs.h"
 #include "render.h"
-#include "util/cleanup.h"
-#include "util/log.h"
+#include "common/cleanup.h"
+#include "common/log.h"
 
 #define LOADAVG_INTERVAL_S 5
 

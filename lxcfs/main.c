@@ -19,8 +19,8 @@
 #include "mountpoint.h"
 #include "options.h"
 #include "pidfile.h"
-#include "util/cleanup.h"
-#include "util/log.h"
+#include "common/cleanup.h"
+#include "common/log.h"
 
 /* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
 static int wait_for_child(int rfd, pid_t child, const char *mountpoint)

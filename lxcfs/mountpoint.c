@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 int mountpoint_fuse_mounted(const char *path, struct lx_error *err)
 {

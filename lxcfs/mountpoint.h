@@ -3,7 +3,7 @@
 #ifndef LXCFS_MOUNTPOINT_H
 #define LXCFS_MOUNTPOINT_H
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* What is mounted at path: 0 nothing of ours, 1 a fuse mount (any fuse.* type). */
 int mountpoint_fuse_mounted(const char *path, struct lx_error *err);

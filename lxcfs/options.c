@@ -9,8 +9,8 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
-#include "util/parse.h"
+#include "common/cleanup.h"
+#include "common/parse.h"
 
 enum {
 	SET_MOUNTPOINT = 1 << 0,

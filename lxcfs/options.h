@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 #define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
 #define LXCFS_DEFAULT_CONFIG	 "/etc/lxcfs/lxcfs.conf"

@@ -8,7 +8,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 int pidfile_lock(const char *path, struct lx_error *err)
 {

@@ -4,7 +4,7 @@
 
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* Open and lock path; returns the fd (kept open for the daemon's life) or -1. */
 int pidfile_lock(const char *path, struct lx_error *err);

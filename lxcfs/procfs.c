@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* Inode of /proc/PID/ns/pid (pid <= 0: this process). */
 int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err);

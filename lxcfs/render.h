@@ -12,7 +12,7 @@
 
 #include "cgroup.h"
 #include "cpuset.h"
-#include "util/strbuf.h"
+#include "common/strbuf.h"
 
 /* meminfo: every host line kept, same order and format; see issue rules.
  * swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree 0. */

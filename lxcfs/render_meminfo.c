@@ -38,7 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util/fileio.h"
+#include "common/fileio.h"
 
 struct kv {
 	const char *key;

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "util/fileio.h"
+#include "common/fileio.h"
 
 int render_swaps(const char *host_swaps, const char *host_meminfo, const struct cg_mem *m,
 		 bool swap_enabled, struct strbuf *out)

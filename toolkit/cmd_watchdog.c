@@ -33,7 +33,7 @@
 #include "lib/mountinfo.h"
 #include "lib/nsexec.h"
 #include "lib/report.h"
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 struct wd {
 	struct tk_ctx *ctx;

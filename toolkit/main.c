@@ -11,7 +11,7 @@
 
 #include "cmd.h"
 #include "lib/report.h"
-#include "util/log.h"
+#include "common/log.h"
 
 static const struct {
 	const char *name;

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "cpuset.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 static const char *const wanted[] = {"memory", "cpuset", "cpu", "cpuacct", "blkio"};
 

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 #define CG_MAX_CTRLS 5
 

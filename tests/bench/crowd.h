@@ -10,7 +10,7 @@
 
 #include "cgroups.h"
 #include "hist.h"
-#include "util/error.h"
+#include "common/error.h"
 
 #define CROWD_MAX_PATHS 40
 #define CROWD_PATH_LEN	256

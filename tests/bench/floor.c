@@ -19,10 +19,10 @@
 #include <unistd.h>
 
 #include "fuse_params.h"
-#include "util/cleanup.h"
-#include "util/error.h"
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 struct node {
 	const char *name;

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 static double mono_s(void)
 {

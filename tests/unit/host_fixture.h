@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "lxcfs/util/fileio.h"
-#include "lxcfs/util/strbuf.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 /* The text of fixture NAME (malloc'd); fails the test when it cannot be read. */
 static inline char *host_fixture(const char *name)

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "cgroup.h"
-#include "util/fileio.h"
+#include "common/fileio.h"
 
 #define FIX "tests/fixtures/cgroup"
 

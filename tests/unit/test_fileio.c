@@ -1,4 +1,4 @@
-/* File reading and number parsing helpers (lxcfs/util/fileio.c), on real files. */
+/* File reading and number parsing helpers (common/fileio.c), on real files. */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "util/fileio.h"
+#include "common/fileio.h"
 
 /* pread_whole of a held fd gives the same text as a fresh open + read to EOF, twice in a
  * row (the second read regenerates from offset 0). */

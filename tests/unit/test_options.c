@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "options.h"
-#include "util/parse.h"
+#include "common/parse.h"
 
 static char conf_path[64];
 

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "lxcfs/render.h"
-#include "lxcfs/util/fileio.h"
+#include "common/fileio.h"
 #include "host_fixture.h"
 
 #define KiB 1024ULL

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "lxcfs/render.h"
-#include "lxcfs/util/fileio.h"
+#include "common/fileio.h"
 #include "host_fixture.h"
 
 #define MiB (1024ULL * 1024)

@@ -13,8 +13,8 @@
 
 #include "engine.h"
 #include "nsexec.h"
-#include "util/cleanup.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/strbuf.h"
 
 #define CAPTURE_MAX (16u << 20)
 

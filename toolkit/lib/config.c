@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "util/parse.h"
+#include "common/parse.h"
 
 void tk_config_defaults(struct tk_config *c)
 {

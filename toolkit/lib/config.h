@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 #define TK_DEFAULT_CONFIG "/etc/lxcfs/lxcfs.conf"
 

@@ -7,7 +7,7 @@
 
 #include <curl/curl.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 struct tk_curl {
 	CURL *(*easy_init)(void);

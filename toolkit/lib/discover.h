@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "util/error.h"
+#include "common/error.h"
 
 struct tk_target {
 	char id[129];

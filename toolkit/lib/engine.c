@@ -8,8 +8,8 @@
 
 #include "curl_dl.h"
 #include "safepath.h"
-#include "util/cleanup.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/strbuf.h"
 
 #define API_MAX_BODY (16u << 20)
 

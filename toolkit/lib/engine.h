@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 struct tk_ctr {
 	char id[129];

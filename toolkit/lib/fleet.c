@@ -13,7 +13,7 @@
 #include "procinfo.h"
 #include "registry.h"
 #include "report.h"
-#include "util/strbuf.h"
+#include "common/strbuf.h"
 
 static int select_targets(const struct tk_config *c, const struct tk_fleet_opts *o,
 			  struct tk_targets *all, struct tk_targets *sel, struct lx_error *err)

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "config.h"
-#include "util/error.h"
+#include "common/error.h"
 
 enum tk_fleet_op { TK_FLEET_REMOUNT, TK_FLEET_UMOUNT };
 

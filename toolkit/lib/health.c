@@ -13,9 +13,9 @@
 #include "mountinfo.h"
 #include "nsexec.h"
 #include "procinfo.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 static int probe_child(void *arg, char *info, size_t infosz, struct lx_error *err)
 {

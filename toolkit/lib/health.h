@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "config.h"
-#include "util/error.h"
+#include "common/error.h"
 
 struct tk_health {
 	bool healthy;

@@ -13,7 +13,7 @@
 #include "mountinfo.h"
 #include "nsexec.h"
 #include "safepath.h"
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 const char *const tk_lxcfs_files[TK_NFILES] = {
     "proc/cpuinfo", "proc/diskstats",  "proc/loadavg",

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* The files the daemon serves, relative to its mount point and to the container root. */
 extern const char *const tk_lxcfs_files[];

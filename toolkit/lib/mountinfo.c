@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 /* Undo the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
 static char *unescape(const char *s, size_t n)

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 #define TK_LXCFS_FSTYPE "fuse.lxcfs"
 

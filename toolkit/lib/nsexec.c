@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 long long tk_now_ms(void)
 {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* Runs in the child. info (may stay empty) is a short success note for the parent. */
 typedef int (*tk_child_fn)(void *arg, char *info, size_t infosz, struct lx_error *err);

@@ -9,8 +9,8 @@
 
 #include "config.h"
 #include "safepath.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
 
 static void put_json(struct json_object **o)
 {

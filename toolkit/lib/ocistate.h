@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "util/error.h"
-#include "util/strbuf.h"
+#include "common/error.h"
+#include "common/strbuf.h"
 
 #define TK_STATE_MAX (1024 * 1024) /* bigger state JSON is refused */
 

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "util/fileio.h"
-#include "util/strbuf.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 
 int tk_parse_stat_starttime(const char *text, uint64_t *out)
 {

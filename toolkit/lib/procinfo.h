@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* Start time of pid in clock ticks since boot (field 22 of /proc/PID/stat). */
 int tk_pid_starttime(pid_t pid, uint64_t *out, struct lx_error *err);

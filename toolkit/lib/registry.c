@@ -12,10 +12,10 @@
 
 #include "procinfo.h"
 #include "safepath.h"
-#include "util/cleanup.h"
-#include "util/fileio.h"
-#include "util/log.h"
-#include "util/strbuf.h"
+#include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/log.h"
+#include "common/strbuf.h"
 
 char *tk_entry_to_json(const struct tk_entry *e)
 {

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 struct tk_entry {
 	char id[129];

@@ -3,8 +3,8 @@
 #ifndef TK_REPORT_H
 #define TK_REPORT_H
 
-#include "util/error.h"
-#include "util/log.h"
+#include "common/error.h"
+#include "common/log.h"
 
 int tk_report_open(const char *ident, const char *logfile, struct lx_error *err);
 

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util/cleanup.h"
+#include "common/cleanup.h"
 
 #define MAX_COMPONENT 255
 

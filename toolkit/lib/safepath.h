@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "util/error.h"
+#include "common/error.h"
 
 /* Open `rel` (relative, e.g. "proc/meminfo") below the directory `rootfd` with
  * O_PATH|O_NOFOLLOW|O_CLOEXEC semantics: openat2(RESOLVE_IN_ROOT|RESOLVE_NO_SYMLINKS|

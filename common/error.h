@@ -1,8 +1,8 @@
 /* An error carried up to the caller: errno plus a message naming what failed.
  * Functions that can fail take `struct lx_error *err` last and return a negative
  * number; only main() (or the FUSE boundary) prints it. */
-#ifndef LXCFS_ERROR_H
-#define LXCFS_ERROR_H
+#ifndef COMMON_ERROR_H
+#define COMMON_ERROR_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* Reading small text files (procfs, cgroupfs) and parsing numbers out of them. */
-#ifndef LXCFS_FILEIO_H
-#define LXCFS_FILEIO_H
+#ifndef COMMON_FILEIO_H
+#define COMMON_FILEIO_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* Cleanup attributes: resources are released on every return path. */
-#ifndef LXCFS_CLEANUP_H
-#define LXCFS_CLEANUP_H
+#ifndef COMMON_CLEANUP_H
+#define COMMON_CLEANUP_H
 
 #include <dirent.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 /* Logging: stderr (foreground), syslog (daemonized) or an appended file. */
-#ifndef LXCFS_LOG_H
-#define LXCFS_LOG_H
+#ifndef COMMON_LOG_H
+#define COMMON_LOG_H
 
 #include "error.h"
 

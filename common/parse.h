@@ -1,6 +1,6 @@
 /* Small value parsers shared by the daemon's and the toolkit's configuration. */
-#ifndef LXCFS_PARSE_H
-#define LXCFS_PARSE_H
+#ifndef COMMON_PARSE_H
+#define COMMON_PARSE_H
 
 #include <stdbool.h>
 

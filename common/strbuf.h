@@ -1,6 +1,6 @@
 /* A growable text buffer. Renderers write their output into one. */
-#ifndef LXCFS_STRBUF_H
-#define LXCFS_STRBUF_H
+#ifndef COMMON_STRBUF_H
+#define COMMON_STRBUF_H
 
 #include <stddef.h>
 
