@@ -11,7 +11,7 @@
 #include "hostsnap.h"
 #include "procfs.h"
 #include "render.h"
-#include "tree.h"
+#include "common/served.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/log.h"
@@ -22,18 +22,19 @@
  * cost the kernel 1-3 us and are read afresh. */
 #define HOST_SNAP_MS 10
 
-static struct host_snap *host_snaps[N_COUNT];
+static struct host_snap *host_snaps[LX_NFILES];
 
 static int host_snaps_open(struct lx_error *err)
 {
-	static const unsigned nodes[] = {N_CPUINFO, N_MEMINFO, N_STAT, N_DISKSTATS};
+	static const enum lx_file files[] = {LX_FILE_CPUINFO, LX_FILE_MEMINFO, LX_FILE_STAT,
+					     LX_FILE_DISKSTATS};
 
-	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
-		unsigned n = nodes[i];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		enum lx_file n = files[i];
 
 		if (host_snaps[n])
 			continue;
-		host_snaps[n] = host_snap_new(tree_node(n)->host_path, HOST_SNAP_MS);
+		host_snaps[n] = host_snap_new(lx_file_host_paths[n], HOST_SNAP_MS);
 		if (!host_snaps[n])
 			return lx_error_set(err, ENOMEM, "host file snapshots");
 	}
@@ -42,7 +43,7 @@ static int host_snaps_open(struct lx_error *err)
 
 static void host_snaps_close(void)
 {
-	for (unsigned n = 0; n < N_COUNT; n++) {
+	for (unsigned n = 0; n < LX_NFILES; n++) {
 		host_snap_free(host_snaps[n]);
 		host_snaps[n] = NULL;
 	}
@@ -100,38 +101,38 @@ static uint64_t view_uptime_ns(const struct lx_daemon *d, const struct view *v)
 	return now > start ? now - start : 0;
 }
 
-/* The host file of a node, appended to sb, read through an fd this thread keeps open (procfs
+/* The host file of f, appended to sb, read through an fd this thread keeps open (procfs
  * and sysfs regenerate the text at offset 0). Per thread, so readers of different containers
  * never share the kernel's per-file lock; worker threads live as long as the daemon. */
-static int host_read(const struct lx_node *n, struct strbuf *sb, struct lx_error *err)
+static int host_read(enum lx_file f, struct strbuf *sb, struct lx_error *err)
 {
-	static __thread int fds[N_COUNT]; /* fd + 1; 0: not open yet */
-	int fd = fds[n->id] - 1;
+	static __thread int fds[LX_NFILES]; /* fd + 1; 0: not open yet */
+	const char *path = lx_file_host_paths[f];
+	int fd = fds[f] - 1;
 
-	if (host_snaps[n->id])
-		return host_snap_read(host_snaps[n->id], sb, err);
+	if (host_snaps[f])
+		return host_snap_read(host_snaps[f], sb, err);
 	if (fd < 0) {
-		fd = open(n->host_path, O_RDONLY | O_CLOEXEC);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			return lx_error_set(err, errno, "open `%s`", n->host_path);
-		fds[n->id] = fd + 1;
+			return lx_error_set(err, errno, "open `%s`", path);
+		fds[f] = fd + 1;
 	}
 	if (pread_whole(fd, sb) < 0) {
 		int e = errno;
 
 		close(fd);
-		fds[n->id] = 0;
-		return lx_error_set(err, e, "read `%s`", n->host_path);
+		fds[f] = 0;
+		return lx_error_set(err, e, "read `%s`", path);
 	}
 	return 0;
 }
 
-int content_host_size(unsigned node, size_t *size)
+int content_host_size(enum lx_file f, size_t *size)
 {
-	const struct lx_node *n = tree_node(node);
 	__sbfree struct strbuf sb = STRBUF_INIT;
 
-	if (!n || n->dir || host_read(n, &sb, NULL) < 0)
+	if (f >= LX_NFILES || host_read(f, &sb, NULL) < 0)
 		return -1;
 	*size = sb.len;
 	return 0;
@@ -143,7 +144,7 @@ static int host_online(const char *text, struct cpuset *online, struct lx_error 
 	__sbfree struct strbuf sb = STRBUF_INIT;
 
 	if (!text) {
-		if (host_read(tree_node(N_CPU_ONLINE), &sb, err) < 0)
+		if (host_read(LX_FILE_CPU_ONLINE, &sb, err) < 0)
 			return -1;
 		text = sb.buf;
 	}
@@ -152,21 +153,21 @@ static int host_online(const char *text, struct cpuset *online, struct lx_error 
 	return 0;
 }
 
-static int make_mem(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+static int make_mem(struct lx_daemon *d, enum lx_file f, const struct view *v, const char *host,
 		    struct strbuf *out, struct lx_error *err)
 {
 	__sbfree struct strbuf meminfo = STRBUF_INIT;
 	uint64_t host_swap_kb = 0;
 	struct cg_mem m;
 
-	if (node == N_MEMINFO) {
+	if (f == LX_FILE_MEMINFO) {
 		if (cg_mem_read(&d->layout, v->paths, &m, err) < 0)
 			return -1;
 		return render_meminfo(host, &m, d->opts->swap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
 	}
-	if (host_read(tree_node(N_MEMINFO), &meminfo, err) < 0)
+	if (host_read(LX_FILE_MEMINFO, &meminfo, err) < 0)
 		return -1;
 	/* a container's swap is at most the host's: without swap there, or with --disable-swap,
 	 * nothing of the cgroup shows in /proc/swaps */
@@ -206,18 +207,18 @@ static int make_stat(struct lx_daemon *d, const struct view *v, const char *host
 
 /* The CFS quota matters only with --enable-cfs; CPU time only for stat (all of it) and
  * uptime (the total). */
-static unsigned cpu_parts(const struct lx_daemon *d, unsigned node)
+static unsigned cpu_parts(const struct lx_daemon *d, enum lx_file f)
 {
 	unsigned parts = d->opts->cfs ? CG_CPU_QUOTA : 0;
 
-	if (node == N_STAT)
+	if (f == LX_FILE_STAT)
 		parts |= CG_CPU_USAGE;
-	else if (node == N_UPTIME)
+	else if (f == LX_FILE_UPTIME)
 		parts |= CG_CPU_TOTAL;
 	return parts;
 }
 
-static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+static int make_cpu(struct lx_daemon *d, enum lx_file f, const struct view *v, const char *host,
 		    struct strbuf *out, struct lx_error *err)
 {
 	static __thread struct cg_cpu values; /* 32 KiB: per thread, not per read */
@@ -225,21 +226,21 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 	struct cpuset online, vis;
 	unsigned ncpu;
 
-	if (cg_cpu_read_parts(&d->layout, v->paths, c, cpu_parts(d, node), err) < 0 ||
-	    host_online(node == N_CPU_ONLINE ? host : NULL, &online, err) < 0)
+	if (cg_cpu_read_parts(&d->layout, v->paths, c, cpu_parts(d, f), err) < 0 ||
+	    host_online(f == LX_FILE_CPU_ONLINE ? host : NULL, &online, err) < 0)
 		return -1;
 	visible_cpus(c, &online, d->opts->cfs, &vis);
 	ncpu = cpuset_count(&vis);
-	switch (node) {
-	case N_CPUINFO:
+	switch (f) {
+	case LX_FILE_CPUINFO:
 		if (render_cpuinfo(host, &vis, out) < 0)
 			return lx_error_set(err, errno, "render cpuinfo");
 		return 0;
-	case N_CPU_ONLINE:
+	case LX_FILE_CPU_ONLINE:
 		if (render_cpu_online(&vis, out) < 0)
 			return lx_error_set(err, errno, "render cpu/online");
 		return 0;
-	case N_STAT:
+	case LX_FILE_STAT:
 		return make_stat(d, v, host, c, &vis, out, err);
 	default: {
 		double up = view_uptime_ns(d, v) / 1e9;
@@ -254,7 +255,7 @@ static int make_cpu(struct lx_daemon *d, unsigned node, const struct view *v, co
 	}
 }
 
-static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, const char *host,
+static int make_disk(struct lx_daemon *d, enum lx_file f, const struct view *v, const char *host,
 		     struct strbuf *out, struct lx_error *err)
 {
 	struct devnames own = {0, NULL}, *names = &own;
@@ -269,7 +270,7 @@ static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, c
 	} else if (devnames_of_pid(v->pid, &own, err) < 0) {
 		return -1;
 	}
-	if (node == N_PARTITIONS) {
+	if (f == LX_FILE_PARTITIONS) {
 		r = render_partitions(host, names, out);
 	} else {
 		r = cg_io_read(&d->layout, v->paths, &io, err);
@@ -280,7 +281,7 @@ static int make_disk(struct lx_daemon *d, unsigned node, const struct view *v, c
 	devnames_free(&own);
 	if (r < 0 && !err->msg[0])
 		lx_error_set(err, errno, "render %s",
-			     node == N_PARTITIONS ? "partitions" : "diskstats");
+			     f == LX_FILE_PARTITIONS ? "partitions" : "diskstats");
 	return r;
 }
 
@@ -352,19 +353,20 @@ int container_paths(struct lx_daemon *d, struct lx_container *c, struct lx_error
 	return 0;
 }
 
-int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out)
+int content_make(struct lx_daemon *d, enum lx_file f, pid_t reader, struct strbuf *out)
 {
-	const struct lx_node *n = tree_node(node);
+	const char *host_path;
 	__sbfree struct strbuf host = STRBUF_INIT;
 	struct view v = {
 	    .ct = NULL, .pid = reader, .paths = NULL, .own_paths = {{NULL}, NULL, NULL}};
 	struct lx_error err = {0, ""};
 	int r = -1;
 
-	if (!n || n->dir)
+	if (f >= LX_NFILES)
 		return -1;
-	if (host_read(n, &host, &err) < 0) {
-		lx_log_ratelimited(LX_LOG_ERROR, n->host_path, 60, "%s", err.msg);
+	host_path = lx_file_host_paths[f];
+	if (host_read(f, &host, &err) < 0) {
+		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
 	if (reader <= 0) /* a reader outside our pid namespace: nothing to go by */
@@ -383,23 +385,25 @@ int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf
 	}
 	if (r < 0)
 		goto fallback;
-	switch (node) {
-	case N_MEMINFO:
-	case N_SWAPS:
-		r = make_mem(d, node, &v, host.buf, out, &err);
+	switch (f) {
+	case LX_FILE_MEMINFO:
+	case LX_FILE_SWAPS:
+		r = make_mem(d, f, &v, host.buf, out, &err);
 		break;
-	case N_CPUINFO:
-	case N_CPU_ONLINE:
-	case N_STAT:
-	case N_UPTIME:
-		r = make_cpu(d, node, &v, host.buf, out, &err);
+	case LX_FILE_CPUINFO:
+	case LX_FILE_CPU_ONLINE:
+	case LX_FILE_STAT:
+	case LX_FILE_UPTIME:
+		r = make_cpu(d, f, &v, host.buf, out, &err);
 		break;
-	case N_DISKSTATS:
-	case N_PARTITIONS:
-		r = make_disk(d, node, &v, host.buf, out, &err);
+	case LX_FILE_DISKSTATS:
+	case LX_FILE_PARTITIONS:
+		r = make_disk(d, f, &v, host.buf, out, &err);
 		break;
-	case N_LOADAVG:
+	case LX_FILE_LOADAVG:
 		r = make_loadavg(d, &v, host.buf, out, &err);
+		break;
+	case LX_NFILES: /* refused above */
 		break;
 	}
 fallback:
@@ -409,9 +413,9 @@ fallback:
 	if (r < 0) {
 		char key[128];
 
-		snprintf(key, sizeof(key), "%u:%d", node, v.pid);
+		snprintf(key, sizeof(key), "%u:%d", f, v.pid);
 		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
-				   n->host_path, reader, err.msg[0] ? err.msg : "unknown error");
+				   host_path, reader, err.msg[0] ? err.msg : "unknown error");
 		sb_reset(out);
 		if (sb_append(out, host.buf, host.len) < 0)
 			r = -1;

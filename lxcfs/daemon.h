@@ -12,6 +12,7 @@ struct fuse_session;
 #include "containers.h"
 #include "handles.h"
 #include "options.h"
+#include "common/served.h"
 #include "common/strbuf.h"
 
 struct lx_daemon {
@@ -33,12 +34,12 @@ struct lx_daemon {
 int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error *err);
 void daemon_fini(struct lx_daemon *d);
 
-/* The file `node` (enum lx_node_id) as the process `reader` sees it, appended to out.
- * Never fails for a container: what cannot be computed is served from the host file. */
-int content_make(struct lx_daemon *d, unsigned node, pid_t reader, struct strbuf *out);
+/* The file `f` as the process `reader` sees it, appended to out. Never fails for a container:
+ * what cannot be computed is served from the host file. */
+int content_make(struct lx_daemon *d, enum lx_file f, pid_t reader, struct strbuf *out);
 
-/* Length of the host file a node mirrors, read now. */
-int content_host_size(unsigned node, size_t *size);
+/* Length of the host file f is made from, read now. */
+int content_host_size(enum lx_file f, size_t *size);
 
 /* Drop a trailing "/init.scope" from every path (systemd in a container moves itself
  * there; the container is its parent). */

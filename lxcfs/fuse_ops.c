@@ -31,7 +31,7 @@ static void node_stat(struct lx_daemon *d, const struct lx_node *n, struct stat 
 	size_t size = 0;
 
 	tree_stat(n, d->start_time, st);
-	if (!n->dir && content_host_size(n->id, &size) == 0) {
+	if (!n->dir && content_host_size(n->file, &size) == 0) {
 		st->st_size = (off_t)(size + LX_SIZE_ROOM);
 		__atomic_store_n(&node_size[n->id], (size_t)st->st_size, __ATOMIC_RELAXED);
 	}
@@ -209,9 +209,10 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	pthread_mutex_lock(&h->lock);
 	if (!h->ready) {
+		const struct lx_node *n = tree_node(h->node);
 		struct strbuf sb = STRBUF_INIT;
 
-		if (content_make(d, h->node, fuse_req_ctx(req)->pid, &sb) < 0) {
+		if (!n || n->dir || content_make(d, n->file, fuse_req_ctx(req)->pid, &sb) < 0) {
 			sb_free(&sb);
 			pthread_mutex_unlock(&h->lock);
 			fuse_reply_err(req, EIO);

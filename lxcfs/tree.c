@@ -2,23 +2,17 @@
 
 #include <string.h>
 
+/* a file's directory node is named as its LX_DIR_* (common/served.h) */
+#define FILE_NODE_(id, dir, name) [N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id},
 static const struct lx_node nodes[N_COUNT] = {
-    [N_ROOT] = {N_ROOT, N_ROOT, "", true, NULL},
-    [N_PROC] = {N_PROC, N_ROOT, "proc", true, NULL},
-    [N_SYS] = {N_SYS, N_ROOT, "sys", true, NULL},
-    [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, NULL},
-    [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, NULL},
-    [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, NULL},
-    [N_CPUINFO] = {N_CPUINFO, N_PROC, "cpuinfo", false, "/proc/cpuinfo"},
-    [N_DISKSTATS] = {N_DISKSTATS, N_PROC, "diskstats", false, "/proc/diskstats"},
-    [N_LOADAVG] = {N_LOADAVG, N_PROC, "loadavg", false, "/proc/loadavg"},
-    [N_MEMINFO] = {N_MEMINFO, N_PROC, "meminfo", false, "/proc/meminfo"},
-    [N_PARTITIONS] = {N_PARTITIONS, N_PROC, "partitions", false, "/proc/partitions"},
-    [N_STAT] = {N_STAT, N_PROC, "stat", false, "/proc/stat"},
-    [N_SWAPS] = {N_SWAPS, N_PROC, "swaps", false, "/proc/swaps"},
-    [N_UPTIME] = {N_UPTIME, N_PROC, "uptime", false, "/proc/uptime"},
-    [N_CPU_ONLINE] = {N_CPU_ONLINE, N_SYS_CPU, "online", false, "/sys/devices/system/cpu/online"},
-};
+    [N_ROOT] = {N_ROOT, N_ROOT, "", true, 0},
+    [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0},
+    [N_SYS] = {N_SYS, N_ROOT, "sys", true, 0},
+    [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, 0},
+    [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0},
+    [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0},
+    LX_FILES(FILE_NODE_)};
+#undef FILE_NODE_
 
 const struct lx_node *tree_node(uint64_t ino)
 {

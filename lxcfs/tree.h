@@ -1,5 +1,6 @@
-/* The static tree the daemon serves. Inode numbers are fixed per path (the enum
- * values), so a new daemon process can take over a live FUSE connection. */
+/* The static tree the daemon serves: the directories leading to the files of common/served.h.
+ * Inode numbers are fixed per path (the enum values), so a new daemon process can take over a
+ * live FUSE connection. */
 #ifndef LXCFS_TREE_H
 #define LXCFS_TREE_H
 
@@ -7,6 +8,10 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "common/served.h"
+
+/* the directories, then one node per file of LX_FILES (N_CPUINFO ... N_CPU_ONLINE) */
+#define N_FILE_ENUM_(id, dir, name) N_##id,
 enum lx_node_id {
 	N_ROOT = 1, /* FUSE_ROOT_ID */
 	N_PROC,
@@ -14,24 +19,16 @@ enum lx_node_id {
 	N_SYS_DEVICES,
 	N_SYS_SYSTEM,
 	N_SYS_CPU,
-	N_CPUINFO,
-	N_DISKSTATS,
-	N_LOADAVG,
-	N_MEMINFO,
-	N_PARTITIONS,
-	N_STAT,
-	N_SWAPS,
-	N_UPTIME,
-	N_CPU_ONLINE,
-	N_COUNT
+	LX_FILES(N_FILE_ENUM_) N_COUNT
 };
+#undef N_FILE_ENUM_
 
 struct lx_node {
 	enum lx_node_id id;
 	enum lx_node_id parent;
 	const char *name;
 	bool dir;
-	const char *host_path; /* the host file it mirrors (files only) */
+	enum lx_file file; /* the file it serves (files only) */
 };
 
 const struct lx_node *tree_node(uint64_t ino); /* NULL when out of range */

@@ -14,6 +14,7 @@
 #include "lib/mountinfo.h"
 #include "lib/report.h"
 #include "lib/safepath.h"
+#include "common/served.h"
 
 int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 {
@@ -48,7 +49,7 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 		tk_mounts_free(&m);
 		if (!lxcfs)
 			break;
-		tk_path_join(probe, sizeof(probe), mp, "proc/meminfo");
+		tk_path_join(probe, sizeof(probe), mp, lx_file_paths[LX_FILE_MEMINFO]);
 		if (tk_probe_file(probe, ctx->cfg.check_timeout * 1000, &err) == 0) {
 			tk_report(LX_LOG_INFO, "%s: a live lxcfs is mounted; leaving it", mp);
 			return TK_EXIT_OK;

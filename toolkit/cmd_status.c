@@ -10,6 +10,7 @@
 #include "lib/health.h"
 #include "lib/inject.h"
 #include "lib/mountinfo.h"
+#include "common/served.h"
 
 /* the short column name of a file: its last component */
 static const char *short_name(const char *file)
@@ -84,8 +85,8 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		else
 			printf("lxcfs: NOT healthy: %s\n", h.reason);
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
-		for (int i = 0; i < TK_NFILES; i++)
-			printf(" %-10s", short_name(tk_lxcfs_files[i]));
+		for (int i = 0; i < LX_NFILES; i++)
+			printf(" %-10s", short_name(lx_file_paths[i]));
 		printf("\n");
 	}
 	for (size_t i = 0; i < t.n; i++) {
@@ -108,12 +109,11 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		} else {
 			printf("%-12.12s %-16.16s %-8d", x->id, x->name, (int)x->pid);
 		}
-		for (int f = 0; f < TK_NFILES; f++) {
-			const char *s =
-			    file_state(&m, have_m, tk_lxcfs_files[f], &h, x->registered);
+		for (int f = 0; f < LX_NFILES; f++) {
+			const char *s = file_state(&m, have_m, lx_file_paths[f], &h, x->registered);
 
 			if (json)
-				json_object_object_add(files, tk_lxcfs_files[f],
+				json_object_object_add(files, lx_file_paths[f],
 						       json_object_new_string(s));
 			else
 				printf(" %-10s", s);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,9 +39,33 @@ static void test_tree_paths(void **state)
 	assert_non_null(n);
 	n = tree_lookup(n->id, "online");
 	assert_non_null(n);
-	assert_string_equal(n->host_path, "/sys/devices/system/cpu/online");
+	assert_int_equal(n->file, LX_FILE_CPU_ONLINE);
 	assert_null(tree_node(0));
 	assert_null(tree_node(N_COUNT));
+}
+
+/* every file of the served list (common/served.h) is in the tree at its path, and is the
+ * file it names; the inode numbers are those a running daemon handed out before */
+static void test_tree_served_files(void **state)
+{
+	(void)state;
+	assert_int_equal(LX_NFILES, 9);
+	assert_int_equal(N_CPUINFO, 7);
+	assert_int_equal(N_CPU_ONLINE, 15);
+	for (unsigned f = 0; f < LX_NFILES; f++) {
+		char path[64], *save = NULL;
+		const struct lx_node *n = tree_node(N_ROOT);
+
+		assert_string_equal(lx_file_host_paths[f] + 1, lx_file_paths[f]);
+		snprintf(path, sizeof(path), "%s", lx_file_paths[f]);
+		for (char *c = strtok_r(path, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+			n = tree_lookup(n->id, c);
+			assert_non_null(n);
+		}
+		assert_false(n->dir);
+		assert_int_equal(n->file, f);
+		assert_int_equal(n->id, N_CPUINFO + f);
+	}
 }
 
 static void test_tree_stat(void **state)
@@ -126,9 +151,9 @@ static void test_release_during_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tree_paths),		cmocka_unit_test(test_tree_stat),
-	    cmocka_unit_test(test_tree_children_order), cmocka_unit_test(test_handles),
-	    cmocka_unit_test(test_release_during_read),
+	    cmocka_unit_test(test_tree_paths), cmocka_unit_test(test_tree_served_files),
+	    cmocka_unit_test(test_tree_stat),  cmocka_unit_test(test_tree_children_order),
+	    cmocka_unit_test(test_handles),    cmocka_unit_test(test_release_during_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

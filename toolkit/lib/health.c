@@ -15,6 +15,7 @@
 #include "procinfo.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "common/served.h"
 #include "common/strbuf.h"
 
 static int probe_child(void *arg, char *info, size_t infosz, struct lx_error *err)
@@ -97,7 +98,7 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 	if (!h->mounted) {
 		snprintf(h->reason, sizeof(h->reason), "%.900s: not mounted", c->mountpoint);
 	} else {
-		tk_path_join(path, sizeof(path), c->mountpoint, "proc/meminfo");
+		tk_path_join(path, sizeof(path), c->mountpoint, lx_file_paths[LX_FILE_MEMINFO]);
 		if (tk_probe_file(path, c->check_timeout * 1000, &e) < 0)
 			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
 	}

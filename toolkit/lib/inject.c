@@ -15,12 +15,6 @@
 #include "safepath.h"
 #include "common/cleanup.h"
 
-const char *const tk_lxcfs_files[TK_NFILES] = {
-    "proc/cpuinfo", "proc/diskstats",  "proc/loadavg",
-    "proc/meminfo", "proc/partitions", "proc/stat",
-    "proc/swaps",   "proc/uptime",     "sys/devices/system/cpu/online",
-};
-
 int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel)
 {
 	size_t dl = strlen(dir);
@@ -43,10 +37,10 @@ int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 
 	if (tk_mountinfo_read(in->pid, &m, err) < 0)
 		return -1;
-	for (int i = 0; i < TK_NFILES; i++) {
+	for (int i = 0; i < LX_NFILES; i++) {
 		char path[PATH_MAX];
 
-		tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
+		tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
 		in->depth[i] = tk_mounts_lxcfs_depth(&m, path);
 	}
 	in->dir_depth = tk_mounts_lxcfs_depth(&m, in->container_dir);
@@ -66,12 +60,12 @@ static void close_all(int *fds, int n)
 /* Detach the lxcfs mounts counted in depth[]; we are chrooted into the container root. */
 static int detach_files(const struct tk_inject *in, int *count, struct lx_error *err)
 {
-	for (int i = 0; i <= TK_NFILES; i++) {
+	for (int i = 0; i <= LX_NFILES; i++) {
 		char path[PATH_MAX];
-		int depth = i < TK_NFILES ? in->depth[i] : in->dir_depth;
+		int depth = i < LX_NFILES ? in->depth[i] : in->dir_depth;
 
-		if (i < TK_NFILES)
-			tk_path_join(path, sizeof(path), "/", tk_lxcfs_files[i]);
+		if (i < LX_NFILES)
+			tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
 		else
 			snprintf(path, sizeof(path), "%s", in->container_dir);
 		for (int k = 0; k < depth; k++) {
@@ -157,7 +151,7 @@ static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int proc
 static int open_targets(int rootfd, const int *src, bool legacy, const int *depth, int *tgt,
 			struct lx_error *err)
 {
-	for (int i = 0; i < TK_NFILES; i++) {
+	for (int i = 0; i < LX_NFILES; i++) {
 		struct stat st;
 
 		if (!legacy && src[i] < 0)
@@ -168,7 +162,7 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 			char dir[PATH_MAX];
 			int fd;
 
-			snprintf(dir, sizeof(dir), "%s", tk_lxcfs_files[i]);
+			snprintf(dir, sizeof(dir), "%s", lx_file_paths[i]);
 			*strrchr(dir, '/') = '\0';
 			fd = tk_open_in_root(rootfd, dir, err);
 			if (fd < 0)
@@ -176,7 +170,7 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 			close(fd);
 			continue;
 		}
-		tgt[i] = tk_open_in_root(rootfd, tk_lxcfs_files[i], err);
+		tgt[i] = tk_open_in_root(rootfd, lx_file_paths[i], err);
 		if (tgt[i] < 0) {
 			if (err->code == ENOENT) {
 				lx_error_clear(err);
@@ -188,7 +182,7 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 			return lx_error_set(
 			    err, ENOTDIR,
 			    "refusing to mount into the container: `%s` is a directory",
-			    tk_lxcfs_files[i]);
+			    lx_file_paths[i]);
 	}
 	return 0;
 }
@@ -196,22 +190,22 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
-	int src[TK_NFILES], tgt[TK_NFILES];
+	int src[LX_NFILES], tgt[LX_NFILES];
 	__close int rootfd = -1, procfd = -1, dirtree = -1;
 	int attached = 0, detached = 0, rc = -1;
 	bool legacy = in->legacy;
 
-	for (int i = 0; i < TK_NFILES; i++)
+	for (int i = 0; i < LX_NFILES; i++)
 		src[i] = tgt[i] = -1;
 
 	/* 1. in the host's namespace: clone the live files */
 	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return lx_error_set(err, errno, "open /proc/self/fd");
-	for (int i = 0; in->attach && !legacy && i < TK_NFILES; i++) {
+	for (int i = 0; in->attach && !legacy && i < LX_NFILES; i++) {
 		char path[PATH_MAX];
 
-		if (tk_path_join(path, sizeof(path), in->mountpoint, tk_lxcfs_files[i]) < 0) {
+		if (tk_path_join(path, sizeof(path), in->mountpoint, lx_file_paths[i]) < 0) {
 			lx_error_set(err, ENAMETOOLONG, "mount point path");
 			goto out;
 		}
@@ -267,7 +261,7 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 	if (in->attach &&
 	    open_targets(rootfd, src, legacy, in->detach ? in->depth : NULL, tgt, err) < 0)
 		goto out;
-	close_all(tgt, TK_NFILES);
+	close_all(tgt, LX_NFILES);
 
 	/* 4. detach what is there, then open the targets again (now the files below) */
 	if (in->detach && detach_files(in, &detached, err) < 0)
@@ -276,7 +270,7 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 		goto out;
 
 	/* 5. attach */
-	for (int i = 0; in->attach && i < TK_NFILES; i++) {
+	for (int i = 0; in->attach && i < LX_NFILES; i++) {
 		if (tgt[i] < 0)
 			continue;
 		if (!legacy) {
@@ -286,12 +280,12 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 
 			if (move_mount(src[i], "", tgt[i], "",
 				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-				lx_error_set(err, errno, "attach `%s`", tk_lxcfs_files[i]);
+				lx_error_set(err, errno, "attach `%s`", lx_file_paths[i]);
 				goto out;
 			}
 			/* a file mount needs no peers in the host's namespace */
 			if (mount_setattr(src[i], "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
-				lx_error_set(err, errno, "make `%s` private", tk_lxcfs_files[i]);
+				lx_error_set(err, errno, "make `%s` private", lx_file_paths[i]);
 				goto out;
 			}
 		} else {
@@ -301,10 +295,9 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 			__close int s = -1;
 
 			if (in->rootfs)
-				tk_path_join(rel, sizeof(rel), in->mountpoint, tk_lxcfs_files[i]);
+				tk_path_join(rel, sizeof(rel), in->mountpoint, lx_file_paths[i]);
 			else
-				tk_path_join(rel, sizeof(rel), in->container_dir,
-					     tk_lxcfs_files[i]);
+				tk_path_join(rel, sizeof(rel), in->container_dir, lx_file_paths[i]);
 			s = in->rootfs ? open(rel, O_PATH | O_CLOEXEC)
 				       : tk_open_in_root(rootfd, rel + 1, NULL);
 			if (s < 0) {
@@ -312,7 +305,7 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 				goto out;
 			}
 			if (legacy_bind(procfd, s, tgt[i], false, err) < 0) {
-				lx_error_wrap(err, "`%s`", tk_lxcfs_files[i]);
+				lx_error_wrap(err, "`%s`", lx_file_paths[i]);
 				goto out;
 			}
 		}
@@ -333,7 +326,7 @@ int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
 	}
 	rc = 0;
 out:
-	close_all(src, TK_NFILES);
-	close_all(tgt, TK_NFILES);
+	close_all(src, LX_NFILES);
+	close_all(tgt, LX_NFILES);
 	return rc;
 }

@@ -12,10 +12,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
-
-/* The files the daemon serves, relative to its mount point and to the container root. */
-extern const char *const tk_lxcfs_files[];
-#define TK_NFILES 9
+#include "common/served.h"
 
 struct tk_inject {
 	const char *mountpoint;	   /* host mount point of the daemon */
@@ -27,7 +24,7 @@ struct tk_inject {
 	bool mount_dir;		   /* also mountpoint -> container_dir, read-only, slave */
 	const char *container_dir; /* absolute path inside the container */
 	bool legacy;		   /* mount(2) instead of open_tree/move_mount */
-	int depth[TK_NFILES];	   /* lxcfs mounts stacked on each file (tk_inject_plan) */
+	int depth[LX_NFILES];	   /* lxcfs mounts stacked on each file (tk_inject_plan) */
 	int dir_depth;		   /* ... and on container_dir */
 };
 

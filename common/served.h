@@ -1,0 +1,34 @@
+/* The files lxcfs serves. Each stands below the daemon's mount point at the path it has on the
+ * host ("proc/meminfo" for /proc/meminfo), and the toolkit binds it onto that path in a
+ * container. One list for both: the daemon's tree (lxcfs/fuse/tree.c) makes its inodes from
+ * it and the toolkit (toolkit/lib/inject.c) its mounts. */
+#ifndef COMMON_SERVED_H
+#define COMMON_SERVED_H
+
+/* X(ID, DIR, NAME) for each file: LX_DIR_<DIR>/NAME is its path. The daemon's inode numbers
+ * follow this order and a new daemon takes over a live FUSE connection from an old one: add
+ * files at the end, never reorder. */
+#define LX_FILES(X)                                                                                \
+	X(CPUINFO, PROC, "cpuinfo")                                                                \
+	X(DISKSTATS, PROC, "diskstats")                                                            \
+	X(LOADAVG, PROC, "loadavg")                                                                \
+	X(MEMINFO, PROC, "meminfo")                                                                \
+	X(PARTITIONS, PROC, "partitions")                                                          \
+	X(STAT, PROC, "stat")                                                                      \
+	X(SWAPS, PROC, "swaps")                                                                    \
+	X(UPTIME, PROC, "uptime")                                                                  \
+	X(CPU_ONLINE, SYS_CPU, "online")
+
+#define LX_DIR_PROC    "proc"
+#define LX_DIR_SYS_CPU "sys/devices/system/cpu"
+
+#define LX_FILE_ENUM_(id, dir, name) LX_FILE_##id,
+enum lx_file { LX_FILES(LX_FILE_ENUM_) LX_NFILES };
+#undef LX_FILE_ENUM_
+
+/* "proc/cpuinfo", ...: below the mount point, and below a container's root */
+extern const char *const lx_file_paths[LX_NFILES];
+/* "/proc/cpuinfo", ...: the host file each one is made from */
+extern const char *const lx_file_host_paths[LX_NFILES];
+
+#endif
