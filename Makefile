@@ -119,7 +119,7 @@ clean:
 # Benchmark (tests/bench): the load generator, the bare libfuse3 floor, and the driver.
 BENCH_FLOOR := tests/bench/floor.c
 BENCH_GEN   := $(filter-out $(BENCH_FLOOR),$(BENCH_SRC))
-$(B)/bench/lxcfs-bench: $(call obj,$(BENCH_GEN)) $(B)/obj/lxcfs/cpuset.o $(B)/libcommon.a
+$(B)/bench/lxcfs-bench: $(call obj,$(BENCH_GEN)) $(B)/obj/lxcfs/cgroup/cpuset.o $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ -lm
 $(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libcommon.a

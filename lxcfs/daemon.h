@@ -8,9 +8,9 @@ struct fuse_session;
 #include <stdbool.h>
 #include <time.h>
 
-#include "cgroup.h"
-#include "containers.h"
-#include "handles.h"
+#include "cgroup/cgroup.h"
+#include "view/containers.h"
+#include "fuse/handles.h"
 #include "options.h"
 #include "common/served.h"
 #include "common/strbuf.h"

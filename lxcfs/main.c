@@ -14,11 +14,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "fuse_params.h"
-#include "fuse_ops.h"
+#include "fuse/fuse_params.h"
+#include "fuse/fuse_ops.h"
 #include "mountpoint.h"
 #include "options.h"
-#include "pidfile.h"
+#include "common/pidfile.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cpuset.h"
+#include "cgroup/cpuset.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
 #include "common/strbuf.h"

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fuse_params.h"
+#include "fuse/fuse_params.h"
 #include "common/cleanup.h"
 #include "common/error.h"
 #include "common/fileio.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cgroup.h"
+#include "cgroup/cgroup.h"
 #include "common/fileio.h"
 
 #define FIX "tests/fixtures/cgroup"

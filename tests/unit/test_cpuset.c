@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/cpuset.h"
+#include "cgroup/cpuset.h"
 
 /* cpuset_format of s, as a static string (tests only). */
 static const char *fmt(const struct cpuset *s)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "hostsnap.h"
+#include "view/hostsnap.h"
 
 static void put(const char *path, const char *text)
 {

@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/render.h"
+#include "render/render.h"
 
 static struct cpuset set_of(const char *list)
 {

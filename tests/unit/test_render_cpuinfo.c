@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/render.h"
+#include "render/render.h"
 #include "host_fixture.h"
 
 static struct cpuset set_of(const char *list)

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "host_fixture.h"
-#include "lxcfs/render.h"
+#include "render/render.h"
 
 #define MS 1000000ULL
 

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/render.h"
+#include "render/render.h"
 
 static void test_constants(void **state)
 {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "host_fixture.h"
-#include "lxcfs/render.h"
+#include "render/render.h"
 
 #define SEC 1000000000ULL
 

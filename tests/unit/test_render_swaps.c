@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/render.h"
+#include "render/render.h"
 #include "common/fileio.h"
 #include "host_fixture.h"
 

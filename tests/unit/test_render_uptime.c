@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "lxcfs/render.h"
+#include "render/render.h"
 
 static void expect(double up, double idle, const char *want)
 {

@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "handles.h"
-#include "tree.h"
+#include "fuse/handles.h"
+#include "fuse/tree.h"
 
 static void test_tree_paths(void **state)
 {

@@ -1,0 +1,42 @@
+#include "pidfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+int pidfile_lock(const char *path, struct lx_error *err)
+{
+	__close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return lx_error_set(err, errno, "open pidfile `%s`", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		char buf[32] = "";
+		ssize_t n;
+
+		if (errno != EWOULDBLOCK)
+			return lx_error_set(err, errno, "lock pidfile `%s`", path);
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		return lx_error_set(err, 0, "another lxcfs (pid %s) holds the pidfile `%s`",
+				    buf[0] ? buf : "unknown", path);
+	}
+	return steal_fd(fd);
+}
+
+int pidfile_write(int fd, pid_t pid, struct lx_error *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", pid);
+
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, n, 0) != n)
+		return lx_error_set(err, errno, "write pidfile");
+	return 0;
+}

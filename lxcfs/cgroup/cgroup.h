@@ -1,0 +1,135 @@
+/* The cgroup reader: cgroup v1, hybrid and v2 behind one interface.
+ *
+ * The hierarchies are found below a configurable root (default /sys/fs/cgroup):
+ *  - pure v2: ROOT/cgroup.controllers exists; every controller is read there.
+ *  - v1: ROOT/<controller> for memory, cpu, cpuacct, cpuset, blkio, pids (co-mounted
+ *    "cpu,cpuacct" directories and their symlinks work too).
+ *  - hybrid: v1 as above plus ROOT/unified (cgroup2); a controller missing from v1 but
+ *    listed in ROOT/unified/cgroup.controllers is read from v2.
+ * Every file is opened with openat() relative to a held hierarchy fd, O_NOFOLLOW.
+ * Values returned are already "effective": the minimum of a limit over the cgroup and
+ * all its ancestors. The reader never caps at host values: renderers do that. */
+#ifndef LXCFS_CGROUP_H
+#define LXCFS_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cgroup/cpuset.h"
+#include "common/error.h"
+
+#define CG_UNLIMITED UINT64_MAX
+
+enum cg_ctrl { CG_MEMORY, CG_CPU, CG_CPUACCT, CG_CPUSET, CG_BLKIO, CG_PIDS, CG_NR };
+
+struct cg_layout {
+	int fd[CG_NR];	    /* directory fd of the hierarchy holding the controller, or -1 */
+	int version[CG_NR]; /* 1 or 2; 0 when the controller is absent */
+	int unified_fd;	    /* the cgroup2 hierarchy (pure v2 root or ROOT/unified), or -1 */
+};
+
+/* Paths of one process's cgroups, relative to each hierarchy's root, as found in
+ * /proc/PID/cgroup: "/" or "/a/b". NULL where the process's line is absent. */
+struct cg_fdcache;
+struct cg_paths {
+	char *path[CG_NR]; /* for v2 controllers this is the unified path */
+	char *unified;	   /* the "0::" line, or NULL */
+	/* Optional (borrowed, not freed by cg_paths_free): files read for these paths keep
+	 * their fds open here and are re-read with pread. The caller serialises its use. */
+	struct cg_fdcache *cache;
+};
+
+/* Held cgroup file fds of one container. Every value is still read from the kernel at
+ * each use (pread at offset 0 regenerates cgroupfs files); only open/close and path
+ * walks are saved. A file of a removed cgroup fails (ENODEV) and is dropped. The number of
+ * fds held by all caches together stays below half of RLIMIT_NOFILE. */
+struct cg_fdcache *cg_fdcache_new(void);
+void cg_fdcache_clear(struct cg_fdcache *c); /* close every fd */
+void cg_fdcache_free(struct cg_fdcache *c);
+size_t cg_fdcache_held(void); /* fds held by all caches */
+
+int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);
+void cg_layout_close(struct cg_layout *l);
+const char *cg_ctrl_name(enum cg_ctrl c);
+
+/* Parse the text of /proc/PID/cgroup against the layout (v2 controllers take the
+ * unified path). */
+int cg_paths_parse(const struct cg_layout *l, const char *text, struct cg_paths *p,
+		   struct lx_error *err);
+/* Read and parse /proc/PID/cgroup. */
+int cg_paths_of_pid(const struct cg_layout *l, int pid, struct cg_paths *p, struct lx_error *err);
+void cg_paths_free(struct cg_paths *p);
+
+/* Memory, normalised across versions; bytes. */
+struct cg_mem {
+	uint64_t limit;	      /* effective memory limit; CG_UNLIMITED when none */
+	uint64_t usage;	      /* v1 memory.usage_in_bytes, v2 memory.current */
+	bool swap_accounting; /* v1: memory.memsw.* present; v2: memory.swap.max present */
+	uint64_t swap_limit;  /* v1: effective memsw limit - limit (CG_UNLIMITED when memsw
+				 unlimited); v2: effective memory.swap.max */
+	uint64_t swap_usage;  /* v1: memsw usage - usage (clamped at 0); v2: memory.swap.current */
+	/* From memory.stat (v1 total_* keys; v2 keys named in cgroup-v2.rst). Missing = 0. */
+	uint64_t cached; /* v1 total_cache, v2 file */
+	uint64_t active_anon, inactive_anon, active_file, inactive_file, unevictable;
+	uint64_t shmem;	 /* v1 total_shmem, v2 shmem */
+	uint64_t mapped; /* v1 total_mapped_file, v2 file_mapped */
+	uint64_t anon;	 /* v1 total_rss, v2 anon */
+	uint64_t dirty,
+	    writeback; /* v1 total_dirty/total_writeback, v2 file_dirty/file_writeback */
+	uint64_t slab, slab_reclaimable, slab_unreclaimable; /* v2 slab*; v1: 0 (not in stat) */
+};
+int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		struct lx_error *err);
+/* Only limit, usage and swap (what /proc/swaps needs); the statistics stay 0. */
+int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
+		       struct lx_error *err);
+
+/* CPU: effective cpuset, CFS quota and usage. */
+struct cg_cpu {
+	struct cpuset cpus; /* effective cpuset (v1 cpuset.effective_cpus, else cpuset.cpus
+			       walking up while empty; v2 cpuset.cpus.effective) */
+	double cfs_cpus;    /* min over the tree of quota/period; 0 when unlimited */
+	uint64_t usage_ns;  /* total CPU time */
+	uint64_t user_ns;   /* split of usage_ns: v1 cpuacct.stat user/system (USER_HZ scaled
+			       so that user_ns + system_ns == usage_ns); v2 cpu.stat */
+	uint64_t system_ns;
+	bool have_percpu;		/* v1 cpuacct.usage_percpu read */
+	unsigned nr_percpu;		/* entries in percpu_ns (the others are not set) */
+	uint64_t percpu_ns[CPUSET_MAX]; /* indexed by real CPU number; last member */
+};
+int cg_cpu_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		struct lx_error *err);
+/* Only cpus and cfs_cpus (usage fields 0): what cpuinfo and cpu/online need. */
+int cg_cpuset_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		   struct lx_error *err);
+/* The cpuset always, plus the parts asked for; the others stay 0. */
+#define CG_CPU_QUOTA 1u /* cfs_cpus */
+#define CG_CPU_USAGE 2u /* usage_ns, user_ns, system_ns, per-CPU usage */
+#define CG_CPU_TOTAL 4u /* usage_ns only (v2: with user_ns and system_ns, from the same file) */
+int cg_cpu_read_parts(const struct cg_layout *l, const struct cg_paths *p, struct cg_cpu *c,
+		      unsigned parts, struct lx_error *err);
+
+/* Block I/O per device. */
+struct cg_io_dev {
+	unsigned major, minor;
+	uint64_t rios, wios, dios;	       /* completed requests */
+	uint64_t rbytes, wbytes, dbytes;       /* bytes */
+	uint64_t rmerged, wmerged, dmerged;    /* v1 io_merged; 0 on v2 */
+	uint64_t rtime_ns, wtime_ns, dtime_ns; /* v1 io_service_time; 0 on v2 */
+	uint64_t wait_ns;		       /* v1 io_wait_time total; 0 on v2 */
+};
+struct cg_io {
+	size_t n;
+	struct cg_io_dev *devs; /* malloc'd, free with cg_io_free */
+};
+int cg_io_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_io *io,
+	       struct lx_error *err);
+void cg_io_free(struct cg_io *io);
+
+/* Task ids of every thread in the cgroup and its descendants (cpu hierarchy: v1 "tasks",
+ * v2 "cgroup.threads"), for the load average. Appends to *ids (malloc'd). */
+int cg_tasks_read(const struct cg_layout *l, const struct cg_paths *p, int **ids, size_t *n,
+		  struct lx_error *err);
+
+#endif

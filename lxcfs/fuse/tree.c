@@ -1,0 +1,63 @@
+#include "fuse/tree.h"
+
+#include <string.h>
+
+/* a file's directory node is named as its LX_DIR_* (common/served.h) */
+#define FILE_NODE_(id, dir, name) [N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id},
+static const struct lx_node nodes[N_COUNT] = {
+    [N_ROOT] = {N_ROOT, N_ROOT, "", true, 0},
+    [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0},
+    [N_SYS] = {N_SYS, N_ROOT, "sys", true, 0},
+    [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, 0},
+    [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0},
+    [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0},
+    LX_FILES(FILE_NODE_)};
+#undef FILE_NODE_
+
+const struct lx_node *tree_node(uint64_t ino)
+{
+	if (ino < N_ROOT || ino >= N_COUNT)
+		return NULL;
+	return &nodes[ino];
+}
+
+const struct lx_node *tree_child(uint64_t dir, unsigned i)
+{
+	for (unsigned k = N_ROOT + 1; k < N_COUNT; k++) {
+		if (nodes[k].parent != dir)
+			continue;
+		if (i-- == 0)
+			return &nodes[k];
+	}
+	return NULL;
+}
+
+const struct lx_node *tree_lookup(uint64_t parent, const char *name)
+{
+	const struct lx_node *n;
+
+	for (unsigned i = 0; (n = tree_child(parent, i)); i++)
+		if (strcmp(n->name, name) == 0)
+			return n;
+	return NULL;
+}
+
+void tree_stat(const struct lx_node *n, time_t mtime, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = n->id;
+	if (n->dir) {
+		unsigned subdirs = 0;
+		const struct lx_node *c;
+
+		for (unsigned i = 0; (c = tree_child(n->id, i)); i++)
+			subdirs += c->dir;
+		st->st_mode = S_IFDIR | 0555;
+		st->st_nlink = 2 + subdirs;
+	} else {
+		st->st_mode = S_IFREG | 0444;
+		st->st_nlink = 1;
+	}
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = mtime;
+}

@@ -1,0 +1,63 @@
+/* Which container a reader belongs to: the init process of the reader's pid namespace.
+ * Cached per pid-namespace inode, validated with a pidfd on the init process, refilled
+ * without forking (parent walk, then a /proc scan). Sharded: no lock is shared by
+ * readers of different containers except by hash collision of the shard. */
+#ifndef LXCFS_CONTAINERS_H
+#define LXCFS_CONTAINERS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "render/render.h"
+#include "common/error.h"
+
+struct lx_container {
+	uint64_t ns_ino;
+	pid_t init_pid;
+	int pidfd;
+	uint64_t start_ticks; /* init's starttime, clock ticks after boot */
+	int refs;	      /* guarded by the shard lock */
+	/* The init's cgroups, re-read at most every CONTAINER_PATHS_TTL_MS, and the cgroup
+	 * files held open for them; guarded by cg_lock (taken before lock). */
+	pthread_mutex_t cg_lock;
+	struct cg_paths paths;
+	bool have_paths;
+	int64_t paths_ms;
+	struct cg_fdcache *cache;
+	struct devnames devs; /* its /dev's block devices, refreshed with the paths */
+	bool have_devs;
+	pthread_mutex_t lock;	/* guards everything below */
+	struct stat_mono *mono; /* allocated at the first read of stat */
+	unsigned long avenrun[3];
+	unsigned running, total;
+	int last_pid;
+	bool load_sampled;
+	int64_t last_used; /* monotonic seconds of the last lookup */
+	struct lx_container *next;
+};
+
+struct lx_containers;
+
+#define CONTAINER_PATHS_TTL_MS 2000
+
+struct lx_containers *containers_new(struct lx_error *err);
+void containers_free(struct lx_containers *t);
+/* 1: *out is the reader's container (drop with container_put); 0: the reader is in the
+ * daemon's pid namespace (host view of its own cgroup); -1: error. */
+int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container **out,
+		      struct lx_error *err);
+void container_put(struct lx_containers *t, struct lx_container *c);
+/* Call fn on every live container (dead ones are dropped first). fn runs without the
+ * shard lock held but with a reference. */
+void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
+			void *arg);
+size_t containers_count(struct lx_containers *t);
+
+/* A zeroed stat_mono in its own anonymous mapping: only the pages of CPUs in use ever
+ * become resident (about 4 KiB a container instead of its full 96 KiB). NULL on ENOMEM. */
+struct stat_mono *stat_mono_new(void);
+void stat_mono_free(struct stat_mono *m);
+
+#endif
