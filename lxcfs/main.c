@@ -18,6 +18,7 @@
 #include "fuse/fuse_ops.h"
 #include "mountpoint.h"
 #include "options.h"
+#include "view/loadavg.h"
 #include "common/pidfile.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -108,7 +109,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 		lx_error_set(&err, ENOMEM, "fuse arguments");
 		goto out;
 	}
-	se = fuse_session_new(&args, &lx_fuse_ops, sizeof(lx_fuse_ops), d);
+	se = fuse_session_new(&args, &lx_fuse_ops, sizeof(lx_fuse_ops), &d->fuse);
 	if (!se) {
 		lx_error_set(&err, 0, "cannot create the FUSE session (bad -o options?)");
 		goto out;
@@ -121,10 +122,10 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 		lx_error_set(&err, 0, "cannot mount on `%s`", o->mountpoint);
 		goto out_signals;
 	}
-	d->se = se;
+	d->fuse.se = se;
 	if (pidfd >= 0 && pidfile_write(pidfd, getpid(), &err) < 0)
 		goto out_unmount;
-	if (o->loadavg && loadavg_start(d, &err) < 0)
+	if (o->loadavg && loadavg_start(&d->view, &err) < 0)
 		goto out_unmount;
 	log_info("serving %s (pid %d)", o->mountpoint, getpid());
 	tell_parent(wfd, 'K', "");
@@ -149,7 +150,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	ret = fuse_session_loop_mt(se, cfg) < 0 ? LX_EXIT_FAILURE : 0;
 	if (cfg)
 		fuse_loop_cfg_destroy(cfg);
-	loadavg_stop(d);
+	loadavg_stop(&d->view);
 	log_info("unmounting %s", o->mountpoint);
 out_unmount:
 	fuse_session_unmount(se);

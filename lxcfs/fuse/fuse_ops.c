@@ -6,12 +6,13 @@
 #include <fcntl.h>
 #include <string.h>
 
-#include "daemon.h"
 #include "fuse/fuse_params.h"
+#include "fuse/handles.h"
 #include "fuse/tree.h"
+#include "view/hostfiles.h"
 #include "common/log.h"
 
-static struct lx_daemon *daemon_of(fuse_req_t req)
+static struct lx_fuse *fuse_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
 }
@@ -26,12 +27,12 @@ static struct lx_daemon *daemon_of(fuse_req_t req)
 static size_t node_size[N_COUNT]; /* the size last reported per file (atomic) */
 static bool node_shrunk[N_COUNT]; /* a page-sized read came back short since (atomic) */
 
-static void node_stat(struct lx_daemon *d, const struct lx_node *n, struct stat *st)
+static void node_stat(struct lx_fuse *fs, const struct lx_node *n, struct stat *st)
 {
 	size_t size = 0;
 
-	tree_stat(n, d->start_time, st);
-	if (!n->dir && content_host_size(n->file, &size) == 0) {
+	tree_stat(n, fs->start_time, st);
+	if (!n->dir && host_file_size(n->file, &size) == 0) {
 		st->st_size = (off_t)(size + LX_SIZE_ROOM);
 		__atomic_store_n(&node_size[n->id], (size_t)st->st_size, __ATOMIC_RELAXED);
 	}
@@ -43,7 +44,7 @@ static void node_stat(struct lx_daemon *d, const struct lx_node *n, struct stat 
  * grow the size back by storing one byte at its end (a store extends i_size only when it
  * writes something). The pages a splice cached are dropped by the kernel at every open
  * (no keep_cache), so no reader is served another's text. */
-static void restore_size(struct lx_daemon *d, const struct lx_node *n)
+static void restore_size(struct lx_fuse *fs, const struct lx_node *n)
 {
 	static const char zero;
 	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
@@ -51,20 +52,20 @@ static void restore_size(struct lx_daemon *d, const struct lx_node *n)
 
 	/* only after a read that may have been a spliced page (page or folio sized and
 	 * aligned, short); plain reads (cat asks 128 KiB) leave i_size alone */
-	if (!d->se || !size || !__atomic_exchange_n(&node_shrunk[n->id], false, __ATOMIC_RELAXED))
+	if (!fs->se || !size || !__atomic_exchange_n(&node_shrunk[n->id], false, __ATOMIC_RELAXED))
 		return;
 	one.buf[0].mem = (void *)&zero;
-	fuse_lowlevel_notify_store(d->se, n->id, size - 1, &one, 0);
+	fuse_lowlevel_notify_store(fs->se, n->id, size - 1, &one, 0);
 }
 
-static void fill_entry(struct lx_daemon *d, const struct lx_node *n, struct fuse_entry_param *e)
+static void fill_entry(struct lx_fuse *fs, const struct lx_node *n, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = n->id;
 	e->generation = 1;
 	e->attr_timeout = LX_TIMEOUT;
 	e->entry_timeout = LX_TIMEOUT;
-	node_stat(d, n, &e->attr);
+	node_stat(fs, n, &e->attr);
 }
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
@@ -85,7 +86,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fill_entry(daemon_of(req), n, &e);
+	fill_entry(fuse_of(req), n, &e);
 	fuse_reply_entry(req, &e);
 }
 
@@ -99,7 +100,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	node_stat(daemon_of(req), n, &st);
+	node_stat(fuse_of(req), n, &st);
 	fuse_reply_attr(req, &st, LX_TIMEOUT);
 }
 
@@ -183,8 +184,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	restore_size(daemon_of(req), n);
-	h = handles_open(daemon_of(req)->handles, n->id);
+	restore_size(fuse_of(req), n);
+	h = handles_open(fuse_of(req)->handles, n->id);
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -194,14 +195,14 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 	fi->noflush = 1; /* nothing to flush: spare the round trip at close */
 	if (fuse_reply_open(req, fi) == -ENOENT) /* the opener was interrupted */
-		handles_release(daemon_of(req)->handles, h->id);
+		handles_release(fuse_of(req)->handles, h->id);
 }
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct lx_daemon *d = daemon_of(req);
-	struct lx_handle *h = handles_get(d->handles, fi->fh, (unsigned)ino);
+	struct lx_fuse *fs = fuse_of(req);
+	struct lx_handle *h = handles_get(fs->handles, fi->fh, (unsigned)ino);
 
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);
@@ -212,7 +213,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		const struct lx_node *n = tree_node(h->node);
 		struct strbuf sb = STRBUF_INIT;
 
-		if (!n || n->dir || content_make(d, n->file, fuse_req_ctx(req)->pid, &sb) < 0) {
+		if (!n || n->dir ||
+		    content_make(fs->view, n->file, fuse_req_ctx(req)->pid, &sb) < 0) {
 			sb_free(&sb);
 			pthread_mutex_unlock(&h->lock);
 			fuse_reply_err(req, EIO);
@@ -239,7 +241,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	handles_release(daemon_of(req)->handles, fi->fh);
+	handles_release(fuse_of(req)->handles, fi->fh);
 	fuse_reply_err(req, 0);
 }
 

@@ -12,6 +12,7 @@
 
 #include "cgroup/cgroup.h"
 #include "cgroup/cpuset.h"
+#include "render/types.h"
 #include "common/strbuf.h"
 
 /* meminfo: every host line kept, same order and format; see issue rules.
@@ -43,29 +44,13 @@ void visible_cpus(const struct cg_cpu *c, const struct cpuset *host_online, bool
  * (or usage_ns spread evenly over the visible CPUs when !have_percpu), split into
  * user/system by the user_ns:system_ns ratio; idle = uptime_ns - busy, clamped at 0.
  * The "cpu" line sums them. Units USER_HZ (user_hz). Other host lines kept (intr, ctxt,
- * btime, processes, procs_running, procs_blocked, softirq). `mono` keeps the last
- * emitted values so no counter decreases between two renders for the same container. */
-struct stat_mono {
-	uint64_t tot_user, tot_system, tot_idle;
-	struct {
-		uint64_t user, system, idle;
-	} cpu[CPUSET_MAX]; /* by real CPU: the CPUs in use share a page or two */
-};
+ * btime, processes, procs_running, procs_blocked, softirq). `mono` (render/types.h) keeps
+ * the last emitted values so no counter decreases between two renders for the same container. */
 int render_stat(const char *host_stat, const struct cg_cpu *c, const struct cpuset *cpus,
 		uint64_t uptime_ns, long user_hz, struct stat_mono *mono, struct strbuf *out);
 
 /* uptime: "%.2f %.2f\n" of uptime and idle seconds (idle clamped at 0). */
 int render_uptime(double uptime_s, double idle_s, struct strbuf *out);
-
-/* Names of block devices as seen in a container's /dev, by major:minor. */
-struct devname {
-	unsigned major, minor;
-	char name[64];
-};
-struct devnames {
-	size_t n;
-	struct devname *v; /* malloc'd */
-};
 
 /* diskstats: one line per device of `io` that has a name in `names`, no partitions
  * unless the device itself is one the container names; columns in the format of the

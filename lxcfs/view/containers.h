@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "render/render.h"
+#include "cgroup/cgroup.h"
+#include "render/types.h"
 #include "common/error.h"
 
 struct lx_container {

@@ -5,7 +5,7 @@
 
 #include <sys/types.h>
 
-#include "render/render.h"
+#include "render/types.h"
 #include "common/error.h"
 
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err);

@@ -1,28 +1,27 @@
-/* Per-container load average: one background thread samples every container the
- * daemon has seen every 5 s, counting runnable and uninterruptible tasks of its cgroup,
- * and folds them in with the kernel's fixed-point formula. */
+#include "view/loadavg.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "daemon.h"
-#include "common/proc.h"
+#include "view/paths.h"
 #include "render/render.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/proc.h"
 
 #define LOADAVG_INTERVAL_S 5
 
-int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error *err)
+int loadavg_sample(struct lx_view *view, struct lx_container *c, struct lx_error *err)
 {
 	__free int *ids = NULL;
 	size_t n = 0;
 	unsigned running = 0, active = 0;
 	pid_t newest = 0, inner = 0, ppid;
 
-	if (container_paths(d, c, err) < 0 ||
-	    cg_tasks_read(&d->layout, &c->paths, &ids, &n, err) < 0)
+	if (container_paths(&view->layout, c, err) < 0 ||
+	    cg_tasks_read(&view->layout, &c->paths, &ids, &n, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t start;
@@ -58,12 +57,12 @@ int loadavg_sample(struct lx_daemon *d, struct lx_container *c, struct lx_error 
 
 static void sample_one(struct lx_container *c, void *arg)
 {
-	struct lx_daemon *d = arg;
+	struct lx_view *view = arg;
 	struct lx_error err = {0, ""};
 	int r;
 
 	pthread_mutex_lock(&c->cg_lock);
-	r = loadavg_sample(d, c, &err);
+	r = loadavg_sample(view, c, &err);
 	pthread_mutex_unlock(&c->cg_lock);
 	if (r < 0) {
 		char key[64];
@@ -76,52 +75,52 @@ static void sample_one(struct lx_container *c, void *arg)
 
 static void *loadavg_main(void *arg)
 {
-	struct lx_daemon *d = arg;
+	struct lx_view *view = arg;
 	struct timespec next;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
-	pthread_mutex_lock(&d->loadavg_lock);
-	while (!d->loadavg_stop) {
+	pthread_mutex_lock(&view->loadavg_lock);
+	while (!view->loadavg_stop) {
 		next.tv_sec += LOADAVG_INTERVAL_S;
-		while (!d->loadavg_stop &&
-		       pthread_cond_timedwait(&d->loadavg_cond, &d->loadavg_lock, &next) !=
+		while (!view->loadavg_stop &&
+		       pthread_cond_timedwait(&view->loadavg_cond, &view->loadavg_lock, &next) !=
 			   ETIMEDOUT)
 			;
-		if (d->loadavg_stop)
+		if (view->loadavg_stop)
 			break;
-		pthread_mutex_unlock(&d->loadavg_lock);
-		containers_foreach(d->containers, sample_one, d);
-		pthread_mutex_lock(&d->loadavg_lock);
+		pthread_mutex_unlock(&view->loadavg_lock);
+		containers_foreach(view->containers, sample_one, view);
+		pthread_mutex_lock(&view->loadavg_lock);
 	}
-	pthread_mutex_unlock(&d->loadavg_lock);
+	pthread_mutex_unlock(&view->loadavg_lock);
 	return NULL;
 }
 
-int loadavg_start(struct lx_daemon *d, struct lx_error *err)
+int loadavg_start(struct lx_view *view, struct lx_error *err)
 {
 	pthread_condattr_t attr;
 	int r;
 
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_destroy(&d->loadavg_cond);
-	pthread_cond_init(&d->loadavg_cond, &attr);
+	pthread_cond_destroy(&view->loadavg_cond);
+	pthread_cond_init(&view->loadavg_cond, &attr);
 	pthread_condattr_destroy(&attr);
-	r = pthread_create(&d->loadavg_thread, NULL, loadavg_main, d);
+	r = pthread_create(&view->loadavg_thread, NULL, loadavg_main, view);
 	if (r)
 		return lx_error_set(err, r, "start the load average thread");
-	d->loadavg_running = true;
+	view->loadavg_running = true;
 	return 0;
 }
 
-void loadavg_stop(struct lx_daemon *d)
+void loadavg_stop(struct lx_view *view)
 {
-	if (!d->loadavg_running)
+	if (!view->loadavg_running)
 		return;
-	pthread_mutex_lock(&d->loadavg_lock);
-	d->loadavg_stop = true;
-	pthread_cond_signal(&d->loadavg_cond);
-	pthread_mutex_unlock(&d->loadavg_lock);
-	pthread_join(d->loadavg_thread, NULL);
-	d->loadavg_running = false;
+	pthread_mutex_lock(&view->loadavg_lock);
+	view->loadavg_stop = true;
+	pthread_cond_signal(&view->loadavg_cond);
+	pthread_mutex_unlock(&view->loadavg_lock);
+	pthread_join(view->loadavg_thread, NULL);
+	view->loadavg_running = false;
 }

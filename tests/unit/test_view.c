@@ -8,7 +8,7 @@
 
 #include <cmocka.h>
 
-#include "daemon.h"
+#include "view/paths.h"
 
 static void test_strip_init_scope(void **state)
 {

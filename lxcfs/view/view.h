@@ -1,0 +1,37 @@
+/* The view: which container a reader belongs to, which cgroup values it gets, and which
+ * renderer makes its file from them (content.c). Anything that fails is served from the host
+ * file. Below it: the renderers (render/) and the cgroup reader (cgroup/). */
+#ifndef LXCFS_VIEW_VIEW_H
+#define LXCFS_VIEW_VIEW_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "common/served.h"
+#include "common/strbuf.h"
+
+struct lx_containers;
+
+/* What every reader's view is made with (the daemon opens it: lxcfs/daemon.c). */
+struct lx_view {
+	struct cg_layout layout;
+	struct lx_containers *containers; /* view/containers.h */
+	long user_hz;
+	bool swap;    /* swap shows (no --disable-swap) */
+	bool cfs;     /* --enable-cfs: the CFS quota limits the CPUs too */
+	bool loadavg; /* --enable-loadavg: per-container load average (view/loadavg.h) */
+	/* the load average sampler */
+	pthread_t loadavg_thread;
+	bool loadavg_running;
+	pthread_mutex_t loadavg_lock;
+	pthread_cond_t loadavg_cond;
+	bool loadavg_stop;
+};
+
+/* The file `f` as the process `reader` sees it, appended to out. Never fails for a container:
+ * what cannot be computed is served from the host file. */
+int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out);
+
+#endif
