@@ -4,21 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
-int lx_error_set(struct lx_error *err, int errnum, const char *fmt, ...)
+int lx_error_fill(struct lx_error *err, int code, bool with_strerror, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	if (!err)
 		return -1;
-	err->code = errnum;
+	err->code = code;
 	va_start(ap, fmt);
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		n = 0;
-	if (errnum && (size_t)n < sizeof(err->msg))
-		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(errnum));
+	if (with_strerror && code && (size_t)n < sizeof(err->msg))
+		snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", strerror(code));
 	return -1;
 }
 

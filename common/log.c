@@ -50,7 +50,7 @@ int lx_log_enabled(enum lx_log_level level)
 
 static void vlog(enum lx_log_level level, const char *fmt, va_list ap)
 {
-	char line[2048];
+	char line[2 * LX_ERR_MSG_MAX]; /* a message and its context */
 	int n = 0, saved = errno;
 
 	if (level > log_level)

@@ -25,8 +25,9 @@ int pidfile_lock(const char *path, struct lx_error *err)
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		return lx_error_set(err, 0, "another lxcfs (pid %s) holds the pidfile `%s`",
-				    buf[0] ? buf : "unknown", path);
+		return lx_error_code(err, EWOULDBLOCK,
+				     "another lxcfs (pid %s) holds the pidfile `%s`",
+				     buf[0] ? buf : "unknown", path);
 	}
 	return steal_fd(fd);
 }

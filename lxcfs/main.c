@@ -26,7 +26,7 @@
 /* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
 static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
 {
-	char msg[1100];
+	char msg[LX_ERR_MSG_MAX + 1];
 	ssize_t n = read(rfd, msg, sizeof(msg) - 1);
 	char path[4200];
 
@@ -62,7 +62,7 @@ static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
 
 static void tell_parent(int *wfd, char code, const char *msg)
 {
-	char buf[1100];
+	char buf[LX_ERR_MSG_MAX + 1];
 	int n;
 
 	if (*wfd < 0)
@@ -111,7 +111,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	}
 	se = fuse_session_new(&args, &lx_fuse_ops, sizeof(lx_fuse_ops), &d->fuse);
 	if (!se) {
-		lx_error_set(&err, 0, "cannot create the FUSE session (bad -o options?)");
+		lx_error_code(&err, EINVAL, "cannot create the FUSE session (bad -o options?)");
 		goto out;
 	}
 	if (fuse_set_signal_handlers(se) < 0) {
@@ -119,7 +119,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 		goto out_session;
 	}
 	if (fuse_session_mount(se, o->mountpoint) < 0) {
-		lx_error_set(&err, 0, "cannot mount on `%s`", o->mountpoint);
+		lx_error_code(&err, EIO, "cannot mount on `%s`", o->mountpoint);
 		goto out_signals;
 	}
 	d->fuse.se = se;
@@ -160,7 +160,7 @@ out_session:
 	fuse_session_destroy(se);
 out:
 	fuse_opt_free_args(&args);
-	if (err.msg[0])
+	if (err.code)
 		fail(wfd, &err);
 	return ret;
 }

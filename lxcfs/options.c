@@ -149,8 +149,8 @@ static int load_config(struct lx_options *o, unsigned set, const char *path, boo
 	if (r != 0 || c.err_line) {
 		*exit_code = LX_EXIT_USAGE;
 		if (c.err_line)
-			return lx_error_set(err, 0, "%s:%d: %s", path, c.err_line, c.msg);
-		return lx_error_set(err, 0, "%s:%d: syntax error", path, r > 0 ? r : c.line);
+			return lx_error_code(err, EINVAL, "%s:%d: %s", path, c.err_line, c.msg);
+		return lx_error_code(err, EINVAL, "%s:%d: syntax error", path, r > 0 ? r : c.line);
 	}
 	return set_str(&o->config, path);
 }
@@ -239,16 +239,17 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			o->version = true;
 			return 0;
 		case ':':
-			return lx_error_set(err, 0, "option `%s` needs an argument",
-					    argv[optind - 1]);
+			return lx_error_code(err, EINVAL, "option `%s` needs an argument",
+					     argv[optind - 1]);
 		default:
-			return lx_error_set(err, 0, "unknown option `%s` (see --help)",
-					    argv[optind - 1]);
+			return lx_error_code(err, EINVAL, "unknown option `%s` (see --help)",
+					     argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
 		if (argc - optind > 1)
-			return lx_error_set(err, 0, "unexpected argument `%s`", argv[optind + 1]);
+			return lx_error_code(err, EINVAL, "unexpected argument `%s`",
+					     argv[optind + 1]);
 		if (set_str(&o->mountpoint, argv[optind]) < 0)
 			return lx_error_set(err, ENOMEM, "options");
 		set |= SET_MOUNTPOINT;

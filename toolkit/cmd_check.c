@@ -65,5 +65,5 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 			break;
 		usleep(200 * 1000);
 	}
-	return tk_fail(ctx, "check-lxcfs", TK_EXIT_FAIL, "%s", h.reason);
+	return tk_fail(ctx, "check-lxcfs", TK_EXIT_FAIL, "%s", h.why.msg);
 }

@@ -114,10 +114,10 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 	if (tk_health_check(&ctx->cfg, &h) < 0) {
 		if (ctx->cfg.strict)
 			return tk_fail(ctx, "hook", TK_EXIT_FAIL,
-				       "container %s: lxcfs is not healthy: %s", st.id, h.reason);
+				       "container %s: lxcfs is not healthy: %s", st.id, h.why.msg);
 		tk_report(LX_LOG_WARN,
 			  "container %s starts with the host's /proc: lxcfs is not healthy: %s",
-			  st.id, h.reason);
+			  st.id, h.why.msg);
 		e.degraded = true;
 	} else {
 		in.mountpoint = ctx->cfg.mountpoint;

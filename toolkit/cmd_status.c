@@ -76,14 +76,14 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		json_object_object_add(d, "mountpoint",
 				       json_object_new_string(ctx->cfg.mountpoint));
 		json_object_object_add(d, "pid", json_object_new_int(h.pid));
-		json_object_object_add(d, "reason", json_object_new_string(h.reason));
+		json_object_object_add(d, "reason", json_object_new_string(h.why.msg));
 		json_object_object_add(root, "daemon", d);
 		json_object_object_add(root, "containers", arr);
 	} else {
 		if (h.healthy)
 			printf("lxcfs: healthy (%s)\n", ctx->cfg.mountpoint);
 		else
-			printf("lxcfs: NOT healthy: %s\n", h.reason);
+			printf("lxcfs: NOT healthy: %s\n", h.why.msg);
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
 		for (int i = 0; i < LX_NFILES; i++)
 			printf(" %-10s", short_name(lx_file_paths[i]));

@@ -215,8 +215,10 @@ static int check_child(void *arg, char *info, size_t infosz, struct lx_error *er
 	const struct tk_config *c = arg;
 	struct tk_health h;
 
-	if (tk_health_check(c, &h) < 0)
-		return lx_error_set(err, 0, "%s", h.reason);
+	if (tk_health_check(c, &h) < 0) {
+		*err = h.why;
+		return -1;
+	}
 	snprintf(info, infosz, "%d", (int)h.pid);
 	return 0;
 }
@@ -226,17 +228,17 @@ static int check_child(void *arg, char *info, size_t infosz, struct lx_error *er
  * dies, and we must stay free to kill the daemon. 0 healthy, -1 with the reason. */
 static int health(struct wd *w, char *reason, size_t rsz)
 {
-	struct lx_error err;
-	char info[256] = "";
+	struct tk_job job = {.fn = check_child, .arg = &w->ctx->cfg};
 	int limit = w->ctx->cfg.check_timeout * 1000 + 1500;
 
-	if (tk_run_child(check_child, &w->ctx->cfg, limit, info, sizeof(info), &err) == 0)
+	/* the check's own error may be a timeout too (the read's): only the job's is a hang */
+	if (tk_run_jobs(&job, 1, 1, limit) == 0)
 		return 0;
-	if (!strncmp(err.msg, "timed out", 9))
+	if (job.timed_out)
 		snprintf(reason, rsz, "the check-lxcfs logic did not finish in %d ms: hung mount",
 			 limit);
 	else
-		snprintf(reason, rsz, "%s", err.msg);
+		snprintf(reason, rsz, "%s", job.err.msg);
 	return -1;
 }
 
@@ -275,7 +277,7 @@ static int run_prestart(struct wd *w)
 static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 {
 	struct lx_error err;
-	char why[1100] = "";
+	char why[LX_ERR_MSG_MAX] = "";
 	long long t0 = tk_now_ms(), deadline = t0 + w->start_timeout_ms;
 
 	if (!w->no_prestart && run_prestart(w) != TK_EXIT_OK) {
@@ -387,7 +389,7 @@ static unsigned int backoff_ms(const struct wd *w)
 
 static int run_exec(struct wd *w)
 {
-	char reason[1200], why[1100];
+	char reason[LX_ERR_MSG_MAX + 128], why[LX_ERR_MSG_MAX];
 	long long fail_ms = 0, took;
 	bool degraded = false;
 
@@ -453,7 +455,7 @@ static int run_exec(struct wd *w)
 
 static int run_watch(struct wd *w)
 {
-	char why[1100], reason[1100];
+	char why[LX_ERR_MSG_MAX], reason[LX_ERR_MSG_MAX];
 	long long fail_ms = 0, took;
 	bool healthy, ready_sent = false;
 
@@ -531,8 +533,9 @@ static int write_pidfile(const char *path, int *fd_out, struct lx_error *err)
 
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return lx_error_set(
-			    err, 0, "another watchdog holds `%s`: it is already running", path);
+			return lx_error_code(err, EWOULDBLOCK,
+					     "another watchdog holds `%s`: it is already running",
+					     path);
 		return lx_error_set(err, e, "lock `%s`", path);
 	}
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
@@ -722,7 +725,7 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 		  ctx->cfg.mountpoint, w.interval_ms);
 
 	if (w.exec) {
-		char why[1100];
+		char why[LX_ERR_MSG_MAX];
 		long long took;
 
 		run_exec(&w);

@@ -54,7 +54,7 @@ static void usage(FILE *f, const char *prog)
 
 int tk_fail(struct tk_ctx *ctx, const char *cmd, int code, const char *fmt, ...)
 {
-	char msg[2048];
+	char msg[2 * LX_ERR_MSG_MAX]; /* a message and its context */
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -171,16 +171,15 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 	}
 	if (f == LX_FILE_PARTITIONS) {
 		r = render_partitions(host, names, out);
+		if (r < 0)
+			lx_error_set(err, errno, "render partitions");
 	} else {
 		r = cg_io_read(&view->layout, rd->paths, &io, err);
-		if (r == 0)
-			r = render_diskstats(host, &io, names, out);
+		if (r == 0 && (r = render_diskstats(host, &io, names, out)) < 0)
+			lx_error_set(err, errno, "render diskstats");
 		cg_io_free(&io);
 	}
 	devnames_free(&own);
-	if (r < 0 && !err->msg[0])
-		lx_error_set(err, errno, "render %s",
-			     f == LX_FILE_PARTITIONS ? "partitions" : "diskstats");
 	return r;
 }
 
@@ -220,8 +219,10 @@ int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strb
 		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
-	if (reader <= 0) /* a reader outside our pid namespace: nothing to go by */
+	if (reader <= 0) { /* a reader outside our pid namespace: nothing to go by */
+		lx_error_code(&err, ESRCH, "a reader outside the daemon's pid namespace");
 		goto fallback;
+	}
 	r = containers_lookup(view->containers, reader, &rd.ct, &err);
 	if (r < 0)
 		goto fallback;
@@ -266,7 +267,7 @@ fallback:
 
 		snprintf(key, sizeof(key), "%u:%d", f, rd.pid);
 		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
-				   host_path, reader, err.msg[0] ? err.msg : "unknown error");
+				   host_path, reader, err.code ? err.msg : "unknown error");
 		sb_reset(out);
 		if (sb_append(out, host.buf, host.len) < 0)
 			r = -1;

@@ -168,10 +168,12 @@ static void test_resolve(void **state)
 	assert_int_equal(i, 0);
 	/* ambiguous: both candidates named */
 	assert_int_equal(tk_targets_resolve(&t, "ab", &i, &err), -1);
+	assert_int_equal(err.code, EINVAL);
 	assert_non_null(strstr(err.msg, "ambiguous container id ab: matches"));
 	assert_non_null(strstr(err.msg, "abc123def (web)"));
 	assert_non_null(strstr(err.msg, "abd456 (db)"));
 	assert_int_equal(tk_targets_resolve(&t, "nope", &i, &err), -1);
+	assert_int_equal(err.code, ENOENT);
 	assert_string_equal(err.msg, "no such container: nope");
 	assert_int_equal(tk_targets_resolve(&t, "", &i, &err), -1);
 	assert_int_equal(tk_targets_resolve(&t, "../../etc", &i, &err), -1);

@@ -106,6 +106,7 @@ static void test_timeout(void **state)
 	assert_int_equal(tk_run_jobs(jobs, 2, 2, 1000), 1);
 	assert_true(now() - t0 < 3);
 	assert_true(jobs[0].timed_out);
+	assert_int_equal(jobs[0].err.code, ETIMEDOUT);
 	assert_string_equal(jobs[0].err.msg, "timed out after 1s");
 	assert_int_equal(jobs[1].rc, 0);
 }

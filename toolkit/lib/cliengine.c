@@ -121,9 +121,9 @@ int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_erro
 		sb_free(&sb);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			return lx_error_set(err, ENOENT, "cannot run `%s`", argv[0]);
-		return lx_error_set(err, 0, "`%s` failed (status %d)", argv[0],
-				    WIFEXITED(status) ? WEXITSTATUS(status)
-						      : 128 + WTERMSIG(status));
+		return lx_error_code(err, EIO, "`%s` failed (status %d)", argv[0],
+				     WIFEXITED(status) ? WEXITSTATUS(status)
+						       : 128 + WTERMSIG(status));
 	}
 	*out = sb_steal(&sb);
 	return *out ? 0 : lx_error_set(err, ENOMEM, "capture");

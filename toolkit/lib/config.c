@@ -62,9 +62,9 @@ static int set_path(char *dst, size_t dstsz, const char *key, const char *v, boo
 		    struct lx_error *err)
 {
 	if (!allow_empty && !*v)
-		return lx_error_set(err, 0, "%s: empty value", key);
+		return lx_error_code(err, EINVAL, "%s: empty value", key);
 	if (*v && *v != '/')
-		return lx_error_set(err, 0, "%s: `%s` is not an absolute path", key, v);
+		return lx_error_code(err, EINVAL, "%s: `%s` is not an absolute path", key, v);
 	if (tk_copy_str(dst, dstsz, v, err) < 0)
 		return lx_error_wrap(err, "%s", key);
 	return 0;
@@ -117,26 +117,26 @@ int tk_config_set(struct tk_config *c, const char *key, const char *v, struct lx
 		if (strcmp(key, bools[i].key))
 			continue;
 		if (lx_parse_bool(v, bools[i].dst) < 0)
-			return lx_error_set(err, 0, "%s: `%s` is not a boolean", key, v);
+			return lx_error_code(err, EINVAL, "%s: `%s` is not a boolean", key, v);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
 		if (strcmp(key, ints[i].key))
 			continue;
 		if (parse_int(v, ints[i].min, ints[i].max, ints[i].dst) < 0)
-			return lx_error_set(err, 0, "%s: `%s` is not a number in %d..%d", key, v,
-					    ints[i].min, ints[i].max);
+			return lx_error_code(err, EINVAL, "%s: `%s` is not a number in %d..%d", key,
+					     v, ints[i].min, ints[i].max);
 		return 0;
 	}
 	if (strcmp(key, "engine") == 0) {
 		if (!engine_valid(v))
-			return lx_error_set(err, 0,
-					    "engine: `%s` is not one of "
-					    "auto|docker|podman|isula|runc|none",
-					    v);
+			return lx_error_code(err, EINVAL,
+					     "engine: `%s` is not one of "
+					     "auto|docker|podman|isula|runc|none",
+					     v);
 		return tk_copy_str(c->engine, sizeof(c->engine), v, err);
 	}
-	return lx_error_set(err, 0, "unknown key `%s`", key);
+	return lx_error_code(err, EINVAL, "unknown key `%s`", key);
 }
 
 struct ini_ctx {
@@ -176,14 +176,14 @@ int tk_config_load(struct tk_config *c, const char *path, bool must_exist, struc
 	if (line == 0)
 		return 0;
 	if (line < 0)
-		return lx_error_set(err, 0, "config file `%s`: cannot read", path);
+		return lx_error_code(err, EIO, "config file `%s`: cannot read", path);
 	if (ctx.failed) {
-		char msg[sizeof(err->msg)];
+		char msg[LX_ERR_MSG_MAX];
 
 		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return lx_error_set(err, 0, "%s:%d: %s", path, line, msg);
+		return lx_error_code(err, EINVAL, "%s:%d: %s", path, line, msg);
 	}
-	return lx_error_set(err, 0, "%s:%d: syntax error", path, line);
+	return lx_error_code(err, EINVAL, "%s:%d: syntax error", path, line);
 }
 
 int tk_config_canon(struct tk_config *c, struct lx_error *err)
@@ -194,7 +194,7 @@ int tk_config_canon(struct tk_config *c, struct lx_error *err)
 	while (n > 1 && c->mountpoint[n - 1] == '/')
 		c->mountpoint[--n] = '\0';
 	if (n == 1)
-		return lx_error_set(err, 0, "mountpoint: `/` cannot be the mount point");
+		return lx_error_code(err, EINVAL, "mountpoint: `/` cannot be the mount point");
 	snprintf(parent, sizeof(parent), "%s", c->mountpoint);
 	slash = strrchr(parent, '/');
 	*slash = '\0';

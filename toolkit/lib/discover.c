@@ -215,8 +215,9 @@ int tk_targets_resolve(const struct tk_targets *t, const char *ref, size_t *idx,
 		return 0;
 	}
 	if (matches > 1 && ref[0])
-		return lx_error_set(err, 0, "ambiguous container id %s: matches %s", ref, list);
-	return lx_error_set(err, 0, "no such container: %s", ref);
+		return lx_error_code(err, EINVAL, "ambiguous container id %s: matches %s", ref,
+				     list);
+	return lx_error_code(err, ENOENT, "no such container: %s", ref);
 }
 
 bool tk_target_selected_by_all(const struct tk_target *t)

@@ -248,14 +248,14 @@ static int api_get(const char *socket, const char *path, int timeout_s, struct s
 		return lx_error_set(err, ETIMEDOUT, "engine API `%s`: no answer within %ds", socket,
 				    timeout_s);
 	if (res != CURLE_OK)
-		return lx_error_set(err, 0, "engine API `%s`: %s", socket,
-				    errbuf[0] ? errbuf : c->easy_strerror(res));
+		return lx_error_code(err, EIO, "engine API `%s`: %s", socket,
+				     errbuf[0] ? errbuf : c->easy_strerror(res));
 	if (status == 404)
 		return lx_error_set(err, ENOENT, "engine API `%s`: GET %s: 404 not found", socket,
 				    path);
 	if (status != 200)
-		return lx_error_set(err, 0, "engine API `%s`: GET %s: HTTP status %ld", socket,
-				    path, status);
+		return lx_error_code(err, EPROTO, "engine API `%s`: GET %s: HTTP status %ld",
+				     socket, path, status);
 	if (!body->buf)
 		sb_puts(body, "");
 	return 0;

@@ -52,8 +52,9 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		struct tk_health h;
 
 		if (tk_health_check(c, &h) < 0) {
-			lx_error_set(err, 0, "lxcfs is not healthy: %s", h.reason);
-			return -1;
+			if (err)
+				*err = h.why;
+			return lx_error_wrap(err, "lxcfs is not healthy");
 		}
 	}
 	if (select_targets(c, o, &all, &sel, err) < 0)
@@ -83,13 +84,13 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		if (!tk_pid_matches(in->pid, sel.v[i].starttime)) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
-			lx_error_set(&jobs[i].err, 0, "pid %d is not running", (int)in->pid);
+			lx_error_code(&jobs[i].err, ESRCH, "pid %d is not running", (int)in->pid);
 		} else if (tk_pid_mntns(in->pid, &ns, &jobs[i].err) < 0 || ns == own_ns) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
 			if (ns == own_ns)
-				lx_error_set(
-				    &jobs[i].err, 0,
+				lx_error_code(
+				    &jobs[i].err, EINVAL,
 				    "pid %d is not a container: it shares the host's mount "
 				    "namespace",
 				    (int)in->pid);

@@ -37,7 +37,7 @@ static int probe_child(void *arg, char *info, size_t infosz, struct lx_error *er
 	if (n < 0)
 		return lx_error_set(err, errno, "%s", path);
 	if (n == 0)
-		return lx_error_set(err, 0, "%s: empty read", path);
+		return lx_error_code(err, ENODATA, "%s: empty read", path);
 	return 0;
 }
 
@@ -47,10 +47,11 @@ int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
 
 	if (tk_run_child(probe_child, (void *)path, timeout_ms, NULL, 0, &e) == 0)
 		return 0;
-	if (!strncmp(e.msg, "timed out", 9))
-		return lx_error_set(err, 0, "%s: read timed out after %ds", path,
-				    (timeout_ms + 999) / 1000);
-	*err = e;
+	if (e.code == ETIMEDOUT)
+		return lx_error_code(err, ETIMEDOUT, "%s: read timed out after %ds", path,
+				     (timeout_ms + 999) / 1000);
+	if (err)
+		*err = e;
 	return -1;
 }
 
@@ -61,7 +62,7 @@ int tk_read_pidfile(const char *path, pid_t *pid, struct lx_error *err)
 	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
 		return lx_error_wrap(err, "pidfile");
 	if (!sb.buf || tk_parse_pid(sb.buf, pid) < 0)
-		return lx_error_set(err, 0, "pidfile `%s` holds no pid", path);
+		return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
 	return 0;
 }
 
@@ -69,25 +70,24 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 {
 	struct tk_mounts m;
 	const struct tk_mount *top;
-	struct lx_error e;
 	char path[PATH_MAX];
 	bool pid_known = false;
 
 	memset(h, 0, sizeof(*h));
 	/* the pid first, so every later reason can say whether the daemon runs */
 	if (c->pidfile[0]) {
+		struct lx_error e;
+
 		if (tk_read_pidfile(c->pidfile, &h->pid, &e) == 0) {
 			pid_known = true;
 			h->pid_alive = tk_pid_running(h->pid);
 		} else if (c->pidfile_explicit || e.code != ENOENT) {
-			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+			h->why = e;
 			return -1;
 		}
 	}
-	if (tk_mountinfo_read(0, &m, &e) < 0) {
-		snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+	if (tk_mountinfo_read(0, &m, &h->why) < 0)
 		return -1;
-	}
 	top = tk_mounts_top(&m, c->mountpoint);
 	if (top && !strcmp(top->fstype, TK_LXCFS_FSTYPE)) {
 		h->mounted = true;
@@ -96,23 +96,21 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 	}
 	tk_mounts_free(&m);
 	if (!h->mounted) {
-		snprintf(h->reason, sizeof(h->reason), "%.900s: not mounted", c->mountpoint);
+		lx_error_code(&h->why, ENOENT, "%.900s: not mounted", c->mountpoint);
 	} else {
 		tk_path_join(path, sizeof(path), c->mountpoint, lx_file_paths[LX_FILE_MEMINFO]);
-		if (tk_probe_file(path, c->check_timeout * 1000, &e) < 0)
-			snprintf(h->reason, sizeof(h->reason), "%s", e.msg);
+		tk_probe_file(path, c->check_timeout * 1000, &h->why);
 	}
 	if (pid_known && !h->pid_alive) {
-		size_t l = strlen(h->reason);
+		size_t l = strlen(h->why.msg);
 
-		if (l)
-			snprintf(h->reason + l, sizeof(h->reason) - l,
+		if (h->why.code)
+			snprintf(h->why.msg + l, sizeof(h->why.msg) - l,
 				 " (daemon pid %d is not running)", (int)h->pid);
 		else
-			snprintf(h->reason, sizeof(h->reason), "daemon pid %d is not running",
-				 (int)h->pid);
+			lx_error_code(&h->why, ESRCH, "daemon pid %d is not running", (int)h->pid);
 	}
-	if (h->reason[0])
+	if (h->why.code)
 		return -1;
 	h->healthy = true;
 	return 0;

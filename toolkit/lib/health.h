@@ -16,10 +16,10 @@ struct tk_health {
 	unsigned int major, minor; /* its superblock when mounted */
 	pid_t pid;		   /* from the pidfile, 0 when unknown */
 	bool pid_alive;
-	char reason[sizeof(((struct lx_error *)0)->msg)]; /* why not healthy */
+	struct lx_error why; /* why not healthy (code 0 when healthy) */
 };
 
-/* Fill h; returns 0 when healthy, -1 otherwise (h->reason says why). */
+/* Fill h; returns 0 when healthy, -1 otherwise (h->why says why). */
 int tk_health_check(const struct tk_config *c, struct tk_health *h);
 
 /* stat + read of path in a child, bounded by timeout_ms. */

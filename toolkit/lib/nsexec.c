@@ -47,8 +47,8 @@ static void child_main(struct tk_job *job, int wfd)
 	lx_error_clear(&err);
 	signal(SIGPIPE, SIG_DFL);
 	rc = job->fn(job->arg, info, sizeof(info), &err);
-	if (rc < 0 && !err.msg[0])
-		snprintf(err.msg, sizeof(err.msg), "failed without a message");
+	if (rc < 0 && !err.code)
+		lx_error_code(&err, EIO, "failed without a message");
 	memcpy(out, &rc, sizeof(rc));
 	memcpy(out + sizeof(rc), &err, sizeof(err));
 	memcpy(out + sizeof(rc) + sizeof(err), info, sizeof(info));
@@ -98,7 +98,8 @@ static void finish_job(struct tk_job *job, int timeout_ms)
 
 	if (job->timed_out) {
 		kill(job->child, SIGKILL);
-		lx_error_set(&job->err, 0, "timed out after %ds", (timeout_ms + 999) / 1000);
+		lx_error_code(&job->err, ETIMEDOUT, "timed out after %ds",
+			      (timeout_ms + 999) / 1000);
 		job->rc = -1;
 	}
 	while (waitpid(job->child, &status, 0) < 0 && errno == EINTR)
@@ -117,10 +118,10 @@ static void finish_job(struct tk_job *job, int timeout_ms)
 	}
 	job->rc = -1;
 	if (WIFSIGNALED(status))
-		lx_error_set(&job->err, 0, "worker killed by signal %d", WTERMSIG(status));
+		lx_error_code(&job->err, EIO, "worker killed by signal %d", WTERMSIG(status));
 	else
-		lx_error_set(&job->err, 0, "worker exited with status %d without a result",
-			     WEXITSTATUS(status));
+		lx_error_code(&job->err, EIO, "worker exited with status %d without a result",
+			      WEXITSTATUS(status));
 }
 
 size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)

@@ -30,10 +30,12 @@ struct tk_job {
 };
 
 /* Run every job in its own child, at most `width` at once, each killed after timeout_ms
- * ("timed out after Ns"). Returns the number of failed jobs. */
+ * (timed_out set, error ETIMEDOUT "timed out after Ns"). Returns the number of failed jobs. */
 size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms);
 
-/* One job, synchronously. Returns its rc and copies its error into err. */
+/* One job, synchronously. Returns its rc and copies its error into err (ETIMEDOUT when the
+ * child did not finish in time; a child's own error may carry that code too: callers that
+ * must tell the two apart run the job with tk_run_jobs and look at timed_out). */
 int tk_run_child(tk_child_fn fn, void *arg, int timeout_ms, char *info, size_t infosz,
 		 struct lx_error *err);
 

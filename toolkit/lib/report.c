@@ -29,7 +29,7 @@ static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
 
 static void vreport(enum lx_log_level level, bool to_log, const char *fmt, va_list ap)
 {
-	char line[1536];
+	char line[2 * LX_ERR_MSG_MAX]; /* a message and its context */
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (to_log)
