@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 static enum lx_log_target log_target = LX_LOG_STDERR;
 static enum lx_log_level log_level = LX_LOG_INFO;
 static int log_fd = -1;
@@ -103,7 +105,7 @@ void lx_log_ratelimited(enum lx_log_level level, const char *key, int interval, 
 			...)
 {
 	uint64_t h = 1469598103934665603ULL;
-	struct timespec now;
+	time_t now;
 	int emit = 0;
 	va_list ap;
 
@@ -111,12 +113,11 @@ void lx_log_ratelimited(enum lx_log_level level, const char *key, int interval, 
 		return;
 	for (const char *p = key; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	now = (time_t)(lx_now_ms() / 1000);
 	pthread_mutex_lock(&rl_lock);
-	if (rl_table[h % RL_SLOTS].hash != h ||
-	    now.tv_sec - rl_table[h % RL_SLOTS].last >= interval) {
+	if (rl_table[h % RL_SLOTS].hash != h || now - rl_table[h % RL_SLOTS].last >= interval) {
 		rl_table[h % RL_SLOTS].hash = h;
-		rl_table[h % RL_SLOTS].last = now.tv_sec;
+		rl_table[h % RL_SLOTS].last = now;
 		emit = 1;
 	}
 	pthread_mutex_unlock(&rl_lock);

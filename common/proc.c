@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -101,14 +100,6 @@ int proc_stat_start(pid_t pid, uint64_t *start_ticks, char *state, struct lx_err
 	}
 	*start_ticks = strtoull(p, NULL, 10);
 	return 0;
-}
-
-uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int pidfd_open_pid(pid_t pid)

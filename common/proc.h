@@ -13,8 +13,6 @@ int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err);
 int proc_status_ids(pid_t pid, pid_t *ppid, pid_t *inner_pid, struct lx_error *err);
 /* starttime (field 22, clock ticks after boot) and state (field 3) of /proc/PID/stat. */
 int proc_stat_start(pid_t pid, uint64_t *start_ticks, char *state, struct lx_error *err);
-/* Seconds since boot (CLOCK_BOOTTIME), in nanoseconds. */
-uint64_t boottime_ns(void);
 
 /* Pidfd helpers: a pidfd for pid (-1 on failure, errno set) and whether it still lives. */
 int pidfd_open_pid(pid_t pid);

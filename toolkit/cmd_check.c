@@ -2,11 +2,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "lib/health.h"
+#include "common/clock.h"
 
 int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 {
@@ -18,7 +18,7 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 	};
 	struct tk_health h;
 	long wait_s = 0;
-	struct timespec start, now;
+	int64_t start;
 	char *end;
 	int c, rc;
 
@@ -50,7 +50,7 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 	}
 	if (c < 0)
 		return rc;
-	clock_gettime(CLOCK_MONOTONIC, &start);
+	start = lx_now_ms();
 	for (;;) {
 		if (tk_health_check(&ctx->cfg, &h) == 0) {
 			if (h.pid)
@@ -60,8 +60,7 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 				printf("lxcfs is healthy: %s\n", ctx->cfg.mountpoint);
 			return TK_EXIT_OK;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec >= wait_s)
+		if (lx_now_ms() - start >= wait_s * 1000)
 			break;
 		usleep(200 * 1000);
 	}

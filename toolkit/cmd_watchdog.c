@@ -34,6 +34,7 @@
 #include "lib/nsexec.h"
 #include "lib/report.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 
 struct wd {
 	struct tk_ctx *ctx;
@@ -79,7 +80,7 @@ static int spawn_daemon(struct wd *w, struct lx_error *err)
 	setpgid(pid, pid);
 	w->child = pid;
 	w->child_reaped = false;
-	w->child_start_ms = tk_now_ms();
+	w->child_start_ms = lx_now_ms();
 	w->restarts++;
 	return 0;
 }
@@ -139,8 +140,8 @@ static void stop_child(struct wd *w, int grace_ms)
 	if (grace_ms > 0) {
 		kill(-w->child, SIGTERM);
 		kill(-w->child, SIGCONT);
-		deadline = tk_now_ms() + grace_ms;
-		while (tk_now_ms() < deadline) {
+		deadline = lx_now_ms() + grace_ms;
+		while (lx_now_ms() < deadline) {
 			if (reap_child(w)) {
 				w->child = 0;
 				return;
@@ -197,10 +198,10 @@ static bool wait_event(struct wd *w, int ms)
 /* Sleep ms, interrupted by a stop request. */
 static void sleep_ms(struct wd *w, int ms)
 {
-	long long end = tk_now_ms() + ms;
+	long long end = lx_now_ms() + ms;
 
 	while (!w->stop) {
-		long long left = end - tk_now_ms();
+		long long left = end - lx_now_ms();
 
 		if (left <= 0)
 			break;
@@ -247,13 +248,13 @@ static int fleet_all(struct wd *w, enum tk_fleet_op op, long long *took_ms, char
 {
 	struct tk_fleet_opts o = {.all = true};
 	struct lx_error err;
-	long long t0 = tk_now_ms();
+	long long t0 = lx_now_ms();
 	int rc;
 
 	fflush(stdout);
 	rc = tk_fleet_run(&w->ctx->cfg, op, &o, &err);
 	fflush(stdout);
-	*took_ms = tk_now_ms() - t0;
+	*took_ms = lx_now_ms() - t0;
 	if (rc < 0)
 		snprintf(why, whysz, "%s", err.msg);
 	else if (rc > 0)
@@ -278,7 +279,7 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 {
 	struct lx_error err;
 	char why[LX_ERR_MSG_MAX] = "";
-	long long t0 = tk_now_ms(), deadline = t0 + w->start_timeout_ms;
+	long long t0 = lx_now_ms(), deadline = t0 + w->start_timeout_ms;
 
 	if (!w->no_prestart && run_prestart(w) != TK_EXIT_OK) {
 		snprintf(reason, rsz, "prestart failed");
@@ -302,10 +303,10 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 		}
 		if (health(w, why, sizeof(why)) == 0) {
 			tk_report(LX_LOG_INFO, "watchdog: daemon pid %d healthy after %lld ms",
-				  (int)w->child, tk_now_ms() - t0);
+				  (int)w->child, lx_now_ms() - t0);
 			return 0;
 		}
-		if (tk_now_ms() >= deadline) {
+		if (lx_now_ms() >= deadline) {
 			snprintf(reason, rsz, "not healthy %d s after the start: %s",
 				 w->start_timeout_ms / 1000, why);
 			stop_child(w, 2000);
@@ -318,7 +319,7 @@ static int start_and_wait(struct wd *w, char *reason, size_t rsz)
 /* Block until the daemon fails (returns 0, reason filled) or a stop is requested (-1). */
 static int monitor(struct wd *w, char *reason, size_t rsz)
 {
-	long long next = tk_now_ms() + w->interval_ms;
+	long long next = lx_now_ms() + w->interval_ms;
 
 	for (;;) {
 		if (w->stop)
@@ -327,12 +328,12 @@ static int monitor(struct wd *w, char *reason, size_t rsz)
 			describe_exit(w, reason, rsz);
 			return 0;
 		}
-		if (tk_now_ms() >= next) {
+		if (lx_now_ms() >= next) {
 			if (health(w, reason, rsz) < 0)
 				return w->stop ? -1 : 0;
-			next = tk_now_ms() + w->interval_ms;
+			next = lx_now_ms() + w->interval_ms;
 		}
-		wait_event(w, (int)(next - tk_now_ms()));
+		wait_event(w, (int)(next - lx_now_ms()));
 	}
 }
 
@@ -416,7 +417,7 @@ static int run_exec(struct wd *w)
 			tk_report(LX_LOG_INFO,
 				  "watchdog: recovered: remount --all took %lld ms; containers "
 				  "back to their own view %lld ms after the failure",
-				  took, tk_now_ms() - fail_ms);
+				  took, lx_now_ms() - fail_ms);
 		else
 			tk_report(LX_LOG_INFO, "watchdog: running: remount --all took %lld ms",
 				  took);
@@ -426,7 +427,7 @@ static int run_exec(struct wd *w)
 		if (monitor(w, reason, sizeof(reason)) < 0)
 			break;
 		/* the daemon failed */
-		fail_ms = tk_now_ms();
+		fail_ms = lx_now_ms();
 		{
 			long long lived = fail_ms - w->child_start_ms;
 
@@ -469,7 +470,7 @@ static int run_watch(struct wd *w)
 		notify_ready(w, '1');
 		ready_sent = true;
 	} else {
-		fail_ms = tk_now_ms();
+		fail_ms = lx_now_ms();
 		fleet_all(w, TK_FLEET_UMOUNT, &took, why, sizeof(why));
 		tk_report(LX_LOG_WARN,
 			  "watchdog: daemon not healthy (%s); umount --all took %lld ms", reason,
@@ -486,7 +487,7 @@ static int run_watch(struct wd *w)
 			continue;
 		healthy = now;
 		if (!healthy) {
-			fail_ms = tk_now_ms();
+			fail_ms = lx_now_ms();
 			fleet_all(w, TK_FLEET_UMOUNT, &took, why, sizeof(why));
 			tk_report(LX_LOG_WARN,
 				  "watchdog: daemon failed (%s); containers on the host view: "
@@ -497,7 +498,7 @@ static int run_watch(struct wd *w)
 			tk_report(LX_LOG_INFO,
 				  "watchdog: daemon healthy again: remount --all took %lld ms; "
 				  "recovered %lld ms after the failure",
-				  took, tk_now_ms() - fail_ms);
+				  took, lx_now_ms() - fail_ms);
 			if (!ready_sent)
 				notify_ready(w, '1'), ready_sent = true;
 		}

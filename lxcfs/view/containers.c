@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "view/devnames.h"
@@ -24,14 +23,6 @@ struct lx_containers {
 	uint64_t host_ns;
 	struct shard shards[SHARDS];
 };
-
-static int64_t now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 struct lx_containers *containers_new(struct lx_error *err)
 {
@@ -204,7 +195,6 @@ int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container
 			continue;
 		if (container_alive(c)) {
 			c->refs++;
-			c->last_used = now_s();
 			pthread_mutex_unlock(&s->lock);
 			*out = c;
 			return 1;
@@ -232,7 +222,6 @@ int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container
 		s->head = c;
 	}
 	c->refs++;
-	c->last_used = now_s();
 	pthread_mutex_unlock(&s->lock);
 	if (fresh)
 		container_destroy(fresh);

@@ -35,7 +35,6 @@ struct lx_container {
 	unsigned running, total;
 	int last_pid;
 	bool load_sampled;
-	int64_t last_used; /* monotonic seconds of the last lookup */
 	struct lx_container *next;
 };
 

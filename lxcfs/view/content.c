@@ -14,6 +14,7 @@
 #include "view/paths.h"
 #include "render/render.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -28,7 +29,7 @@ struct reader {
 
 static uint64_t reader_uptime_ns(const struct lx_view *view, const struct reader *rd)
 {
-	uint64_t now = boottime_ns(), start;
+	uint64_t now = lx_boottime_ns(), start;
 
 	if (!rd->ct)
 		return now;

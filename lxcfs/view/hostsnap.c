@@ -16,9 +16,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/fileio.h"
 
 struct copy {
@@ -36,14 +36,6 @@ struct host_snap {
 	atomic_bool refreshing;
 	struct copy c[2];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct host_snap *host_snap_new(const char *path, unsigned ttl_ms)
 {
@@ -106,7 +98,7 @@ static int serve(struct host_snap *s, struct strbuf *sb, int64_t now, bool any_a
 static int refresh(struct host_snap *s, struct strbuf *sb, struct lx_error *err)
 {
 	size_t start = sb->len, len;
-	int64_t t = now_ms();
+	int64_t t = lx_now_ms();
 	int cur, y;
 	struct copy *c;
 
@@ -151,7 +143,7 @@ unpublished:
 int host_snap_read(struct host_snap *s, struct strbuf *sb, struct lx_error *err)
 {
 	for (;;) {
-		int64_t now = now_ms();
+		int64_t now = lx_now_ms();
 		int r = serve(s, sb, now, false, err);
 
 		if (r != 0)

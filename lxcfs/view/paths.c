@@ -1,10 +1,9 @@
 #include "view/paths.h"
 
-#include <stdint.h>
 #include <string.h>
-#include <time.h>
 
 #include "view/devnames.h"
+#include "common/clock.h"
 
 /* A system container's systemd moves itself into "init.scope" below the container's
  * cgroup (cgroup v2 allows no processes in inner cgroups): the container is the parent. */
@@ -24,17 +23,9 @@ void view_strip_init_scope(struct cg_paths *p)
 	}
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int container_paths(const struct cg_layout *l, struct lx_container *c, struct lx_error *err)
 {
-	int64_t now = now_ms();
+	int64_t now = lx_now_ms();
 
 	if (c->have_paths && now - c->paths_ms < CONTAINER_PATHS_TTL_MS)
 		return 0;

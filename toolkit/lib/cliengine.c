@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "nsexec.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/strbuf.h"
 
 #define CAPTURE_MAX (16u << 20)
@@ -42,7 +42,7 @@ bool tk_in_path(const char *name)
 int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_error *err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	long long deadline = tk_now_ms() + (long long)timeout_s * 1000;
+	long long deadline = lx_now_ms() + (long long)timeout_s * 1000;
 	int p[2], status;
 	bool timed_out = false, too_big = false;
 	pid_t pid;
@@ -73,7 +73,7 @@ int tk_run_capture(char *const argv[], int timeout_s, char **out, struct lx_erro
 	close(p[1]);
 	for (;;) {
 		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		long long left = deadline - tk_now_ms();
+		long long left = deadline - lx_now_ms();
 		ssize_t n;
 
 		if (left <= 0) {

@@ -9,18 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/cleanup.h"
-
-long long tk_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "common/clock.h"
 
 int tk_enter_mntns(pid_t pid, struct lx_error *err)
 {
@@ -88,7 +80,7 @@ static int start_job(struct tk_job *job, int timeout_ms)
 	}
 	close(p[1]);
 	job->fd = p[0];
-	job->deadline_ms = tk_now_ms() + timeout_ms;
+	job->deadline_ms = lx_now_ms() + timeout_ms;
 	return 0;
 }
 
@@ -156,7 +148,7 @@ size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
 				running++;
 			next++;
 		}
-		now = tk_now_ms();
+		now = lx_now_ms();
 		for (size_t i = 0; i < next; i++) {
 			struct tk_job *j = &jobs[i];
 

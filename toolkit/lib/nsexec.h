@@ -39,9 +39,6 @@ size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms);
 int tk_run_child(tk_child_fn fn, void *arg, int timeout_ms, char *info, size_t infosz,
 		 struct lx_error *err);
 
-/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
-long long tk_now_ms(void);
-
 /* setns() into the mount namespace of pid (only in a single-threaded process). */
 int tk_enter_mntns(pid_t pid, struct lx_error *err);
 
