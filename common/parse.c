@@ -1,6 +1,9 @@
 #include "parse.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <strings.h>
 
 int lx_parse_bool(const char *s, bool *out)
@@ -19,4 +22,19 @@ int lx_parse_bool(const char *s, bool *out)
 		}
 	}
 	return -1;
+}
+
+int lx_parse_pid(const char *s, pid_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || end == s || *end || v <= 0 || v > INT_MAX)
+		return -1;
+	*out = (pid_t)v;
+	return 0;
 }

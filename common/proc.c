@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -13,27 +14,38 @@
 #include "cleanup.h"
 #include "fileio.h"
 
-int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err)
+/* readlink gives "KIND:[INODE]" without instantiating the nsfs inode a stat would */
+static int ns_ino(pid_t pid, const char *kind, uint64_t *ino, struct lx_error *err)
 {
 	char path[64], link[64], *end;
+	size_t klen = strlen(kind);
 	ssize_t n;
 
-	/* readlink gives "pid:[INODE]" without instantiating the nsfs inode a stat would */
 	if (pid > 0)
-		snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, kind);
 	else
-		snprintf(path, sizeof(path), "/proc/self/ns/pid");
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0)
 		return lx_error_set(err, errno, "readlink `%s`", path);
 	link[n] = '\0';
-	if (strncmp(link, "pid:[", 5) != 0)
+	if (strncmp(link, kind, klen) != 0 || strncmp(link + klen, ":[", 2) != 0)
 		return lx_error_set(err, EINVAL, "`%s` points to `%s`", path, link);
 	errno = 0;
-	*ino = strtoull(link + 5, &end, 10);
+	*ino = strtoull(link + klen + 2, &end, 10);
 	if (errno || *end != ']')
 		return lx_error_set(err, EINVAL, "`%s` points to `%s`", path, link);
 	return 0;
+}
+
+int proc_pidns_ino(pid_t pid, uint64_t *ino, struct lx_error *err)
+{
+	return ns_ino(pid, "pid", ino, err);
+}
+
+int proc_mntns_ino(pid_t pid, uint64_t *ino, struct lx_error *err)
+{
+	return ns_ino(pid, "mnt", ino, err);
 }
 
 static int read_small(const char *path, char *buf, size_t size, struct lx_error *err)
@@ -77,29 +89,68 @@ int proc_status_ids(pid_t pid, pid_t *ppid, pid_t *inner_pid, struct lx_error *e
 	return 0;
 }
 
+int proc_stat_parse(const char *text, uint64_t *start_ticks, char *state)
+{
+	const char *p = strrchr(text, ')');
+	char num[32];
+	size_t n;
+
+	if (!p || p[1] != ' ')
+		goto bad;
+	p += 2; /* field 3, the state */
+	if (!*p || *p == ' ' || *p == '\n')
+		goto bad;
+	if (state)
+		*state = *p;
+	for (int field = 3; field < 22; field++) {
+		p += strcspn(p, " \n");
+		if (p[0] != ' ' || !p[1] || p[1] == ' ' || p[1] == '\n')
+			goto bad;
+		p++;
+	}
+	n = strcspn(p, " \n");
+	if (n >= sizeof(num) || !isdigit((unsigned char)*p))
+		goto bad;
+	memcpy(num, p, n);
+	num[n] = '\0';
+	return parse_u64(num, start_ticks) < 0 ? -1 : 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
 int proc_stat_start(pid_t pid, uint64_t *start_ticks, char *state, struct lx_error *err)
 {
 	char path[64], buf[1024];
-	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof(buf), err) < 0)
+	if (read_small(path, buf, sizeof(buf), err) < 0) {
+		if (err && err->code == ENOENT)
+			return lx_error_set(err, ESRCH, "pid %d", (int)pid);
 		return -1;
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ')
-		return lx_error_set(err, EINVAL, "unexpected format of `%s`", path);
-	p += 2;
-	if (state)
-		*state = *p;
-	/* p is at field 3 (state); starttime is field 22 */
-	for (int field = 3; field < 22; field++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return lx_error_set(err, EINVAL, "unexpected format of `%s`", path);
-		p++;
 	}
-	*start_ticks = strtoull(p, NULL, 10);
+	if (proc_stat_parse(buf, start_ticks, state) < 0)
+		return lx_error_set(err, EINVAL, "unexpected format of `%s`", path);
 	return 0;
+}
+
+bool proc_pid_matches(pid_t pid, uint64_t start_ticks)
+{
+	uint64_t now;
+
+	if (pid <= 0 || proc_stat_start(pid, &now, NULL, NULL) < 0)
+		return false;
+	return start_ticks == 0 || now == start_ticks;
+}
+
+bool proc_pid_running(pid_t pid)
+{
+	uint64_t start;
+	char state;
+
+	if (pid <= 0 || proc_stat_start(pid, &start, &state, NULL) < 0)
+		return false;
+	return state != 'Z' && state != 'X';
 }
 
 int pidfd_open_pid(pid_t pid)

@@ -12,7 +12,7 @@
 #include "lib/inject.h"
 #include "lib/nsexec.h"
 #include "lib/ocistate.h"
-#include "lib/procinfo.h"
+#include "common/proc.h"
 #include "lib/registry.h"
 #include "lib/report.h"
 
@@ -90,15 +90,15 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 	if (!st.pid)
 		return tk_fail(ctx, "hook", TK_EXIT_FAIL, "bad OCI state: container %s has no pid",
 			       st.id);
-	if (tk_pid_starttime(st.pid, &e.starttime, &err) < 0 ||
-	    tk_pid_mntns(st.pid, &e.mntns, &err) < 0)
+	if (proc_stat_start(st.pid, &e.starttime, NULL, &err) < 0 ||
+	    proc_mntns_ino(st.pid, &e.mntns, &err) < 0)
 		return tk_fail(ctx, "hook", TK_EXIT_FAIL,
 			       "bad OCI state: pid %d of container %s is not alive (%s)",
 			       (int)st.pid, st.id, err.msg);
 	{
 		uint64_t host_ns;
 
-		if (tk_pid_mntns(getpid(), &host_ns, &err) == 0 && host_ns == e.mntns)
+		if (proc_mntns_ino(getpid(), &host_ns, &err) == 0 && host_ns == e.mntns)
 			return tk_fail(ctx, "hook", TK_EXIT_FAIL,
 				       "pid %d is not a container: it shares our mount namespace",
 				       (int)st.pid);

@@ -13,7 +13,6 @@
 #include <cmocka.h>
 
 #include "toolkit/lib/config.h"
-#include "toolkit/lib/procinfo.h"
 
 static char path[64];
 
@@ -120,41 +119,12 @@ static void test_canon(void **state)
 	assert_int_equal(tk_config_canon(&c, &err), -1);
 }
 
-static void test_stat_starttime(void **state)
-{
-	uint64_t t;
-
-	(void)state;
-	/* field 22; comm with spaces and a ")" inside */
-	assert_int_equal(
-	    tk_parse_stat_starttime("42 (a) b) c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 "
-				    "0 0 20 0 1 0 987654 12345 67 "
-				    "18446744073709551615\n",
-				    &t),
-	    0);
-	assert_true(t == 987654);
-	assert_int_equal(tk_parse_stat_starttime("42 (x) S 1 2 3", &t), -1);
-	assert_int_equal(tk_parse_stat_starttime("no parenthesis", &t), -1);
-	/* our own start time is readable and stable */
-	{
-		uint64_t a, b;
-
-		assert_int_equal(tk_pid_starttime(getpid(), &a, NULL), 0);
-		assert_int_equal(tk_pid_starttime(getpid(), &b, NULL), 0);
-		assert_true(a == b && a > 0);
-		assert_true(tk_pid_matches(getpid(), a));
-		assert_false(tk_pid_matches(getpid(), a + 1));
-		assert_true(tk_pid_running(getpid()));
-		assert_false(tk_pid_running(0x3ffffffe));
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_sections),
 	    cmocka_unit_test(test_bad_values), cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_canon),      cmocka_unit_test(test_stat_starttime),
+	    cmocka_unit_test(test_canon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "toolkit/lib/procinfo.h"
+#include "common/proc.h"
 #include "toolkit/lib/registry.h"
 
 static char dir[64];
@@ -77,8 +77,8 @@ static struct tk_entry self_entry(const char *id)
 	snprintf(e.id, sizeof(e.id), "%s", id);
 	strcpy(e.name, "web");
 	e.pid = getpid();
-	assert_int_equal(tk_pid_starttime(e.pid, &e.starttime, NULL), 0);
-	assert_int_equal(tk_pid_mntns(e.pid, &e.mntns, NULL), 0);
+	assert_int_equal(proc_stat_start(e.pid, &e.starttime, NULL, NULL), 0);
+	assert_int_equal(proc_mntns_ino(e.pid, &e.mntns, NULL), 0);
 	strcpy(e.rootfs, "/var/lib/c/rootfs");
 	return e;
 }

@@ -9,7 +9,7 @@
 
 #include "engine.h"
 #include "mountinfo.h"
-#include "procinfo.h"
+#include "common/proc.h"
 #include "registry.h"
 #include "report.h"
 

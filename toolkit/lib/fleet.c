@@ -10,7 +10,7 @@
 #include "health.h"
 #include "inject.h"
 #include "nsexec.h"
-#include "procinfo.h"
+#include "common/proc.h"
 #include "registry.h"
 #include "report.h"
 #include "common/strbuf.h"
@@ -65,7 +65,7 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		lx_error_set(err, ENOMEM, "jobs");
 		goto out;
 	}
-	if (tk_pid_mntns(getpid(), &own_ns, err) < 0)
+	if (proc_mntns_ino(getpid(), &own_ns, err) < 0)
 		goto out;
 	for (size_t i = 0; i < sel.n; i++) {
 		struct tk_inject *in = &ins[i];
@@ -81,11 +81,11 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		jobs[i].fn = tk_inject_run;
 		jobs[i].arg = in;
 		/* a pid that is gone or reused is not entered, nor one in our namespace */
-		if (!tk_pid_matches(in->pid, sel.v[i].starttime)) {
+		if (!proc_pid_matches(in->pid, sel.v[i].starttime)) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
 			lx_error_code(&jobs[i].err, ESRCH, "pid %d is not running", (int)in->pid);
-		} else if (tk_pid_mntns(in->pid, &ns, &jobs[i].err) < 0 || ns == own_ns) {
+		} else if (proc_mntns_ino(in->pid, &ns, &jobs[i].err) < 0 || ns == own_ns) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
 			if (ns == own_ns)

@@ -12,9 +12,10 @@
 #include "inject.h"
 #include "mountinfo.h"
 #include "nsexec.h"
-#include "procinfo.h"
+#include "common/proc.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
+#include "common/parse.h"
 #include "common/served.h"
 #include "common/strbuf.h"
 
@@ -61,7 +62,7 @@ int tk_read_pidfile(const char *path, pid_t *pid, struct lx_error *err)
 
 	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
 		return lx_error_wrap(err, "pidfile");
-	if (!sb.buf || tk_parse_pid(sb.buf, pid) < 0)
+	if (!sb.buf || lx_parse_pid(sb.buf, pid) < 0)
 		return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
 	return 0;
 }
@@ -80,7 +81,7 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 
 		if (tk_read_pidfile(c->pidfile, &h->pid, &e) == 0) {
 			pid_known = true;
-			h->pid_alive = tk_pid_running(h->pid);
+			h->pid_alive = proc_pid_running(h->pid);
 		} else if (c->pidfile_explicit || e.code != ENOENT) {
 			h->why = e;
 			return -1;

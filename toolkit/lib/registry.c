@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "procinfo.h"
+#include "common/proc.h"
 #include "safepath.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
@@ -203,7 +203,7 @@ int tk_registry_load(const char *dir, bool prune, struct tk_entry **out, size_t 
 			log_warn("skipping registry entry `%s`: it names container `%s`", id, e.id);
 			continue;
 		}
-		if (prune && !tk_pid_matches(e.pid, e.starttime)) {
+		if (prune && !proc_pid_matches(e.pid, e.starttime)) {
 			log_info("pruning registry entry %s: pid %d is gone or was reused", e.id,
 				 (int)e.pid);
 			tk_registry_remove(dir, e.id, NULL);
