@@ -3,14 +3,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
+#include "parse.h"
+#include "strbuf.h"
 
-int pidfile_lock(const char *path, struct lx_error *err)
+int pidfile_lock(const char *path, const char *who, struct lx_error *err)
 {
 	__close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 
@@ -25,9 +27,8 @@ int pidfile_lock(const char *path, struct lx_error *err)
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
 		buf[strcspn(buf, "\n")] = '\0';
-		return lx_error_code(err, EWOULDBLOCK,
-				     "another lxcfs (pid %s) holds the pidfile `%s`",
-				     buf[0] ? buf : "unknown", path);
+		return lx_error_code(err, EWOULDBLOCK, "another %s (pid %s) holds the pidfile `%s`",
+				     who, buf[0] ? buf : "unknown", path);
 	}
 	return steal_fd(fd);
 }
@@ -39,5 +40,16 @@ int pidfile_write(int fd, pid_t pid, struct lx_error *err)
 
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, n, 0) != n)
 		return lx_error_set(err, errno, "write pidfile");
+	return 0;
+}
+
+int pidfile_read(const char *path, pid_t *pid, struct lx_error *err)
+{
+	__sbfree struct strbuf sb = STRBUF_INIT;
+
+	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
+		return lx_error_wrap(err, "pidfile");
+	if (!sb.buf || lx_parse_pid(sb.buf, pid) < 0)
+		return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
 	return 0;
 }

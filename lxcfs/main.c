@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 	if (o.debug)
 		lx_log_set_level(LX_LOG_DEBUG);
 	if (mountpoint_prepare(o.mountpoint, &err) < 0 ||
-	    (o.pidfile && (pidfd = pidfile_lock(o.pidfile, &err)) < 0) ||
+	    (o.pidfile && (pidfd = pidfile_lock(o.pidfile, "lxcfs", &err)) < 0) ||
 	    daemon_init(&d, &o, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);

@@ -35,6 +35,7 @@
 #include "lib/report.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "common/pidfile.h"
 
 struct wd {
 	struct tk_ctx *ctx;
@@ -521,35 +522,6 @@ static int parse_seconds(const char *s, int min_ms, int max_ms, int *out_ms)
 	return 0;
 }
 
-static int write_pidfile(const char *path, int *fd_out, struct lx_error *err)
-{
-	char buf[32];
-	int fd, n;
-
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return lx_error_set(err, errno, "watchdog pidfile `%s`", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-
-		close(fd);
-		if (e == EWOULDBLOCK)
-			return lx_error_code(err, EWOULDBLOCK,
-					     "another watchdog holds `%s`: it is already running",
-					     path);
-		return lx_error_set(err, e, "lock `%s`", path);
-	}
-	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	if (ftruncate(fd, 0) < 0 || write(fd, buf, (size_t)n) != n) {
-		int e = errno;
-
-		close(fd);
-		return lx_error_set(err, e, "write `%s`", path);
-	}
-	*fd_out = fd;
-	return 0;
-}
-
 /* --background: fork; the parent exits 0 once the child reports the daemon healthy, 1 when
  * it reports a failure or dies. Returns in the child (>= 0) or the parent's exit code + 256. */
 static int go_background(struct wd *w, struct tk_ctx *ctx)
@@ -706,7 +678,8 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 		if (rc >= 256)
 			return rc - 256;
 	}
-	if (w.pidfile && write_pidfile(w.pidfile, &pidfd, &err) < 0) {
+	if (w.pidfile && ((pidfd = pidfile_lock(w.pidfile, "watchdog", &err)) < 0 ||
+			  pidfile_write(pidfd, getpid(), &err) < 0)) {
 		notify_ready(&w, '0');
 		return tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "%s", err.msg);
 	}

@@ -15,7 +15,7 @@
 #include "common/proc.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
-#include "common/parse.h"
+#include "common/pidfile.h"
 #include "common/served.h"
 #include "common/strbuf.h"
 
@@ -56,17 +56,6 @@ int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
 	return -1;
 }
 
-int tk_read_pidfile(const char *path, pid_t *pid, struct lx_error *err)
-{
-	__sbfree struct strbuf sb = STRBUF_INIT;
-
-	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
-		return lx_error_wrap(err, "pidfile");
-	if (!sb.buf || lx_parse_pid(sb.buf, pid) < 0)
-		return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
-	return 0;
-}
-
 int tk_health_check(const struct tk_config *c, struct tk_health *h)
 {
 	struct tk_mounts m;
@@ -79,7 +68,7 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 	if (c->pidfile[0]) {
 		struct lx_error e;
 
-		if (tk_read_pidfile(c->pidfile, &h->pid, &e) == 0) {
+		if (pidfile_read(c->pidfile, &h->pid, &e) == 0) {
 			pid_known = true;
 			h->pid_alive = proc_pid_running(h->pid);
 		} else if (c->pidfile_explicit || e.code != ENOENT) {

@@ -25,7 +25,4 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h);
 /* stat + read of path in a child, bounded by timeout_ms. */
 int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err);
 
-/* Read a pid from a pidfile. */
-int tk_read_pidfile(const char *path, pid_t *pid, struct lx_error *err);
-
 #endif

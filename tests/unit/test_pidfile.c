@@ -1,0 +1,92 @@
+/* The locked pidfile (common/pidfile.c) both programs keep. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/pidfile.h"
+
+static char path[64];
+
+static int setup(void **state)
+{
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/lxcfs-test-pidfile.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return 0;
+}
+
+static void test_lock_write_read(void **state)
+{
+	struct lx_error err;
+	pid_t pid = 0;
+	int fd, again;
+	char want[128];
+
+	(void)state;
+	fd = pidfile_lock(path, "lxcfs", &err);
+	assert_true(fd >= 0);
+	assert_int_equal(pidfile_write(fd, 4242, &err), 0);
+	assert_int_equal(pidfile_read(path, &pid, &err), 0);
+	assert_int_equal(pid, 4242);
+	/* a second holder (a lock is per open file) is refused, and told who runs */
+	again = pidfile_lock(path, "lxcfs", &err);
+	assert_int_equal(again, -1);
+	assert_int_equal(err.code, EWOULDBLOCK);
+	snprintf(want, sizeof(want), "another lxcfs (pid 4242) holds the pidfile `%s`", path);
+	assert_string_equal(err.msg, want);
+	/* a shorter pid replaces a longer one whole */
+	assert_int_equal(pidfile_write(fd, 7, &err), 0);
+	assert_int_equal(pidfile_read(path, &pid, &err), 0);
+	assert_int_equal(pid, 7);
+	close(fd);
+	/* free again once the holder is gone */
+	fd = pidfile_lock(path, "lxcfs", &err);
+	assert_true(fd >= 0);
+	close(fd);
+}
+
+static void test_read_errors(void **state)
+{
+	struct lx_error err;
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(pidfile_read("/nonexistent/lxcfs.pid", &pid, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("not a pid\n", f);
+	fclose(f);
+	assert_int_equal(pidfile_read(path, &pid, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_lock_write_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_errors, setup, teardown)};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
