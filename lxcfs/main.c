@@ -19,36 +19,36 @@
 #include "mountpoint.h"
 #include "options.h"
 #include "view/loadavg.h"
+#include "common/daemonize.h"
 #include "common/pidfile.h"
+#include "common/served.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
-/* Parent side of daemonizing: wait for the child's word, then for the mount to answer. */
-static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
+/* Parent side of daemonizing: the child's word, then the mount answering. */
+static int parent_result(pid_t child, const struct lx_bg_word *word, const char *mountpoint)
 {
-	char msg[LX_ERR_MSG_MAX + 1];
-	ssize_t n = read(rfd, msg, sizeof(msg) - 1);
 	char path[4200];
 
-	if (n <= 0) {
+	if (!word->told) {
 		int status;
 
 		waitpid(child, &status, 0);
 		fprintf(stderr, "lxcfs: the daemon exited before mounting\n");
 		return LX_EXIT_FAILURE;
 	}
-	msg[n] = '\0';
-	if (msg[0] != 'K') {
-		fprintf(stderr, "lxcfs: %s\n", msg + 1);
+	if (!word->ok) {
+		fprintf(stderr, "lxcfs: %s\n", word->msg);
 		return LX_EXIT_FAILURE;
 	}
-	snprintf(path, sizeof(path), "%s/proc/meminfo", mountpoint);
+	snprintf(path, sizeof(path), "%s/%s", mountpoint, lx_file_paths[LX_FILE_MEMINFO]);
 	for (int i = 0; i < 200; i++) { /* up to 10 s */
 		char buf[256];
 		int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 		if (fd >= 0) {
-			n = read(fd, buf, sizeof(buf));
+			ssize_t n = read(fd, buf, sizeof(buf));
+
 			close(fd);
 			if (n > 0)
 				return 0;
@@ -60,25 +60,10 @@ static int wait_for_child(int rfd, pid_t child, const char *mountpoint)
 	return LX_EXIT_FAILURE;
 }
 
-static void tell_parent(int *wfd, char code, const char *msg)
-{
-	char buf[LX_ERR_MSG_MAX + 1];
-	int n;
-
-	if (*wfd < 0)
-		return;
-	n = snprintf(buf, sizeof(buf), "%c%s", code, msg);
-	if (write(*wfd, buf, n) < 0) {
-		/* the parent is gone: nothing to tell */
-	}
-	close(*wfd);
-	*wfd = -1;
-}
-
 static void fail(int *wfd, const struct lx_error *err)
 {
 	if (*wfd >= 0)
-		tell_parent(wfd, 'E', err->msg);
+		lx_bg_tell(wfd, false, err->msg);
 	else
 		log_error("%s", err->msg);
 }
@@ -128,17 +113,9 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	if (o->loadavg && loadavg_start(&d->view, &err) < 0)
 		goto out_unmount;
 	log_info("serving %s (pid %d)", o->mountpoint, getpid());
-	tell_parent(wfd, 'K', "");
-	if (!o->foreground) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO); /* logs go to syslog or the --log file */
-			close(null);
-		}
-	}
+	lx_bg_tell(wfd, true, "");
+	if (!o->foreground)
+		lx_bg_detach_stdio(); /* logs go to syslog or the --log file */
 	/* Worker threads never exit: libfuse 3.14 can corrupt its worker list when an idle
 	 * worker exits while another starts (seen here as crashes under parallel load), and
 	 * a thread created per burst of reads is work we do not want on the read path. */
@@ -218,21 +195,15 @@ int main(int argc, char **argv)
 		return LX_EXIT_FAILURE;
 	}
 	if (!o.foreground) {
-		int pfd[2];
-		pid_t pid;
+		struct lx_bg_word word;
+		pid_t pid = lx_background(&wfd, &word, &err);
 
-		if (pipe2(pfd, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-			fprintf(stderr, "lxcfs: daemonize: %s\n", strerror(errno));
+		if (pid < 0) {
+			fprintf(stderr, "lxcfs: daemonize: %s\n", err.msg);
 			return LX_EXIT_FAILURE;
 		}
-		if (pid > 0) {
-			close(pfd[1]);
-			ret = wait_for_child(pfd[0], pid, o.mountpoint);
-			_exit(ret);
-		}
-		close(pfd[0]);
-		wfd = pfd[1];
-		setsid();
+		if (pid > 0)
+			_exit(parent_result(pid, &word, o.mountpoint));
 		if (chdir("/") < 0) {
 			/* "/" always exists */
 		}

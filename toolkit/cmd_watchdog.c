@@ -35,6 +35,7 @@
 #include "lib/report.h"
 #include "common/cleanup.h"
 #include "common/clock.h"
+#include "common/daemonize.h"
 #include "common/pidfile.h"
 
 struct wd {
@@ -367,13 +368,7 @@ static void unmount_mountpoint(struct wd *w)
 
 static void notify_ready(struct wd *w, char byte)
 {
-	if (w->ready_fd < 0)
-		return;
-	if (write(w->ready_fd, &byte, 1) < 0) {
-		/* the parent is gone; nothing to tell */
-	}
-	close(w->ready_fd);
-	w->ready_fd = -1;
+	lx_bg_tell(&w->ready_fd, byte == '1', "");
 }
 
 /* ---------------------------------------------------------------- the two modes */
@@ -522,49 +517,30 @@ static int parse_seconds(const char *s, int min_ms, int max_ms, int *out_ms)
 	return 0;
 }
 
-/* --background: fork; the parent exits 0 once the child reports the daemon healthy, 1 when
- * it reports a failure or dies. Returns in the child (>= 0) or the parent's exit code + 256. */
-static int go_background(struct wd *w, struct tk_ctx *ctx)
+/* --background: the parent exits 0 once the child says the daemon is healthy, 1 when it says
+ * it is not or dies. Returns 0 in the child, the parent's exit code (>= 0) in the parent.
+ * *child is 0 in the child. */
+static int go_background(struct wd *w, struct tk_ctx *ctx, pid_t *child)
 {
-	int p[2], devnull;
-	pid_t pid;
-	char byte = 0;
-	ssize_t n;
+	struct lx_bg_word word;
+	struct lx_error err;
+	pid_t pid = lx_background(&w->ready_fd, &word, &err);
 
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return 256 + tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "pipe: %s", strerror(errno));
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
+	*child = pid;
 	if (pid < 0)
-		return 256 + tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "fork: %s", strerror(errno));
-	if (pid > 0) {
-		close(p[1]);
-		do
-			n = read(p[0], &byte, 1);
-		while (n < 0 && errno == EINTR);
-		close(p[0]);
-		if (n == 1 && byte == '1') {
-			printf("watchdog running (pid %d), daemon healthy\n", (int)pid);
-			return 256 + TK_EXIT_OK;
-		}
-		return 256 + tk_fail(ctx, "watchdog", TK_EXIT_FAIL,
-				     "the daemon did not come up (watchdog pid %d %s; see its log)",
-				     (int)pid, n == 1 ? "keeps trying" : "exited");
+		return tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "%s", err.msg);
+	if (pid == 0) {
+		/* stderr too: lx_log writes to its own fd when it is the log */
+		lx_bg_detach_stdio();
+		return 0;
 	}
-	close(p[0]);
-	w->ready_fd = p[1];
-	setsid();
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull >= 0) {
-		dup2(devnull, STDIN_FILENO);
-		dup2(devnull, STDOUT_FILENO);
-		/* stderr stays when it is the log: lx_log writes to its own fd anyway */
-		dup2(devnull, STDERR_FILENO);
-		if (devnull > STDERR_FILENO)
-			close(devnull);
+	if (word.told && word.ok) {
+		printf("watchdog running (pid %d), daemon healthy\n", (int)pid);
+		return TK_EXIT_OK;
 	}
-	return 0;
+	return tk_fail(ctx, "watchdog", TK_EXIT_FAIL,
+		       "the daemon did not come up (watchdog pid %d %s; see its log)", (int)pid,
+		       word.told ? "keeps trying" : "exited");
 }
 
 int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
@@ -674,9 +650,11 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 	if (w.exec && asprintf(&w.cmdline, "exec %s", w.exec) < 0)
 		return tk_fail(ctx, "watchdog", TK_EXIT_FAIL, "out of memory");
 	if (background) {
-		rc = go_background(&w, ctx);
-		if (rc >= 256)
-			return rc - 256;
+		pid_t child;
+
+		rc = go_background(&w, ctx, &child);
+		if (child != 0)
+			return rc; /* the parent, or no child */
 	}
 	if (w.pidfile && ((pidfd = pidfile_lock(w.pidfile, "watchdog", &err)) < 0 ||
 			  pidfile_write(pidfd, getpid(), &err) < 0)) {
