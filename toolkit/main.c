@@ -11,6 +11,7 @@
 
 #include "cmd.h"
 #include "lib/report.h"
+#include "common/cleanup.h"
 #include "common/log.h"
 
 static const struct {
@@ -83,6 +84,11 @@ int tk_getopt(struct tk_ctx *ctx, const char *cmd, int argc, char **argv, const 
 	return 0;
 }
 
+/* a global option that sets a config key, applied after the config file */
+struct override {
+	const char *key, *val;
+};
+
 enum {
 	OPT_MOUNTPOINT = 256,
 	OPT_LOG,
@@ -110,9 +116,8 @@ int main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct {
-		const char *key, *val;
-	} overrides[16];
+	/* every option takes an argument of argv: argc entries are room for all of them */
+	__free struct override *overrides = calloc((size_t)argc, sizeof(*overrides));
 	size_t nover = 0;
 	const char *config = TK_DEFAULT_CONFIG;
 	bool config_explicit = false, is_hook;
@@ -121,6 +126,10 @@ int main(int argc, char **argv)
 	char *base = basename(argv[0]);
 	int c;
 
+	if (!overrides) {
+		fprintf(stderr, "%s: out of memory\n", ctx.prog);
+		return TK_EXIT_FAIL;
+	}
 	is_hook = !strcmp(base, "lxcfs-hook");
 	tk_config_defaults(&ctx.cfg);
 	if (getenv("LXCFS_TOOLKIT_CONFIG") && *getenv("LXCFS_TOOLKIT_CONFIG")) {
@@ -173,7 +182,7 @@ int main(int argc, char **argv)
 				usage(stderr, ctx.prog);
 				return TK_EXIT_USAGE;
 			}
-			if (key && nover < sizeof(overrides) / sizeof(overrides[0]))
+			if (key)
 				overrides[nover].key = key, overrides[nover++].val = optarg;
 		}
 	}

@@ -247,12 +247,15 @@ void container_put(struct lx_containers *t, struct lx_container *c)
 		container_destroy(c);
 }
 
-void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
-			void *arg)
+int containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
+		       void *arg, struct lx_error *err)
 {
+	__free struct lx_container **live = NULL; /* one shard's, reused for the next */
+	size_t cap = 0, missed = 0;
+
 	for (int i = 0; i < SHARDS; i++) {
 		struct shard *s = &t->shards[i];
-		struct lx_container **pp, *c, *live[256];
+		struct lx_container **pp, *c;
 		size_t n = 0;
 
 		pthread_mutex_lock(&s->lock);
@@ -264,11 +267,20 @@ void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container 
 					container_destroy(c);
 				continue;
 			}
-			if (n < sizeof(live) / sizeof(live[0])) {
-				c->refs++;
-				live[n++] = c;
-			}
 			pp = &c->next;
+			if (n == cap) {
+				size_t ncap = cap ? 2 * cap : 64;
+				struct lx_container **v = realloc(live, ncap * sizeof(*v));
+
+				if (!v) {
+					missed++;
+					continue;
+				}
+				live = v;
+				cap = ncap;
+			}
+			c->refs++;
+			live[n++] = c;
 		}
 		pthread_mutex_unlock(&s->lock);
 		for (size_t k = 0; k < n; k++) {
@@ -276,6 +288,10 @@ void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container 
 			container_put(t, live[k]);
 		}
 	}
+	if (missed)
+		return lx_error_set(err, ENOMEM, "%zu container%s skipped", missed,
+				    missed == 1 ? "" : "s");
+	return 0;
 }
 
 size_t containers_count(struct lx_containers *t)

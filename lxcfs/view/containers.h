@@ -50,9 +50,9 @@ int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container
 		      struct lx_error *err);
 void container_put(struct lx_containers *t, struct lx_container *c);
 /* Call fn on every live container (dead ones are dropped first). fn runs without the
- * shard lock held but with a reference. */
-void containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
-			void *arg);
+ * shard lock held but with a reference. -1 (ENOMEM) when some could not be visited. */
+int containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
+		       void *arg, struct lx_error *err);
 size_t containers_count(struct lx_containers *t);
 
 /* A zeroed stat_mono in its own anonymous mapping: only the pages of CPUs in use ever

@@ -76,6 +76,7 @@ static void sample_one(struct lx_container *c, void *arg)
 static void *loadavg_main(void *arg)
 {
 	struct lx_view *view = arg;
+	struct lx_error err;
 	struct timespec next;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
@@ -89,7 +90,9 @@ static void *loadavg_main(void *arg)
 		if (view->loadavg_stop)
 			break;
 		pthread_mutex_unlock(&view->loadavg_lock);
-		containers_foreach(view->containers, sample_one, view);
+		if (containers_foreach(view->containers, sample_one, view, &err) < 0)
+			lx_log_ratelimited(LX_LOG_WARN, "loadavg", 300,
+					   "load average not sampled: %s", err.msg);
 		pthread_mutex_lock(&view->loadavg_lock);
 	}
 	pthread_mutex_unlock(&view->loadavg_lock);

@@ -125,6 +125,17 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	assert_output --partial "exactly one of --all and --container-id"
 }
 
+@test "cli: global options all count, however many there are (the last of a key wins)" {
+	new_mountpoint LXCFS_MNT
+	local i
+	TK_ARGS=()
+	for ((i = 0; i < 20; i++)); do TK_ARGS+=(--engine none); done
+	TK_ARGS+=(--mountpoint /nonexistent --pidfile "" --registry "$BATS_TEST_TMPDIR/r"
+		--mountpoint "$LXCFS_MNT")
+	run_tk 1 check-lxcfs
+	assert_output --partial "$LXCFS_MNT: not mounted"
+}
+
 @test "cli: every command has --help (exit 0)" {
 	local c
 	for c in prestart hook remount umount check-lxcfs status; do

@@ -286,8 +286,10 @@ int tk_api_containers(const char *socket, int timeout_s, struct tk_ctr_list *out
 
 	if (api_get(socket, "/containers/json", timeout_s, &body, err) < 0)
 		return -1;
-	if (tk_engine_parse_list(body.buf, &l, err) < 0)
+	if (tk_engine_parse_list(body.buf, &l, err) < 0) {
+		tk_ctr_list_free(&l); /* what it took before the bad element */
 		return lx_error_wrap(err, "engine API `%s`", socket);
+	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct tk_ctr c;
 

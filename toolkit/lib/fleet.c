@@ -36,6 +36,24 @@ static int select_targets(const struct tk_config *c, const struct tk_fleet_opts 
 	return 0;
 }
 
+/* A degraded container that got its mounts is degraded no more; its entry may be gone
+ * meanwhile (poststop): nothing to mark then. */
+static void mark_not_degraded(const struct tk_config *c, const struct tk_target *t)
+{
+	struct tk_entry e;
+	struct lx_error err;
+
+	if (tk_registry_get(c->registry, t->id, &e, &err) < 0) {
+		if (err.code == ENOENT)
+			return;
+	} else {
+		e.degraded = false;
+		if (tk_registry_write(c->registry, &e, &err) == 0)
+			return;
+	}
+	tk_report(LX_LOG_WARN, "registry entry of %.12s still says degraded: %s", t->id, err.msg);
+}
+
 int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk_fleet_opts *o,
 		 struct lx_error *err)
 {
@@ -133,14 +151,8 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 			       jobs[i].info);
 			tk_report_logonly(LX_LOG_INFO, "%s %s (pid %d): %s", verb, t->id,
 					  (int)t->pid, jobs[i].info);
-			if (op == TK_FLEET_REMOUNT && t->registered && t->degraded) {
-				struct tk_entry e;
-
-				if (tk_registry_get(c->registry, t->id, &e, NULL) == 0) {
-					e.degraded = false;
-					tk_registry_write(c->registry, &e, NULL);
-				}
-			}
+			if (op == TK_FLEET_REMOUNT && t->registered && t->degraded)
+				mark_not_degraded(c, t);
 			continue;
 		}
 		sb_printf(&failures, "%s%.12s (%s): %s", failures.len ? "; " : "", t->id, t->name,
