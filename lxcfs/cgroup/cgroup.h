@@ -47,7 +47,6 @@ struct cg_paths {
 struct cg_fdcache *cg_fdcache_new(void);
 void cg_fdcache_clear(struct cg_fdcache *c); /* close every fd */
 void cg_fdcache_free(struct cg_fdcache *c);
-size_t cg_fdcache_held(void); /* fds held by all caches */
 
 int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);
 void cg_layout_close(struct cg_layout *l);

@@ -38,11 +38,6 @@ static size_t fd_budget(void)
 	return b;
 }
 
-size_t cg_fdcache_held(void)
-{
-	return __atomic_load_n(&held, __ATOMIC_RELAXED);
-}
-
 struct cg_fdcache *cg_fdcache_new(void)
 {
 	return calloc(1, sizeof(struct cg_fdcache));

@@ -33,8 +33,7 @@ struct lx_node {
 
 const struct lx_node *tree_node(uint64_t ino); /* NULL when out of range */
 const struct lx_node *tree_lookup(uint64_t parent, const char *name);
-/* Children of a directory, in order: *n set; returns the first index into an array
- * walk via tree_child(dir, i). */
+/* The i-th child of a directory (0-based, in inode order); NULL past the last. */
 const struct lx_node *tree_child(uint64_t dir, unsigned i);
 void tree_stat(const struct lx_node *n, time_t mtime, struct stat *st);
 

@@ -15,8 +15,10 @@
 #include "render/types.h"
 #include "common/strbuf.h"
 
-/* meminfo: every host line kept, same order and format; see issue rules.
- * swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree 0. */
+/* meminfo: every host line kept, same order and format; the memory lines get the container's
+ * values, no line shows more than its MemTotal (the rules, line by line, are at the top of
+ * render_meminfo.c). swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree
+ * 0. */
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
 		   struct strbuf *out);
 

@@ -294,19 +294,6 @@ int containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *
 	return 0;
 }
 
-size_t containers_count(struct lx_containers *t)
-{
-	size_t n = 0;
-
-	for (int i = 0; i < SHARDS; i++) {
-		pthread_mutex_lock(&t->shards[i].lock);
-		for (struct lx_container *c = t->shards[i].head; c; c = c->next)
-			n++;
-		pthread_mutex_unlock(&t->shards[i].lock);
-	}
-	return n;
-}
-
 struct stat_mono *stat_mono_new(void)
 {
 	void *p = mmap(NULL, sizeof(struct stat_mono), PROT_READ | PROT_WRITE,

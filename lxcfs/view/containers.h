@@ -53,7 +53,6 @@ void container_put(struct lx_containers *t, struct lx_container *c);
  * shard lock held but with a reference. -1 (ENOMEM) when some could not be visited. */
 int containers_foreach(struct lx_containers *t, void (*fn)(struct lx_container *, void *),
 		       void *arg, struct lx_error *err);
-size_t containers_count(struct lx_containers *t);
 
 /* A zeroed stat_mono in its own anonymous mapping: only the pages of CPUs in use ever
  * become resident (about 4 KiB a container instead of its full 96 KiB). NULL on ENOMEM. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # Runs last among the toolkit's e2e files: no container cgroup or podman storage may be left.
-# (Daemons and mount points are checked by 199-leaks.bats, which should run after every suite.)
+# (Daemons and mount points are checked by 999-leaks.bats, which should run after every suite.)
 
 load helpers-toolkit
 

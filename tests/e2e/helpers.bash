@@ -13,7 +13,7 @@
 #
 # Everything a test creates (daemons, mounts, cgroups, processes, loop devices) is recorded and
 # removed by basic_teardown, whatever the test's outcome. Everything is also written to a registry
-# shared by the whole run, which 199-leaks.bats checks at the end.
+# shared by the whole run, which 999-leaks.bats checks at the end.
 
 bats_load_library bats-support
 bats_load_library bats-assert

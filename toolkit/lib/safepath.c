@@ -156,8 +156,3 @@ bool tk_id_valid(const char *id)
 	}
 	return true;
 }
-
-void tk_fd_path(int fd, char *buf, size_t bufsz)
-{
-	snprintf(buf, bufsz, "/proc/self/fd/%d", fd);
-}

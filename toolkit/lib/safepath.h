@@ -29,7 +29,4 @@ int tk_mkdir_p(const char *path, mode_t mode, struct lx_error *err);
  * (so never "." or ".." and never containing "/"). */
 bool tk_id_valid(const char *id);
 
-/* Turn fd into "/proc/self/fd/N" for the mount(2) fallback. */
-void tk_fd_path(int fd, char *buf, size_t bufsz);
-
 #endif
