@@ -7,7 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -202,19 +203,26 @@ static void test_run_capture(void **state)
 	char *out = NULL;
 	struct lx_error err;
 	char *echo[] = {"sh", "-c", "printf 'a\\nb'", NULL};
-	char *slow[] = {"sleep", "30", NULL};
+	char mark[] = "/tmp/lxcfs-test-capture-XXXXXX", script[128];
+	char *slow[] = {"sh", "-c", script, NULL};
 	char *bad[] = {"sh", "-c", "exit 3", NULL};
 	char *missing[] = {"/nonexistent/tool", NULL};
-	time_t t0;
+	int fd;
 
 	(void)state;
+	/* the slow one leaves a mark after 30 s: killed at its deadline, it never does */
+	fd = mkstemp(mark);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(mark);
+	snprintf(script, sizeof(script), "sleep 30; touch %s", mark);
 	assert_int_equal(tk_run_capture(echo, 5, &out, &err), 0);
 	assert_string_equal(out, "a\nb");
 	free(out);
-	t0 = time(NULL);
 	assert_int_equal(tk_run_capture(slow, 1, &out, &err), -1);
-	assert_true(time(NULL) - t0 < 5);
+	assert_int_equal(err.code, ETIMEDOUT);
 	assert_non_null(strstr(err.msg, "did not finish within 1s"));
+	assert_int_equal(access(mark, F_OK), -1);
 	assert_int_equal(tk_run_capture(bad, 5, &out, &err), -1);
 	assert_non_null(strstr(err.msg, "status 3"));
 	assert_int_equal(tk_run_capture(missing, 5, &out, &err), -1);

@@ -1,5 +1,6 @@
-/* toolkit job pool: results, errors and info come back from the children; the pool is
- * bounded; a slow child is killed at its deadline; a crashing child is reported. */
+/* toolkit job pool: results, errors and info come back from the children; the pool runs as
+ * many at once as it is allowed and no more; a slow child is killed at its deadline; a
+ * crashing child is reported. No assertion here is a bound on time: a loaded machine passes. */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -9,7 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -44,14 +46,6 @@ static int crasher(void *arg, char *info, size_t infosz, struct lx_error *err)
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void test_results(void **state)
 {
 	int ms = 10;
@@ -73,42 +67,110 @@ static void test_results(void **state)
 	assert_non_null(strstr(jobs[2].err.msg, "killed by signal 9"));
 }
 
+/* What the children of one pool run saw, in memory they share with the test. */
+struct overlap {
+	int running;	 /* children inside a job now */
+	int most;	 /* the most ever inside at once */
+	int started;	 /* children that have begun */
+	int round_width; /* a job waits until this many more of its round have begun */
+};
+static struct overlap *ov;
+
+/* A job that records how many run alongside it, and does not finish until every job of its
+ * round (the round_width jobs started with it) has begun: a pool that ran fewer at once never
+ * finishes it (it is then killed at the pool's deadline and fails). */
+static int overlapper(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	int idx = *(int *)arg, now, most, round_end;
+
+	(void)info, (void)infosz, (void)err;
+	now = __atomic_add_fetch(&ov->running, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&ov->started, 1, __ATOMIC_SEQ_CST);
+	most = __atomic_load_n(&ov->most, __ATOMIC_SEQ_CST);
+	while (now > most && !__atomic_compare_exchange_n(&ov->most, &most, now, false,
+							  __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	round_end = (idx / ov->round_width + 1) * ov->round_width;
+	while (__atomic_load_n(&ov->started, __ATOMIC_SEQ_CST) < round_end)
+		usleep(1000);
+	usleep(20 * 1000); /* stay a little: a pool that starts too many would show it */
+	__atomic_sub_fetch(&ov->running, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void run_overlapping(int width, int n)
+{
+	struct tk_job jobs[8];
+	int idx[8];
+
+	memset(ov, 0, sizeof(*ov));
+	ov->round_width = width;
+	for (int i = 0; i < n; i++) {
+		idx[i] = i;
+		jobs[i] = (struct tk_job){.fn = overlapper, .arg = &idx[i]};
+	}
+	/* the deadline only ends a broken pool: it is never what a right one waits for */
+	assert_int_equal(tk_run_jobs(jobs, (size_t)n, width, 60000), 0);
+	for (int i = 0; i < n; i++)
+		assert_false(jobs[i].timed_out);
+	assert_int_equal(ov->started, n);
+	assert_int_equal(ov->running, 0);
+}
+
 static void test_bounded_parallelism(void **state)
 {
-	int ms = 400;
-	struct tk_job jobs[4];
-	double t0, dt;
-
 	(void)state;
-	for (int i = 0; i < 4; i++)
-		jobs[i] = (struct tk_job){.fn = sleeper, .arg = &ms};
-	/* width 2: two rounds of 0.4 s, so at least 0.8 s and well under 4 x 0.4 s */
-	t0 = now();
-	assert_int_equal(tk_run_jobs(jobs, 4, 2, 5000), 0);
-	dt = now() - t0;
-	assert_true(dt >= 0.8);
-	assert_true(dt < 1.5);
-	/* width 4: one round */
-	t0 = now();
-	assert_int_equal(tk_run_jobs(jobs, 4, 4, 5000), 0);
-	dt = now() - t0;
-	assert_true(dt >= 0.4);
-	assert_true(dt < 0.8);
+	ov = mmap(NULL, sizeof(*ov), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(ov != MAP_FAILED);
+	/* width 2: two at once (each waits for its partner), never three */
+	run_overlapping(2, 4);
+	assert_int_equal(ov->most, 2);
+	/* width 4: all four at once */
+	run_overlapping(4, 4);
+	assert_int_equal(ov->most, 4);
+	/* width 1: one after the other */
+	run_overlapping(1, 3);
+	assert_int_equal(ov->most, 1);
+	munmap(ov, sizeof(*ov));
+}
+
+/* Sleeps 30 s, then leaves a mark: a pool that waited for it instead of killing it would
+ * find the mark. */
+static const char *mark;
+
+static int marker(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	(void)arg, (void)info, (void)infosz, (void)err;
+	sleep(30);
+	close(open(mark, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	return 0;
 }
 
 static void test_timeout(void **state)
 {
-	int slow = 30000, quick = 10;
-	struct tk_job jobs[2] = {{.fn = sleeper, .arg = &slow}, {.fn = sleeper, .arg = &quick}};
-	double t0 = now();
+	char path[] = "/tmp/lxcfs-test-nsexec-XXXXXX";
+	int quick = 10, fd;
+	struct tk_job jobs[2] = {{.fn = marker}, {.fn = sleeper, .arg = &quick}};
 
 	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	unlink(path);
+	mark = path;
 	assert_int_equal(tk_run_jobs(jobs, 2, 2, 1000), 1);
-	assert_true(now() - t0 < 3);
+	/* killed at its deadline, said as a timeout, and reaped: it never got to its mark */
 	assert_true(jobs[0].timed_out);
+	assert_int_equal(jobs[0].rc, -1);
 	assert_int_equal(jobs[0].err.code, ETIMEDOUT);
 	assert_string_equal(jobs[0].err.msg, "timed out after 1s");
+	assert_int_equal(kill(jobs[0].child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(access(path, F_OK), -1);
+	/* the other job of the pool was not held up by it */
+	assert_false(jobs[1].timed_out);
 	assert_int_equal(jobs[1].rc, 0);
+	assert_string_equal(jobs[1].info, "slept 10 ms");
 }
 
 static void test_run_child(void **state)
