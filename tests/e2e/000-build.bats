@@ -4,7 +4,7 @@
 load helpers
 
 @test "make built build/lxcfs, linked with libfuse3" {
-	assert -x "$LXCFS" "$LXCFS exists and is executable (run make)"
+	assert [ -x "$LXCFS" ]  # $LXCFS exists and is executable (run make)
 	run ldd "$LXCFS"
 	assert_success
 	assert_output --partial libfuse3.so

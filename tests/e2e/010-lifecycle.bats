@@ -23,7 +23,7 @@ load helpers
 	[ -s "$pf" ] && track_daemon "$(tr -dc 0-9 <"$pf")"
 	cat "$BATS_TEST_TMPDIR/pipe.out"
 	[ -s "$pf" ] && ls -l "/proc/$(tr -dc 0-9 <"$pf")/fd/" | sed 's/^/# fd /'
-	assert "$rc" -eq 0 "the pipeline ended by itself (rc $rc; 124 = the daemon kept the pipe open)"
+	assert [ "$rc" -eq 0 ]  # the pipeline ended by itself (rc $rc; 124 = the daemon kept the pipe open)
 	is_lxcfs_mount "$mnt" || fail "no fuse.lxcfs mount at $mnt"
 }
 
@@ -33,7 +33,7 @@ load helpers
 	wait_gone "$LXCFS_PID" 10 || fail "daemon $LXCFS_PID still running 10s after SIGTERM"
 	run findmnt -n --mountpoint "$LXCFS_MNT"
 	assert_output ""
-	assert ! -e "$LXCFS_PIDFILE" "pidfile removed"
+	refute [ -e "$LXCFS_PIDFILE" ]  # pidfile removed
 }
 
 @test "SIGINT unmounts and removes the pidfile too" {
@@ -42,20 +42,16 @@ load helpers
 	wait_gone "$LXCFS_PID" 10 || fail "daemon $LXCFS_PID still running 10s after SIGINT"
 	run findmnt -n --mountpoint "$LXCFS_MNT"
 	assert_output ""
-	assert ! -e "$LXCFS_PIDFILE" "pidfile removed"
+	refute [ -e "$LXCFS_PIDFILE" ]  # pidfile removed
 }
 
 @test "-f stays in the foreground, serves, and exits 0 on SIGTERM" {
-	local mnt pf=$BATS_TEST_TMPDIR/fg.pid i
+	local mnt pf=$BATS_TEST_TMPDIR/fg.pid
 	new_mountpoint mnt
 	"$LXCFS" -f -p "$pf" --log "$BATS_TEST_TMPDIR/fg.log" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/fg.out" 2>&1 3>&- &
 	local pid=$!
 	track_daemon "$pid"
-	for ((i = 0; i < 100; i++)); do
-		is_lxcfs_mount "$mnt" && break
-		pid_alive "$pid" || break
-		sleep 0.1
-	done
+	wait_for 'is_lxcfs_mount "$mnt" || ! pid_alive "$pid"' 10 ""
 	cat "$BATS_TEST_TMPDIR/fg.out"
 	is_lxcfs_mount "$mnt" || fail "no mount at $mnt after 10s"
 	assert_equal "$(tr -dc 0-9 <"$pf")" "$pid"
@@ -67,7 +63,7 @@ load helpers
 	assert_equal "$rc" 0
 	run findmnt -n --mountpoint "$mnt"
 	assert_output ""
-	assert ! -e "$pf" "pidfile removed"
+	refute [ -e "$pf" ]  # pidfile removed
 }
 
 @test "a second daemon on the same pidfile exits 1 with a message; the first keeps serving" {
@@ -75,7 +71,7 @@ load helpers
 	local first_pid=$LXCFS_PID first_mnt=$LXCFS_MNT mnt2
 	new_mountpoint mnt2
 	run_lxcfs 1 -p "$LXCFS_PIDFILE" "$mnt2"
-	assert -n "$output" "a message on stderr"
+	assert [ -n "$output" ]  # a message on stderr
 	assert_output --regexp "$LXCFS_PIDFILE|running|lock"
 	run findmnt -n --mountpoint "$mnt2"
 	assert_output ""
@@ -116,7 +112,7 @@ load helpers
 
 @test "an option missing its argument exits 2 with a message" {
 	run_lxcfs 2 --pidfile
-	assert -n "$output" "a message"
+	assert [ -n "$output" ]  # a message
 	assert_output --partial pidfile
 }
 
@@ -125,7 +121,7 @@ load helpers
 	new_mountpoint a
 	new_mountpoint b
 	run_lxcfs 2 "$a" "$b"
-	assert -n "$output" "a message"
+	assert [ -n "$output" ]  # a message
 }
 
 @test "a mount point that does not exist: exit 1 with a message" {
@@ -154,16 +150,13 @@ load helpers
 }
 
 @test "-d with --log writes debug lines to the log file" {
-	local mnt log=$BATS_TEST_TMPDIR/debug.log i
+	local mnt log=$BATS_TEST_TMPDIR/debug.log
 	new_mountpoint mnt
 	"$LXCFS" -f -d --log "$log" -p "$BATS_TEST_TMPDIR/d.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/d.out" 2>&1 3>&- &
 	track_daemon $!
-	for ((i = 0; i < 100; i++)); do
-		is_lxcfs_mount "$mnt" && break
-		sleep 0.1
-	done
+	wait_for 'is_lxcfs_mount "$mnt"' 10 "the daemon mounts $mnt"
 	cat "$mnt/proc/meminfo" >/dev/null
-	assert -s "$log" "debug output in $log"
+	assert [ -s "$log" ]  # debug output in $log
 }
 
 @test "a cgroup removed while containers read gives whole files, no errors, no crash" {
@@ -336,6 +329,6 @@ fake_file() {
 	n=$(grep -c "$CG_TOP/real" "$LXCFS_LOG" || true)
 	log "log lines about the fallback: $n"
 	sed 's/^/#   /' "$LXCFS_LOG"
-	assert "$n" -ge 1 "the fallback is logged"
-	assert "$n" -le 2 "but not for each of the 10 reads"
+	assert [ "$n" -ge 1 ]  # the fallback is logged
+	assert [ "$n" -le 2 ]  # but not for each of the 10 reads
 }

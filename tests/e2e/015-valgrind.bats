@@ -13,7 +13,6 @@ setup() {
 # start_valgrind_daemon ARGS...: build/lxcfs -f under valgrind in the background on a new mount
 # point; sets LXCFS_MNT, LXCFS_PID (valgrind runs the program in its own process) and VG_LOG
 start_valgrind_daemon() {
-	local i
 	new_mountpoint LXCFS_MNT || return 1
 	VG_LOG=$BATS_TEST_TMPDIR/valgrind.log
 	valgrind --quiet --leak-check=full --show-leak-kinds=definite,possible \
@@ -21,14 +20,10 @@ start_valgrind_daemon() {
 		"$LXCFS" -f "$@" "$LXCFS_MNT" </dev/null >"$BATS_TEST_TMPDIR/daemon.out" 2>&1 3>&- &
 	LXCFS_PID=$!
 	track_daemon "$LXCFS_PID"
-	for ((i = 0; i < 600; i++)); do
-		is_lxcfs_mount "$LXCFS_MNT" && return 0
-		pid_alive "$LXCFS_PID" || break
-		sleep 0.1
-	done
-	log "FAIL: no mount at $LXCFS_MNT under valgrind"
+	wait_for 'is_lxcfs_mount "$LXCFS_MNT" || ! pid_alive "$LXCFS_PID"' 60 ""
+	is_lxcfs_mount "$LXCFS_MNT" && return 0
 	sed 's/^/#   /' "$VG_LOG" "$BATS_TEST_TMPDIR/daemon.out"
-	return 1
+	fail "no mount at $LXCFS_MNT under valgrind"
 }
 
 # stop_valgrind_daemon: SIGTERM, wait; sets $status to the exit status (99: valgrind errors)

@@ -37,7 +37,7 @@ except OSError as e:
 	start_daemon
 	local f
 	for f in "${PROC_FILES[@]/#/proc/}" sys/devices/system/cpu/online; do
-		assert -f "$LXCFS_MNT/$f" "$f is a regular file"
+		assert [ -f "$LXCFS_MNT/$f" ]  # $f is a regular file
 		assert_equal "$(stat -c '%a' "$LXCFS_MNT/$f")" 444
 	done
 	for f in "" proc sys sys/devices sys/devices/system sys/devices/system/cpu; do
@@ -60,7 +60,7 @@ except OSError as e:
 		assert_success
 	done
 	for f in meminfo cpuinfo stat uptime swaps partitions loadavg; do
-		assert -n "$(cat "$LXCFS_MNT/proc/$f")" "proc/$f is not empty"
+		assert [ -n "$(cat "$LXCFS_MNT/proc/$f")" ]  # proc/$f is not empty
 	done
 	run cat "$LXCFS_MNT/sys/devices/system/cpu/online"
 	assert_output --regexp '^[0-9]+([-,][0-9]+)*$'
@@ -103,7 +103,7 @@ except OSError as e:
 	run rm -f "$LXCFS_MNT/proc/uptime"
 	assert_failure
 	assert_output --partial "Permission denied"
-	assert -e "$LXCFS_MNT/proc/uptime" "proc/uptime still there"
+	assert [ -e "$LXCFS_MNT/proc/uptime" ]  # proc/uptime still there
 }
 
 @test "chmod, chown and truncate: EACCES" {
@@ -191,6 +191,6 @@ print("same" if a == b == c and len(a) > 0 else "differ %d %d %d" % (len(a), len
 	local len
 	len=$(cat "$LXCFS_MNT/proc/meminfo" | wc -c)
 	# like /proc, either 0 (length unknown) or at most the real length; never a short read
-	assert "$len" -gt 500 "meminfo read in full ($len bytes, st_size $size)"
+	assert [ "$len" -gt 500 ]  # meminfo read in full ($len bytes, st_size $size)
 	assert_equal "$(meminfo_kb MemTotal "$LXCFS_MNT/proc/meminfo" | wc -l)" 1
 }

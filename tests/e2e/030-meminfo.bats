@@ -95,12 +95,12 @@ MIB512_KB=$((512 * 1024))
 	shmem=$(meminfo_kb Shmem <<<"$after")
 	shmem0=$(meminfo_kb Shmem <<<"$before")
 	avail=$(meminfo_kb MemAvailable <<<"$after")
-	assert "$total" -eq "$MIB512_KB" "MemTotal is the limit"
-	assert "$((free0 - free))" -ge $((60 * 1024)) "MemFree dropped by about 64 MiB ($free0 -> $free)"
-	assert "$((shmem - shmem0))" -ge $((60 * 1024)) "Shmem grew by about 64 MiB ($shmem0 -> $shmem)"
-	assert "$free" -le $((MIB512_KB - 64 * 1024)) "MemFree <= 512 - 64 MiB"
-	assert "$free" -le "$avail" "MemFree <= MemAvailable"
-	assert "$avail" -le "$total" "MemAvailable <= MemTotal"
+	assert [ "$total" -eq "$MIB512_KB" ]  # MemTotal is the limit
+	assert [ "$((free0 - free))" -ge $((60 * 1024)) ]  # MemFree dropped by about 64 MiB ($free0 -> $free)
+	assert [ "$((shmem - shmem0))" -ge $((60 * 1024)) ]  # Shmem grew by about 64 MiB ($shmem0 -> $shmem)
+	assert [ "$free" -le $((MIB512_KB - 64 * 1024)) ]  # MemFree <= 512 - 64 MiB
+	assert [ "$free" -le "$avail" ]  # MemFree <= MemAvailable
+	assert [ "$avail" -le "$total" ]  # MemAvailable <= MemTotal
 }
 
 @test "MemFree <= MemAvailable <= MemTotal and SwapFree <= SwapTotal" {
@@ -114,9 +114,9 @@ MIB512_KB=$((512 * 1024))
 	a=$(meminfo_kb MemAvailable <<<"$output")
 	st=$(meminfo_kb SwapTotal <<<"$output")
 	sf=$(meminfo_kb SwapFree <<<"$output")
-	assert "$f" -le "$a" "MemFree $f <= MemAvailable $a"
-	assert "$a" -le "$t" "MemAvailable $a <= MemTotal $t"
-	assert "$sf" -le "$st" "SwapFree $sf <= SwapTotal $st"
+	assert [ "$f" -le "$a" ]  # MemFree $f <= MemAvailable $a
+	assert [ "$a" -le "$t" ]  # MemAvailable $a <= MemTotal $t
+	assert [ "$sf" -le "$st" ]  # SwapFree $sf <= SwapTotal $st
 }
 
 @test "a reader in the host pid namespace sees its own cgroup's limit" {

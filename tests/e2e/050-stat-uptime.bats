@@ -60,9 +60,9 @@ stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
 	log "busy ticks: $before -> $after (+$got); cpuacct.usage grew by $want ticks"
 	# 1.5 s of one CPU is ~150 ticks when the host is idle; the host's CPUs are shared, so
 	# compare with what the cgroup really got
-	assert "$want" -ge 20 "the busy loop got some CPU ($want ticks)"
-	assert "$got" -ge $((want * 7 / 10 - 5)) "user+system grew by $got, about cpuacct's $want"
-	assert "$got" -le $((want * 13 / 10 + 5)) "user+system grew by $got, about cpuacct's $want"
+	assert [ "$want" -ge 20 ]  # the busy loop got some CPU ($want ticks)
+	assert [ "$got" -ge $((want * 7 / 10 - 5)) ]  # user+system grew by $got, about cpuacct's $want
+	assert [ "$got" -le $((want * 13 / 10 + 5)) ]  # user+system grew by $got, about cpuacct's $want
 }
 
 @test "an idle container's busy counters barely move; its idle time grows" {
@@ -76,8 +76,8 @@ stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
 	i0=$(awk '{print $5}' <<<"${lines[0]}")
 	i1=$(awk '{print $5}' <<<"${lines[1]}")
 	log "busy $b0 -> $b1, idle $i0 -> $i1"
-	assert "$((b1 - b0))" -le 30 "busy grew little"
-	assert "$((i1 - i0))" -ge 80 "idle grew about 150 ticks"
+	assert [ "$((b1 - b0))" -le 30 ]  # busy grew little
+	assert [ "$((i1 - i0))" -ge 80 ]  # idle grew about 150 ticks
 }
 
 @test "stat counters never decrease between reads" {
@@ -114,8 +114,8 @@ stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
 	u0=$(awk '{print $1}' <<<"${lines[0]}")
 	u1=$(awk '{print $1}' <<<"${lines[1]}")
 	log "uptime $u0 -> $u1 (host $(cut -d' ' -f1 /proc/uptime))"
-	assert "$(awk -v a="$u0" 'BEGIN {print (a < 2.0)}')" -eq 1 "first uptime $u0 < 2 s"
-	assert "$(awk -v a="$u0" -v b="$u1" 'BEGIN {d = b - a; print (d >= 1.5 && d <= 4)}')" -eq 1 "uptime grew by about 2 s ($u0 -> $u1)"
+	assert [ "$(awk -v a="$u0" 'BEGIN {print (a < 2.0)}')" -eq 1 ]  # first uptime $u0 < 2 s
+	assert [ "$(awk -v a="$u0" -v b="$u1" 'BEGIN {d = b - a; print (d >= 1.5 && d <= 4)}')" -eq 1 ]  # uptime grew by about 2 s ($u0 -> $u1)
 }
 
 @test "uptime of a container reads the same from every process in it" {
@@ -126,7 +126,7 @@ stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
 	run container_exec "$CONTAINER_PID" cat /proc/uptime
 	local u
 	u=$(awk '{print $1}' <<<"$output")
-	assert "$(awk -v a="$u" 'BEGIN {print (a >= 1.0 && a < 5)}')" -eq 1 "uptime $u counts from the container's init, not the reader"
+	assert [ "$(awk -v a="$u" 'BEGIN {print (a >= 1.0 && a < 5)}')" -eq 1 ]  # uptime $u counts from the container's init, not the reader
 }
 
 @test "uptime idle is uptime x CPUs minus the container's CPU time" {
@@ -140,9 +140,9 @@ stat_busy() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8}'; }
 	used=$(awk '{printf "%.2f", $1 / 1e9}' "$(cg_dir cpuacct upidle)/cpuacct.usage")
 	expect=$(awk -v u="$up" -v c="$used" 'BEGIN {e = u - c; printf "%.2f", (e < 0 ? 0 : e)}')
 	log "uptime $up idle $idle; cgroup CPU time $used s: expected idle ~$expect"
-	assert "$(awk -v u="$up" -v i="$idle" 'BEGIN {print (i <= u + 0.01)}')" -eq 1 "idle $idle <= uptime $up x 1 CPU"
-	assert "$(awk -v i="$idle" -v e="$expect" 'BEGIN {d = i - e; print (d < 0 ? -d : d) <= 0.3}')" -eq 1 "idle $idle within 0.3 s of $expect"
-	assert "$(awk -v c="$used" 'BEGIN {print (c >= 0.2)}')" -eq 1 "the busy loop got some CPU ($used s)"
+	assert [ "$(awk -v u="$up" -v i="$idle" 'BEGIN {print (i <= u + 0.01)}')" -eq 1 ]  # idle $idle <= uptime $up x 1 CPU
+	assert [ "$(awk -v i="$idle" -v e="$expect" 'BEGIN {d = i - e; print (d < 0 ? -d : d) <= 0.3}')" -eq 1 ]  # idle $idle within 0.3 s of $expect
+	assert [ "$(awk -v c="$used" 'BEGIN {print (c >= 0.2)}')" -eq 1 ]  # the busy loop got some CPU ($used s)
 }
 
 @test "a reader in the host pid namespace gets its cgroup's stat view" {

@@ -32,12 +32,12 @@ swaps_kb() { awk 'NR > 1 {s += $3} END {print s + 0}'; }
 	st=$(meminfo_kb SwapTotal <<<"$mi")
 	expect=$((256 * 1024))
 	[ "$HOST_SWAP_KB" -lt "$expect" ] && expect=$HOST_SWAP_KB
-	assert "$st" -eq "$expect" "SwapTotal $st = min(memsw - mem, host SwapTotal $HOST_SWAP_KB) = $expect"
-	assert "$(swaps_kb <<<"$sw")" -eq "$st" "swaps size column sums to SwapTotal"
+	assert [ "$st" -eq "$expect" ]  # SwapTotal $st = min(memsw - mem, host SwapTotal $HOST_SWAP_KB) = $expect
+	assert [ "$(swaps_kb <<<"$sw")" -eq "$st" ]  # swaps size column sums to SwapTotal
 	if [ "$st" -eq 0 ]; then
-		assert "$(wc -l <<<"$sw")" -eq 1 "no swap: header only"
+		assert [ "$(wc -l <<<"$sw")" -eq 1 ]  # no swap: header only
 	else
-		assert "$(wc -l <<<"$sw")" -eq 2 "one line for the container's swap"
+		assert [ "$(wc -l <<<"$sw")" -eq 2 ]  # one line for the container's swap
 	fi
 }
 
@@ -51,9 +51,9 @@ swaps_kb() { awk 'NR > 1 {s += $3} END {print s + 0}'; }
 	sw=$(sed '1,/^---$/d' <<<"$output")
 	st=$(meminfo_kb SwapTotal <<<"$mi")
 	sf=$(meminfo_kb SwapFree <<<"$mi")
-	assert "$st" -le "$HOST_SWAP_KB" "SwapTotal $st <= host $HOST_SWAP_KB"
-	assert "$sf" -le "$st" "SwapFree <= SwapTotal"
-	assert "$(swaps_kb <<<"$sw")" -eq "$st" "swaps agrees with SwapTotal"
+	assert [ "$st" -le "$HOST_SWAP_KB" ]  # SwapTotal $st <= host $HOST_SWAP_KB
+	assert [ "$sf" -le "$st" ]  # SwapFree <= SwapTotal
+	assert [ "$(swaps_kb <<<"$sw")" -eq "$st" ]  # swaps agrees with SwapTotal
 }
 
 @test "-u: SwapTotal and SwapFree are 0 and swaps has only its header" {

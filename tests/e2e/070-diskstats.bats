@@ -23,12 +23,12 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	local line
 	line=$(dev_line "$LOOP_NAME" <<<"$output")
 	log "diskstats: $line"
-	assert -n "$line" "a $LOOP_NAME line"
+	assert [ -n "$line" ]  # a $LOOP_NAME line
 	read -r -a f <<<"$line"
 	assert_equal "${f[0]}:${f[1]}" "$LOOP_MAJMIN"
-	assert "${f[7]}" -ge 256 "writes completed ${f[7]} >= 256"
-	assert "${f[9]}" -ge 2048 "sectors written ${f[9]} >= 2048 (1 MiB)"
-	assert "${f[3]}" -eq 0 "no reads"
+	assert [ "${f[7]}" -ge 256 ]  # writes completed ${f[7]} >= 256
+	assert [ "${f[9]}" -ge 2048 ]  # sectors written ${f[9]} >= 2048 (1 MiB)
+	assert [ "${f[3]}" -eq 0 ]  # no reads
 }
 
 @test "diskstats shows a container's direct reads too" {
@@ -41,8 +41,8 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	line=$(dev_line "$LOOP_NAME" <<<"$output")
 	log "diskstats: $line"
 	read -r -a f <<<"$line"
-	assert "${f[3]:-0}" -ge 64 "reads completed >= 64"
-	assert "${f[5]:-0}" -ge 512 "sectors read >= 512"
+	assert [ "${f[3]:-0}" -ge 64 ]  # reads completed >= 64
+	assert [ "${f[5]:-0}" -ge 512 ]  # sectors read >= 512
 }
 
 @test "diskstats counts I/O through bfq's blkio.bfq.*_recursive files" {
@@ -56,7 +56,7 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	line=$(dev_line "$LOOP_NAME" <<<"$output")
 	log "diskstats: $line"
 	read -r -a f <<<"$line"
-	assert "${f[7]:-0}" -ge 128 "writes completed >= 128"
+	assert [ "${f[7]:-0}" -ge 128 ]  # writes completed >= 128
 }
 
 @test "I/O in a child cgroup counts for the container (recursive stats)" {
@@ -67,7 +67,7 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	in_cgroup ct/job dd if=/dev/zero of="$LOOP_DEV" bs=4k count=100 oflag=direct status=none
 	run in_container ct cat /proc/diskstats
 	read -r -a f <<<"$(dev_line "$LOOP_NAME" <<<"$output")"
-	assert "${f[7]:-0}" -ge 100 "writes completed by the child cgroup show"
+	assert [ "${f[7]:-0}" -ge 100 ]  # writes completed by the child cgroup show
 }
 
 @test "a container without I/O lists no loop device; others' I/O does not show" {
@@ -95,7 +95,7 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	local name
 	for name in $(awk '{print $3}' <<<"$output"); do
 		[ "$name" = sda ] && continue
-		assert -e "/sys/block/$name" "$name is a whole disk"
+		assert [ -e "/sys/block/$name" ]  # $name is a whole disk
 	done
 }
 
@@ -128,7 +128,7 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	local ds=${output%%---*}
 	read -r -a f <<<"$(dev_line sda <<<"$ds")"
 	assert_equal "${f[0]:-}:${f[1]:-}" "$disk"
-	assert "${f[7]:-0}" -ge 64 "the container's writes to its root filesystem show as sda"
+	assert [ "${f[7]:-0}" -ge 64 ]  # the container's writes to its root filesystem show as sda
 	# partitions uses the same name
 	local parts=${output#*---}
 	assert_equal "$(awk -v d="$disk" '$1 ":" $2 == d {print $4}' <<<"$parts")" sda

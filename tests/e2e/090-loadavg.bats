@@ -15,7 +15,7 @@ load1() { awk '{print $1}' <<<"$1"; }
 	# host-wide task count, far more than the container's two or three tasks
 	local total=${output#* * * */}
 	total=${total%% *}
-	assert "$total" -ge 20 "host total tasks ($total)"
+	assert [ "$total" -ge 20 ]  # host total tasks ($total)
 }
 
 @test "-l: running/total counts the container's own tasks" {
@@ -29,8 +29,16 @@ load1() { awk '{print $1}' <<<"$1"; }
 	rt=$(awk '{print $4}' <<<"$output")
 	log "running/total: $rt"
 	# init sh + 2 sleeps (+ the reader if it is counted: it runs in the bats cgroup)
-	assert "${rt#*/}" -ge 3 "total >= 3 tasks"
-	assert "${rt#*/}" -le 5 "total <= 5 tasks"
+	assert [ "${rt#*/}" -ge 3 ]  # total >= 3 tasks
+	assert [ "${rt#*/}" -le 5 ]  # total <= 5 tasks
+}
+
+# busy_above_idle BUSY IDLE: the load1 of the container whose init is BUSY (into $b) is clearly
+# above the one of IDLE (into $d)
+busy_above_idle() {
+	b=$(load1 "$(container_exec "$1" cat /proc/loadavg)")
+	d=$(load1 "$(container_exec "$2" cat /proc/loadavg)")
+	awk -v b="$b" -v d="$d" 'BEGIN {exit !(b >= 0.2 && b > d + 0.1)}'
 }
 
 @test "-l: a busy container's load rises above an idle container's" {
@@ -41,20 +49,12 @@ load1() { awk '{print $1}' <<<"$1"; }
 	local busy=$CONTAINER_PID
 	start_container idle sleep 300
 	local idle=$CONTAINER_PID
-	local i b=0.00 d=0.00 ok=0
+	local b=0.00 d=0.00 ok=0
 	# samples every 5 s: two busy tasks give load1 ~0.3 after 10 s, ~0.44 after 15 s
-	for ((i = 0; i < 25; i++)); do
-		sleep 1
-		b=$(load1 "$(container_exec "$busy" cat /proc/loadavg)")
-		d=$(load1 "$(container_exec "$idle" cat /proc/loadavg)")
-		if awk -v b="$b" -v d="$d" 'BEGIN {exit !(b >= 0.2 && b > d + 0.1)}'; then
-			ok=1
-			break
-		fi
-	done
-	log "after ${i}s: busy $b, idle $d"
-	assert "$ok" -eq 1 "busy load1 $b rose above idle load1 $d within 25 s"
-	assert "$(awk -v d="$d" 'BEGIN {print (d < 0.1)}')" -eq 1 "idle container stays near 0 ($d)"
+	wait_for 'busy_above_idle "$busy" "$idle"' 25 "" 1 && ok=1
+	log "busy $b, idle $d"
+	assert [ "$ok" -eq 1 ]  # busy load1 $b rose above idle load1 $d within 25 s
+	assert [ "$(awk -v d="$d" 'BEGIN {print (d < 0.1)}')" -eq 1 ]  # idle container stays near 0 ($d)
 }
 
 @test "-l: procps uptime in an idle container shows its own load and uptime" {

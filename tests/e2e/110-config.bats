@@ -17,7 +17,7 @@ write_config() {
 	write_config '# comment' '' '[lxcfs]' "mountpoint = $mnt" "pidfile = $pf"
 	run_lxcfs 0 -c "$CONF"
 	[ -s "$pf" ] && track_daemon "$(tr -dc 0-9 <"$pf")"
-	assert -s "$pf" "pidfile from the config written"
+	assert [ -s "$pf" ]  # pidfile from the config written
 	is_lxcfs_mount "$mnt" || fail "not mounted at the config's mountpoint $mnt"
 	run cat "$mnt/proc/meminfo"
 	assert_success
@@ -33,8 +33,8 @@ write_config() {
 	[ -s "$pa" ] && track_daemon "$(tr -dc 0-9 <"$pa")"
 	is_lxcfs_mount "$b" || fail "not mounted at the command line's $b"
 	is_lxcfs_mount "$a" && fail "mounted at the config's $a too"
-	assert -s "$pb" "command line pidfile written"
-	assert ! -e "$pa" "config pidfile not written"
+	assert [ -s "$pb" ]  # command line pidfile written
+	refute [ -e "$pa" ]  # config pidfile not written
 }
 
 @test "loadavg = true enables the per-container loadavg" {
@@ -45,7 +45,7 @@ write_config() {
 	run container_exec "$CONTAINER_PID" cat /proc/loadavg
 	local rt
 	rt=$(awk '{print $4}' <<<"$output")
-	assert "${rt#*/}" -le 3 "the container's task count ($rt), not the host's"
+	assert [ "${rt#*/}" -le 3 ]  # the container's task count ($rt), not the host's
 }
 
 @test "cfs = true limits the CPU view by the CFS quota" {
@@ -70,17 +70,14 @@ write_config() {
 }
 
 @test "log = FILE sends the daemon's log there" {
-	local mnt log=$BATS_TEST_TMPDIR/from-config.log i
+	local mnt log=$BATS_TEST_TMPDIR/from-config.log
 	new_mountpoint mnt
 	write_config '[lxcfs]' "log = $log"
 	"$LXCFS" -f -d -c "$CONF" -p "$BATS_TEST_TMPDIR/l.pid" "$mnt" </dev/null >"$BATS_TEST_TMPDIR/l.out" 2>&1 3>&- &
 	track_daemon $!
-	for ((i = 0; i < 100; i++)); do
-		is_lxcfs_mount "$mnt" && break
-		sleep 0.1
-	done
+	wait_for 'is_lxcfs_mount "$mnt"' 10 "the daemon mounts $mnt"
 	cat "$mnt/proc/meminfo" >/dev/null
-	assert -s "$log" "log file from the config has content"
+	assert [ -s "$log" ]  # log file from the config has content
 }
 
 @test "cgroup_root = /sys/fs/cgroup is accepted and used" {
@@ -101,7 +98,7 @@ write_config() {
 	assert_output --partial colour
 	run findmnt -n --mountpoint "$mnt"
 	assert_output ""
-	assert ! -e "$BATS_TEST_TMPDIR/x.pid" "no pidfile"
+	refute [ -e "$BATS_TEST_TMPDIR/x.pid" ]  # no pidfile
 }
 
 @test "a bad boolean: FILE:LINE: message, exit 2, nothing mounted" {
@@ -137,7 +134,7 @@ write_config() {
 	local mnt
 	new_mountpoint mnt
 	run_lxcfs '?' -c "$BATS_TEST_TMPDIR/missing.conf" "$mnt"
-	assert "$status" -ne 0 "non-zero exit"
+	assert_failure  # non-zero exit
 	assert_output --partial "$BATS_TEST_TMPDIR/missing.conf"
 	run findmnt -n --mountpoint "$mnt"
 	assert_output ""

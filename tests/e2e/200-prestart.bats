@@ -27,7 +27,7 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	# a "container" holding the mount point as a slave, made before the daemon starts
 	tk_bg unshare --mount --propagation slave sleep 1000
 	local ns=$TK_BG_PID
-	for _ in $(seq 50); do [ "$(readlink /proc/$ns/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] && break; sleep 0.1; done
+	wait_for '[ "$(readlink /proc/$ns/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ]' 5 ""
 	_tk_daemon
 	run nsenter --target "$ns" --mount grep -c . "$LXCFS_MNT/proc/meminfo"
 	assert_success
@@ -92,7 +92,7 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	run_tk 1 check-lxcfs
 	kill -CONT "$LXCFS_PID"
 	assert_output --partial "read timed out after 2s"
-	assert $((SECONDS - t0)) -lt 10 "check returned within 10 s"
+	assert [ $((SECONDS - t0)) -lt 10 ]  # check returned within 10 s
 }
 
 @test "check-lxcfs: exit 1 'daemon pid N is not running' when the pidfile names a dead pid" {

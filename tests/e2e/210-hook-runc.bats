@@ -36,11 +36,11 @@ start_limited() {
 	run runc_in "$(tk_name)" grep . /proc/uptime
 	assert_success
 	local up=${output%%.*}
-	assert "$up" -lt 30 "container uptime $output is below 30 s"
+	assert [ "$up" -lt 30 ]  # container uptime $output is below 30 s
 	local host
 	host=$(cut -d. -f1 /proc/uptime)
 	log "host uptime $host s"
-	assert "$up" -lt "$host" "container uptime ($up s) is below the host's ($host s)"
+	assert [ "$up" -lt "$host" ]  # container uptime ($up s) is below the host's ($host s)
 }
 
 @test "hook: mount in the container shows fuse.lxcfs on each file" {
@@ -67,15 +67,15 @@ start_limited() {
 	name=$(tk_name)
 	pid=$(runc_pid "$name")
 	entry=$TK_REG/$name.json
-	assert -f "$entry" "registry entry $entry exists"
+	assert [ -f "$entry" ]  # registry entry $entry exists
 	assert_equal "$(jq -r .pid "$entry")" "$pid"
 	assert_equal "$(jq -r .mntns "$entry")" "$(stat -L -c %i "/proc/$pid/ns/mnt")"
 	assert_equal "$(jq -r .starttime "$entry")" "$(awk '{sub(/.*\) /, ""); print $20}' "/proc/$pid/stat")"
 	assert_equal "$(jq -r .degraded "$entry")" false
 	runc --root "$TK_RUNC_ROOT" kill "$name" KILL
-	for _ in $(seq 50); do [ "$(runc --root "$TK_RUNC_ROOT" state "$name" | jq -r .status)" = stopped ] && break; sleep 0.1; done
+	wait_for '[ "$(runc --root "$TK_RUNC_ROOT" state "$name" | jq -r .status)" = stopped ]' 5 ""
 	timeout 30 runc --root "$TK_RUNC_ROOT" delete "$name"
-	assert ! -e "$entry" "poststop removed $entry"
+	refute [ -e "$entry" ]  # poststop removed $entry
 }
 
 @test "hook: with the daemon down the container starts with host values, recorded as degraded" {
@@ -96,7 +96,7 @@ start_limited() {
 	jq '.hooks.prestart[0].args += ["--strict"]' "$BUNDLE/config.json" >"$BUNDLE/c.json"
 	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
 	runc_start "$(tk_name)"
-	assert "$status" -ne 0 "runc run failed"
+	assert_failure  # runc run failed
 	assert_output --partial "lxcfs is not healthy"
 }
 

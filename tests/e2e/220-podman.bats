@@ -33,9 +33,9 @@ memtotal_pm() { pm exec "$1" grep ^MemTotal: /proc/meminfo | awk '{print $2}'; }
 	podman_init
 	local id
 	id=$(pm_run "$(tk_name)" "$TK_IMAGE" sleep 100000)
-	assert -f "$TK_REG/$id.json" "registered as $id"
+	assert [ -f "$TK_REG/$id.json" ]  # registered as $id
 	pm rm -f -t 0 "$(tk_name)"
-	assert ! -e "$TK_REG/$id.json" "poststop removed the entry"
+	refute [ -e "$TK_REG/$id.json" ]  # poststop removed the entry
 }
 
 @test "podman API: remount --container-id NAME resolves the name through the engine" {

@@ -48,7 +48,7 @@ fake_isula() {
 	local t0=$SECONDS
 	PATH=$BATS_TEST_TMPDIR/bin:$PATH run_tk 1 remount --all
 	assert_output --partial "\`isula\` did not finish within 2s"
-	assert $((SECONDS - t0)) -lt 15 "bounded by the engine timeout"
+	assert [ $((SECONDS - t0)) -lt 15 ]  # bounded by the engine timeout
 }
 
 @test "runc list: status shows a runc container found by \`runc list\`" {

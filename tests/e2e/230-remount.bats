@@ -81,7 +81,7 @@ crash_daemon() {
 	assert_equal "$(memtotal_in "$CTR")" "$(awk '$1 == "MemTotal:" {print $2}' /proc/meminfo)"
 	run runc_in "$CTR" mount
 	refute_output --regexp "on /(proc|sys)/[a-z/]+ type fuse.lxcfs"
-	assert -f "$TK_REG/$CTR.json" "the registry entry stays"
+	assert [ -f "$TK_REG/$CTR.json" ]  # the registry entry stays
 	run_tk 0 status
 	assert_line --regexp "^${CTR:0:12} .*( degraded +){9}$"
 	run_tk 0 remount --all
@@ -153,7 +153,7 @@ crash_daemon() {
 	jq '.id = "gone" | .pid = 999999999' "$TK_REG/$CTR.json" >"$TK_REG/gone.json"
 	run_tk 0 remount --all
 	assert_output --partial "remounted 1 of 1 containers"
-	assert ! -e "$TK_REG/gone.json" "stale entry pruned"
+	refute [ -e "$TK_REG/gone.json" ]  # stale entry pruned
 }
 
 @test "remount: a failing container is named in the summary with its reason; exit 1" {

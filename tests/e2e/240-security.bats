@@ -184,7 +184,7 @@ engine_case() {
 	t0=$SECONDS
 	run_tk 1 remount --all
 	assert_output --partial "$2"
-	assert $((SECONDS - t0)) -lt 15 "bounded by the engine timeout"
+	assert [ $((SECONDS - t0)) -lt 15 ]  # bounded by the engine timeout
 	assert_equal "${#lines[@]}" 1
 	assert_equal "$(mounts_snapshot self)" "$before"
 }

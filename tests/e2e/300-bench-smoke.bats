@@ -99,14 +99,14 @@ run_bench() {
 	local tmp parent
 	tmp=$(sed -n 's/^   work dir: \([^ ]*\) .*/\1/p' <<<"$output")
 	parent=$(grep -o 'lxcfs-bench-[0-9]*' <<<"$output" | head -1)
-	assert -n "$tmp" "the work dir is printed"
-	assert -n "$parent" "the cgroup parent is printed"
-	assert ! -e "$tmp" "work dir $tmp removed"
+	assert [ -n "$tmp" ]  # the work dir is printed
+	assert [ -n "$parent" ]  # the cgroup parent is printed
+	refute [ -e "$tmp" ]  # work dir $tmp removed
 	run findmnt -rn -o TARGET
 	refute_output --partial "$tmp"
 	local d
 	for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/*/"$parent"-s; do
-		assert ! -e "$d" "cgroup $d removed"
+		refute [ -e "$d" ]  # cgroup $d removed
 	done
 	run pgrep -f "$tmp"
 	assert_failure

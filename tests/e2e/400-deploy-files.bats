@@ -27,7 +27,7 @@ verify_units() {
 }
 
 @test "systemd: the units pass systemd-analyze verify and carry the required directives" {
-	command -v systemd-analyze >/dev/null || { log "FAIL: systemd-analyze missing (apt-get install systemd)"; false; }
+	command -v systemd-analyze >/dev/null || fail "systemd-analyze missing (apt-get install systemd)"
 	local d=$BATS_TEST_TMPDIR/units u=$REPO/deploy/systemd/lxcfs.service
 	render_units "$d"
 	verify_units "$d/lxcfs.service" "$d/lxcfs-watchdog.service" "$d/lxcfs-watchdog.timer"
@@ -58,13 +58,13 @@ verify_units() {
 }
 
 @test "kubernetes: yamllint and the schema check pass on every manifest" {
-	command -v yamllint >/dev/null || { log "FAIL: yamllint missing (apt-get install yamllint)"; false; }
+	command -v yamllint >/dev/null || fail "yamllint missing (apt-get install yamllint)"
 	run yamllint -c "$K8S/.yamllint" "$K8S"
 	printf '%s\n' "$output" | sed 's/^/#   /'
-	assert "$status" -eq 0 "yamllint"
+	assert_success  # yamllint
 	run "$PY" "$K8S/validate.py" "$K8S"/*.yaml
 	printf '%s\n' "$output" | sed 's/^/#   /'
-	assert "$status" -eq 0 "schema check"
+	assert_success  # schema check
 	[[ "$output" == *"3 objects checked, 0 errors"* ]]
 }
 
@@ -112,8 +112,8 @@ EOF
 		sed -i "$1" "$d/$2"
 		run "$PY" "$d/validate.py" "$d"/*.yaml
 		printf '%s\n' "$output" | sed 's/^/#   /'
-		assert "$status" -eq 1 "schema check fails after: $1" || return 1
-		[[ "$output" == *"$3"* ]] || { log "FAIL: no \`$3' in the output"; return 1; }
+		assert_failure 1 || return 1  # schema check fails after: $1
+		[[ "$output" == *"$3"* ]] || { fail "no \`$3' in the output"; return 1; }
 	}
 	check_broken 's/mountPropagation: HostToContainer/mountPropogation: HostToContainer/' example-pod.yaml "unknown field \`mountPropogation\`"
 	check_broken 's/hostPID: true/hostPID: "yes"/' lxcfs-daemonset.yaml "expected a boolean"
@@ -129,7 +129,7 @@ EOF
 	"$PY" -c 'import sys, yaml; sys.stdout.write(yaml.safe_load(open(sys.argv[1]))["data"]["lxcfs.conf"])' \
 		"$K8S/lxcfs-configmap.yaml" >"$conf"
 	run "$TK" -c "$conf" status --help
-	assert "$status" -eq 0 "the toolkit reads the [toolkit] section"
+	assert_success  # the toolkit reads the [toolkit] section
 	# the daemon mounts with it (mount point and pidfile from the command line)
 	start_daemon -c "$conf"
 	run_tk 0 --mountpoint "$LXCFS_MNT" --pidfile "$LXCFS_PIDFILE" check-lxcfs

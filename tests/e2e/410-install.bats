@@ -60,13 +60,13 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 
 @test "install: --init none from the dist tarball: watchdog + daemon, check-lxcfs, a runc container's own view; a second run changes nothing; --uninstall leaves only the config" {
 	install "${INST[@]}"
-	assert "$status" -eq 0 "install.sh succeeds"
+	assert_success  # install.sh succeeds
 	local wpid dpid n1 tree1 out
 	wpid=$(cat "$T/run/lxcfs-watchdog.pid")
 	dpid=$(cat "$T/run/lxcfs.pid")
 	pid_alive "$wpid" && grep -qa watchdog "/proc/$wpid/cmdline"
 	pid_alive "$dpid" && grep -qa "$T/prefix/bin/lxcfs" "/proc/$dpid/cmdline"
-	assert "$(awk '/^PPid:/ {print $2}' "/proc/$dpid/status")" -eq "$wpid" "the daemon is the watchdog's child"
+	assert [ "$(awk '/^PPid:/ {print $2}' "/proc/$dpid/status")" -eq "$wpid" ]  # the daemon is the watchdog's child
 	"$T/prefix/bin/lxcfs-toolkit" -c "$T/etc/lxcfs.conf" check-lxcfs
 	# the config carries the install's paths for the daemon and the toolkit
 	grep -qx "mountpoint = $T/mnt" "$T/etc/lxcfs.conf"
@@ -76,29 +76,29 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	# a container started afterwards, with the hook as installed: its own view
 	make_bundle inst-a $((192 * 1024 * 1024)) 0
 	runc_start inst-a
-	assert "$status" -eq 0 "runc run with the installed hook"
-	assert "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq $((192 * 1024)) "MemTotal is the container's limit"
-	assert "$(runc_in inst-a grep -c ^processor /proc/cpuinfo)" -eq 1 "one CPU in cpuinfo"
+	assert_success  # runc run with the installed hook
+	assert [ "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq $((192 * 1024)) ]  # MemTotal is the container's limit
+	assert [ "$(runc_in inst-a grep -c ^processor /proc/cpuinfo)" -eq 1 ]  # one CPU in cpuinfo
 
 	# second run: nothing changes, nothing stacks
 	n1=$(mounts_at_mnt)
 	tree1=$(tree)
 	install "${INST[@]}"
-	assert "$status" -eq 0 "the second run succeeds"
-	assert "$(mounts_at_mnt)" -eq "$n1" "mount count at the mount point unchanged ($n1)"
+	assert_success  # the second run succeeds
+	assert [ "$(mounts_at_mnt)" -eq "$n1" ]  # mount count at the mount point unchanged ($n1)
 	[ "$(tree)" = "$tree1" ] || { diff <(echo "$tree1") <(tree) | sed 's/^/#   /'; false; }
 	[[ "$output" == *"unchanged: $T/prefix/bin/lxcfs"* ]]
 	[[ "$output" == *"the watchdog runs already (pid $wpid)"* ]]
-	assert "$(cat "$T/run/lxcfs.pid")" -eq "$dpid" "the same daemon runs"
-	assert "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq $((192 * 1024)) "the container still sees its own view"
+	assert [ "$(cat "$T/run/lxcfs.pid")" -eq "$dpid" ]  # the same daemon runs
+	assert [ "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq $((192 * 1024)) ]  # the container still sees its own view
 
 	# uninstall: no process, no mount, no file but the config
 	install --prefix "$T/prefix" --uninstall
-	assert "$status" -eq 0 "uninstall succeeds"
+	assert_success  # uninstall succeeds
 	wait_gone "$wpid" 5 && wait_gone "$dpid" 5
-	assert -z "$(findmnt -rn --mountpoint "$T/mnt")" "nothing mounted at the mount point"
-	assert "$(lxcfs_file_mounts_in "$(runc_pid inst-a)")" -eq 0 "no lxcfs mount left on the container's files"
-	assert "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq "$(host_memtotal)" "the container reads the host's meminfo"
+	assert [ -z "$(findmnt -rn --mountpoint "$T/mnt")" ]  # nothing mounted at the mount point
+	assert [ "$(lxcfs_file_mounts_in "$(runc_pid inst-a)")" -eq 0 ]  # no lxcfs mount left on the container's files
+	assert [ "$(runc_in inst-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" -eq "$(host_memtotal)" ]  # the container reads the host's meminfo
 	out=$(find "$T" -mindepth 1 | sort)
 	[ "$out" = "$(printf '%s\n' "$T/etc" "$T/etc/lxcfs.conf")" ] || {
 		log "left behind:"
@@ -115,7 +115,7 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	printf '[lxcfs]\nmountpoint = %s\npidfile = %s\nloadavg = true\n' "$T/mnt" "$T/run/lxcfs.pid" >"$T/etc/lxcfs.conf"
 	cp "$T/etc/lxcfs.conf" "$BATS_TEST_TMPDIR/edited"
 	install "${INST[@]}"
-	assert "$status" -eq 0 "install.sh succeeds"
+	assert_success  # install.sh succeeds
 	cmp "$T/etc/lxcfs.conf" "$BATS_TEST_TMPDIR/edited"
 	[ -f "$T/etc/lxcfs.conf.new" ]
 	grep -qx '\[toolkit\]' "$T/etc/lxcfs.conf.new"
@@ -129,24 +129,24 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	# the daemon runs with the operator's file
 	[[ "$(tr '\0' ' ' <"/proc/$(cat "$T/run/lxcfs.pid")/cmdline")" == *"-c $T/etc/lxcfs.conf "* ]]
 	install --prefix "$T/prefix" --uninstall --purge
-	assert "$status" -eq 0 "uninstall --purge succeeds"
+	assert_success  # uninstall --purge succeeds
 	# $T/etc is the test's own (made before the install): only it remains, empty
-	assert "$(find "$T" -mindepth 1)" = "$T/etc" "--purge leaves nothing but the directory the test made"
+	assert_equal "$(find "$T" -mindepth 1)" "$T/etc"  # --purge leaves nothing but the directory the test made
 }
 
 @test "install: --dry-run prints every action and changes nothing" {
 	local before
 	before=$(tree)
 	install "${INST[@]}" --dry-run
-	assert "$status" -eq 0 "dry run succeeds"
+	assert_success  # dry run succeeds
 	[ "$(tree)" = "$before" ] || { diff <(echo "$before") <(tree) | sed 's/^/#   /'; false; }
-	assert "$(mounts_at_mnt)" -eq 0 "nothing mounted"
+	assert [ "$(mounts_at_mnt)" -eq 0 ]  # nothing mounted
 	[[ "$output" == *"would run: install -m 0755 $DIST/bin/lxcfs $T/prefix/bin/lxcfs"* ]]
 	[[ "$output" == *"would run: $TK "*" prestart"* ]]
 	[[ "$output" == *"would run: $TK "*"watchdog --exec"* ]]
 	# with systemd as the init: the units and systemctl, still nothing done
 	LXCFS_SYSTEMD_DIR=$T/systemd install "${INST[@]/none/systemd}" --dry-run
-	assert "$status" -eq 0 "dry run with --init systemd succeeds"
+	assert_success  # dry run with --init systemd succeeds
 	[[ "$output" == *"would run: systemctl enable --now lxcfs.service lxcfs-watchdog.timer"* ]]
 	[[ "$output" == *"$T/systemd/lxcfs.service"* ]]
 	[ "$(tree)" = "$before" ]
@@ -159,10 +159,10 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	printf '[lxcfs]\nno_such_key = 1\n' >"$T/etc/lxcfs.conf"
 	before=$(tree)
 	install "${INST[@]}" --init none
-	assert "$status" -eq 1 "install.sh fails"
-	[[ "$output" == *"step 5 (service (none)) failed"* ]] || { log "FAIL: the failing step is not named"; false; }
+	assert_failure 1  # install.sh fails
+	[[ "$output" == *"step 5 (service (none)) failed"* ]] || fail "the failing step is not named"
 	[[ "$output" == *"undoing this run's"* ]]
 	[ "$(tree)" = "$before" ] || { diff <(echo "$before") <(tree) | sed 's/^/#   /'; false; }
-	assert "$(mounts_at_mnt)" -eq 0 "no mount left"
-	assert -z "$(pgrep -f "$T/prefix/bin" || true)" "no process left"
+	assert [ "$(mounts_at_mnt)" -eq 0 ]  # no mount left
+	assert [ -z "$(pgrep -f "$T/prefix/bin" || true)" ]  # no process left
 }

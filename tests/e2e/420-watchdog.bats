@@ -58,9 +58,8 @@ analyse() {
 @test "watchdog: kill -9 of the daemon under load (4 readers, 2 containers): host view within 2 s, own view within 5 s, $REPS times, nothing leaks" {
 	wd_start --interval 1 --flap-uptime 2
 	start_loaded_containers
-	local i t0 res worst_gap=0 worst_rec=0 pa pb fd0 fd rss0 rss wait_i out line
-	for ((i = 0; i < 100; i++)); do all_readers_own && break; sleep 0.1; done
-	all_readers_own || { log "readers never saw their own values"; false; }
+	local i t0 res worst_gap=0 worst_rec=0 pa pb fd0 fd rss0 rss out line
+	wait_for all_readers_own 10 "readers see their own values"
 	pa=$(runc_pid wd-a) pb=$(runc_pid wd-b)
 	local mnt_host mnt_a mnt_b
 	mnt_host=$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)
@@ -71,10 +70,7 @@ analyse() {
 		t0=$(now_us)
 		kill -KILL "$LXCFS_PID"
 		# wait for the recovery (own values everywhere) and 0.5 s of steady reads
-		for ((wait_i = 0; wait_i < 80; wait_i++)); do
-			sleep 0.1
-			[ "$(daemon_pid)" != "$LXCFS_PID" ] && all_readers_own && break
-		done
+		wait_for '[ "$(daemon_pid)" != "$LXCFS_PID" ] && all_readers_own' 8 "" || true
 		sleep 0.5
 		out=$(analyse "$t0")
 		res=$(awk 'BEGIN {g = h = r = 0} {if ($2 > g) g = $2; if ($3 > h) h = $3; if ($4 > r) r = $4}
@@ -92,11 +88,11 @@ analyse() {
 		[ "${res% *}" -gt "$worst_gap" ] && worst_gap=${res% *}
 		[ "${res#* }" -gt "$worst_rec" ] && worst_rec=${res#* }
 		# no mount leaked, in the host or the containers
-		assert "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq "$mnt_host" "rep $i: mounts at the mount point"
-		assert "$(lxcfs_mounts_in "$pa")" -eq "$mnt_a" "rep $i: lxcfs mounts in container a"
-		assert "$(lxcfs_mounts_in "$pb")" -eq "$mnt_b" "rep $i: lxcfs mounts in container b"
+		assert [ "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq "$mnt_host" ]  # rep $i: mounts at the mount point
+		assert [ "$(lxcfs_mounts_in "$pa")" -eq "$mnt_a" ]  # rep $i: lxcfs mounts in container a
+		assert [ "$(lxcfs_mounts_in "$pb")" -eq "$mnt_b" ]  # rep $i: lxcfs mounts in container b
 		# no zombie among the watchdog's children
-		assert -z "$(ps -o stat= --ppid "$WD_PID" | grep Z)" "rep $i: no zombie child of the watchdog"
+		assert [ -z "$(ps -o stat= --ppid "$WD_PID" | grep Z)" ]  # rep $i: no zombie child of the watchdog
 		fd=$(ls "/proc/$WD_PID/fd" | wc -l)
 		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$WD_PID/status")
 		[ "$i" -eq 2 ] && fd0=$fd rss0=$rss
@@ -105,13 +101,13 @@ analyse() {
 	done
 	report "watchdog fds: $fd0 after rep 2, $fd after rep $REPS; VmRSS: $rss0 kB -> $rss kB"
 	report "worst over $REPS kills: last error $worst_gap ms after the kill, own values after $worst_rec ms"
-	assert "$fd" -eq "$fd0" "the watchdog's fd count does not grow"
-	assert "$rss" -le $((rss0 + 256)) "the watchdog's memory does not grow (VmRSS $rss0 -> $rss kB)"
-	assert "$(grep -c 'containers back to their own view' "$WD_LOG")" -eq "$REPS" "one recovery line per kill"
+	assert [ "$fd" -eq "$fd0" ]  # the watchdog's fd count does not grow
+	assert [ "$rss" -le $((rss0 + 256)) ]  # the watchdog's memory does not grow (VmRSS $rss0 -> $rss kB)
+	assert [ "$(grep -c 'containers back to their own view' "$WD_LOG")" -eq "$REPS" ]  # one recovery line per kill
 	# every transition is logged with its duration
 	grep -E 'daemon failed after [0-9]+ ms .*umount --all took [0-9]+ ms' "$WD_LOG" | head -1 | sed 's/^/#   /'
 	grep -E 'recovered: remount --all took [0-9]+ ms; .* [0-9]+ ms after the failure' "$WD_LOG" | head -1 | sed 's/^/#   /'
-	assert "$(grep -cE 'daemon failed after [0-9]+ ms .* umount --all took [0-9]+ ms' "$WD_LOG")" -eq "$REPS" "a failure line per kill"
+	assert [ "$(grep -cE 'daemon failed after [0-9]+ ms .* umount --all took [0-9]+ ms' "$WD_LOG")" -eq "$REPS" ]  # a failure line per kill
 }
 
 @test "watchdog: a hung daemon (SIGSTOP): check-lxcfs times out within its bound and the watchdog recovers" {
@@ -119,26 +115,24 @@ analyse() {
 	make_bundle wd-h $((200 * 1024 * 1024)) && runc_start wd-h && [ "$status" -eq 0 ]
 	reader_start wd-h 1
 	local i t0 t1 stopped
-	for ((i = 0; i < 50; i++)); do [ "$(reader_last wd-h 1)" = $((200 * 1024)) ] && break; sleep 0.1; done
-	assert "$(reader_last wd-h 1)" = $((200 * 1024)) "the reader sees its own MemTotal before the hang"
+	wait_for '[ "$(reader_last wd-h 1)" = $((200 * 1024)) ]' 5 ""
+	assert_equal "$(reader_last wd-h 1)" $((200 * 1024))  # the reader sees its own MemTotal before the hang
 	stopped=$(daemon_pid)
 	kill -STOP "$stopped"
 	t0=$(date +%s%N)
 	run_tk 1 check-lxcfs
 	t1=$(date +%s%N)
 	report "check-lxcfs on the hung daemon took $(((t1 - t0) / 1000000)) ms"
-	[[ "$output" == *"read timed out after 2s"* ]] || { log "FAIL: check-lxcfs does not say the read timed out"; false; }
-	assert $(((t1 - t0) / 1000000)) -lt 4000 "check-lxcfs returned within its 2 s bound (+ margin)"
+	[[ "$output" == *"read timed out after 2s"* ]] || fail "check-lxcfs does not say the read timed out"
+	assert [ $(((t1 - t0) / 1000000)) -lt 4000 ]  # check-lxcfs returned within its 2 s bound (+ margin)
 	# the watchdog: detects it (interval + 2 s), kills it, restarts, remounts
-	for ((i = 0; i < 150; i++)); do
-		[ "$(daemon_pid)" != "$stopped" ] && [ "$(reader_last wd-h 1)" = $((200 * 1024)) ] && break
-		sleep 0.1
-	done
-	report "the watchdog recovered $(((i + 1) * 100)) ms after the check returned"
+	wait_for '[ "$(daemon_pid)" != "$stopped" ] && [ "$(reader_last wd-h 1)" = $((200 * 1024)) ]' 15 ""
+	t0=$(date +%s%N)
+	report "the watchdog recovered $(((t0 - t1) / 1000000)) ms after the check returned"
 	sed 's/^/#   log: /' "$WD_LOG" | tail -6
-	assert "$(daemon_pid)" != "$stopped" "a new daemon runs"
+	assert_not_equal "$(daemon_pid)" "$stopped"  # a new daemon runs
 	wait_gone "$stopped" 5 || { log "the hung daemon $stopped is still there"; false; }
-	assert "$(reader_last wd-h 1)" = $((200 * 1024)) "the container sees its own MemTotal again"
+	assert_equal "$(reader_last wd-h 1)" $((200 * 1024))  # the container sees its own MemTotal again
 	run_tk 0 check-lxcfs
 	grep -q 'read timed out after 2s' "$WD_LOG"
 }
@@ -151,19 +145,19 @@ analyse() {
 		</dev/null >/dev/null 2>&1 3>&- &
 	WD_PID=$!
 	_WD_PIDS+=("$WD_PID")
-	for ((i = 0; i < 100; i++)); do grep -q 'running: remount' "$wlog" 2>/dev/null && break; sleep 0.1; done
+	wait_for 'grep -q "running: remount" "$wlog" 2>/dev/null' 10 ""
 	dpid=$(daemon_pid)
-	assert -n "$dpid" "the watchdog started a daemon"
+	assert [ -n "$dpid" ]  # the watchdog started a daemon
 	make_bundle wd-t $((160 * 1024 * 1024)) && runc_start wd-t && [ "$status" -eq 0 ]
-	assert "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" = $((160 * 1024)) "own view while running"
+	assert_equal "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" $((160 * 1024))  # own view while running
 	kill -TERM "$WD_PID"
 	wait "$WD_PID" || rc=$?
 	sed 's/^/#   log: /' "$wlog" | tail -5
-	assert "$rc" -eq 0 "the watchdog exits 0 on SIGTERM"
+	assert [ "$rc" -eq 0 ]  # the watchdog exits 0 on SIGTERM
 	wait_gone "$dpid" 2 || { log "daemon $dpid still runs"; false; }
-	assert "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" = "$(host_memtotal)" "the container reads the host's meminfo (not an error)"
-	assert "$(lxcfs_file_mounts_in "$(runc_pid wd-t)")" -eq 0 "no lxcfs mount left on the container's /proc and /sys files"
-	assert -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" "nothing mounted at the mount point"
+	assert_equal "$(runc_in wd-t awk '/^MemTotal/ {print $2}' /proc/meminfo)" "$(host_memtotal)"  # the container reads the host's meminfo (not an error)
+	assert [ "$(lxcfs_file_mounts_in "$(runc_pid wd-t)")" -eq 0 ]  # no lxcfs mount left on the container's /proc and /sys files
+	assert [ -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" ]  # nothing mounted at the mount point
 }
 
 @test "watchdog: a daemon that keeps dying is restarted with growing delays, not in a tight loop" {
@@ -179,9 +173,9 @@ analyse() {
 	n=$(grep -c 'started daemon' "$wlog")
 	delays=$(grep -o 'next try in [0-9]* ms' "$wlog" | awk '{print $4}' | tr '\n' ' ')
 	report "$n starts in 8 s; delays: $delays"
-	assert "$n" -ge 3 "it keeps trying"
-	assert "$n" -le 5 "but not in a tight loop"
-	[[ "$delays" == "1000 2000 4000"* ]] || { log "FAIL: delays are not 1, 2, 4 s"; false; }
+	assert [ "$n" -ge 3 ]  # it keeps trying
+	assert [ "$n" -le 5 ]  # but not in a tight loop
+	[[ "$delays" == "1000 2000 4000"* ]] || fail "delays are not 1, 2, 4 s"
 	grep -q 'exited with status 2' "$wlog"
 }
 
@@ -192,17 +186,18 @@ analyse() {
 	"$TK" "${TK_ARGS[@]}" --log "$wlog" watchdog --interval 0.5 </dev/null >/dev/null 2>&1 3>&- &
 	WD_PID=$!
 	_WD_PIDS+=("$WD_PID")
-	for ((i = 0; i < 50; i++)); do grep -q 'watching a healthy daemon' "$wlog" 2>/dev/null && break; sleep 0.1; done
+	wait_for 'grep -q "watching a healthy daemon" "$wlog" 2>/dev/null' 5 ""
 	own_mem() { runc_in wd-w awk '/^MemTotal/ {print $2}' /proc/meminfo; }
-	assert "$(own_mem)" = $((176 * 1024)) "own view"
+	assert_equal "$(own_mem)" $((176 * 1024))  # own view
+	t0=$(date +%s%N)
 	kill -KILL "$LXCFS_PID"
-	for ((i = 0; i < 30; i++)); do [ "$(own_mem)" = "$(host_memtotal)" ] && break; sleep 0.1; done
-	report "host view $((i * 100)) ms after the kill (interval 0.5 s)"
-	assert "$(own_mem)" = "$(host_memtotal)" "the container reads the host's values while the daemon is down"
+	wait_for '[ "$(own_mem)" = "$(host_memtotal)" ]' 3 ""
+	report "host view $((($(date +%s%N) - t0) / 1000000)) ms after the kill (interval 0.5 s)"
+	assert_equal "$(own_mem)" "$(host_memtotal)"  # the container reads the host's values while the daemon is down
 	# "systemd" restarts the daemon; the watchdog remounts
 	tk_restart_daemon
-	for ((i = 0; i < 50; i++)); do [ "$(own_mem)" = $((176 * 1024)) ] && break; sleep 0.1; done
-	assert "$(own_mem)" = $((176 * 1024)) "own view again once the daemon is back"
+	wait_for '[ "$(own_mem)" = $((176 * 1024)) ]' 5 ""
+	assert_equal "$(own_mem)" $((176 * 1024))  # own view again once the daemon is back
 	pid_alive "$LXCFS_PID"
 	sed 's/^/#   log: /' "$wlog"
 	grep -qE 'daemon healthy again: remount --all took [0-9]+ ms; recovered [0-9]+ ms after the failure' "$wlog"
@@ -218,17 +213,14 @@ analyse() {
 	local old i
 	old=$(daemon_pid)
 	own_mem() { runc_in wd-u awk '/^MemTotal/ {print $2}' /proc/meminfo; }
-	assert "$(own_mem)" = $((144 * 1024)) "own view"
+	assert_equal "$(own_mem)" $((144 * 1024))  # own view
 	# someone detaches the daemon's mount; the daemon itself runs on
 	umount -l "$LXCFS_MNT"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((144 * 1024)) ] && break
-		sleep 0.1
-	done
+	wait_for '[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((144 * 1024)) ]' 10 ""
 	sed 's/^/#   log: /' "$WD_LOG" | tail -5
-	assert "$(daemon_pid)" != "$old" "a new daemon"
+	assert_not_equal "$(daemon_pid)" "$old"  # a new daemon
 	wait_gone "$old" 5
-	assert "$(own_mem)" = $((144 * 1024)) "own view again"
+	assert_equal "$(own_mem)" $((144 * 1024))  # own view again
 	grep -q 'not mounted' "$WD_LOG"
 	is_lxcfs_mount "$LXCFS_MNT"
 }

@@ -98,8 +98,8 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 		--entrypoint sh "$IMG" -c \
 		'command -v gcc cc make pkg-config; ls /usr/include/fuse3 2>&1; ldd /usr/local/bin/lxcfs /usr/local/bin/lxcfs-toolkit; lxcfs --version; lxcfs-toolkit --version'
 	printf '%s\n' "$output" | sed 's/^/#   /'
-	[[ "$output" != *"not found"* ]] || { log "FAIL: a library is missing"; false; }
-	[[ "$output" != *"/gcc"* && "$output" != *"/make"* ]] || { log "FAIL: a compiler in the runtime image"; false; }
+	[[ "$output" != *"not found"* ]] || fail "a library is missing"
+	[[ "$output" != *"/gcc"* && "$output" != *"/make"* ]] || fail "a compiler in the runtime image"
 	[[ "$output" == *"No such file or directory"* ]] # no -dev headers
 	[[ "$output" == *"lxcfs-toolkit 0."* ]]
 }
@@ -110,7 +110,7 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	local i t0
 	run_lxcfs_container
 	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
-	lxcfs_logs | grep -q 'removing .*/proc/meminfo (an empty directory' || { lxcfs_logs; log "FAIL: the entrypoint did not clean the directories"; false; }
+	lxcfs_logs | grep -q 'removing .*/proc/meminfo (an empty directory' || { lxcfs_logs; fail "the entrypoint did not clean the directories"; false; }
 	[ -f "$LXCFS_MNT/proc/meminfo" ] # the daemon's file now
 
 	make_bundle pd-a $((224 * 1024 * 1024)) && runc_start pd-a && [ "$status" -eq 0 ]
@@ -122,36 +122,33 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	dpm wait "$LXC_NAME" >/dev/null 2>&1 || true
 	run runc_in pd-a cat /proc/meminfo
 	log "pd-a reading /proc/meminfo with lxcfs killed: rc=$status ${output:0:80}"
-	assert "$status" -ne 0 "with nobody to clean up, the dead mount answers with an error"
+	assert_failure  # with nobody to clean up, the dead mount answers with an error
 	run_tk 1 check-lxcfs
 
 	# the orchestrator restarts the container; nothing else is typed
 	t0=$(date +%s%N)
 	dpm start "$LXC_NAME" >/dev/null
-	for ((i = 0; i < 300; i++)); do
-		own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024)) && break
-		sleep 0.1
-	done
+	wait_for 'own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))' 30 ""
 	report "containers back to their own view $((($(date +%s%N) - t0) / 1000000)) ms after podman start"
 	lxcfs_logs | tail -12
 	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
 	run_tk 0 check-lxcfs
 	findmnt -o TARGET,FSTYPE,PROPAGATION --mountpoint "$LXCFS_MNT" | sed 's/^/#   host: /'
-	assert "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq 1 "one live lxcfs mount on the host's mount point, nothing stacked or tucked under"
-	assert "$(findmnt -rn -o FSTYPE --mountpoint "$LXCFS_MNT")" = fuse.lxcfs "it is lxcfs"
-	assert "$(lxcfs_file_mounts_in "$(runc_pid pd-a)")" -eq 9 "pd-a has its 9 files mounted once each"
+	assert [ "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq 1 ]  # one live lxcfs mount on the host's mount point, nothing stacked or tucked under
+	assert_equal "$(findmnt -rn -o FSTYPE --mountpoint "$LXCFS_MNT")" fuse.lxcfs  # it is lxcfs
+	assert [ "$(lxcfs_file_mounts_in "$(runc_pid pd-a)")" -eq 9 ]  # pd-a has its 9 files mounted once each
 
 	# and the watchdog inside still works: kill -9 of the daemon alone
 	kill -KILL "$(daemon_pid)"
 	sleep 0.3
-	for ((i = 0; i < 100; i++)); do own_view pd-a $((224 * 1024)) && break; sleep 0.1; done
+	wait_for 'own_view pd-a $((224 * 1024))' 10 ""
 	own_view pd-a $((224 * 1024))
 
 	# podman stop: SIGTERM to the watchdog; containers fall back to the host's values
 	dpm stop -t 20 "$LXC_NAME" >/dev/null
 	lxcfs_logs | tail -4
-	assert "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" = "$(host_memtotal)" "after podman stop pd-a reads the host's meminfo"
-	assert -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" "no mount left on the host's mount point"
+	assert_equal "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" "$(host_memtotal)"  # after podman stop pd-a reads the host's meminfo
+	assert [ -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" ]  # no mount left on the host's mount point
 }
 
 @test "podman: the make dist tarball installs on a host with no compiler and no libraries (runtime libraries from apt-get), runs, reruns idempotently, uninstalls" {
@@ -177,8 +174,8 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 		echo "after uninstall: $(grep -c " /var/lib/lxcfs " /proc/self/mountinfo) mounts;" \
 			"$(ls /usr/local/bin | wc -l) files in /usr/local/bin; config kept: $(ls /etc/lxcfs)"'
 	printf '%s\n' "$output" | grep -v '^\[install.sh\]   run: \|^Get:\|^Selecting\|^Preparing\|^Unpacking\|^Setting up' | sed 's/^/#   /'
-	assert "$status" -eq 0 "install in a bare Debian container"
-	[[ "$output" == *"libraries missing before: "[1-9]* ]] || { log "FAIL: the base image already had the libraries"; false; }
+	assert_success  # install in a bare Debian container
+	[[ "$output" == *"libraries missing before: "[1-9]* ]] || fail "the base image already had the libraries"
 	[[ "$output" == *"apt-get install"* ]]
 	[[ "$output" == *"lxcfs is healthy: /var/lib/lxcfs"* ]]
 	[[ "$output" == *"MemTotal:"* ]]

@@ -73,14 +73,11 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 		--cgroup-parent "/$TK_CG_PARENT/sd" --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
 		-v "$TGZ:/dist.tgz:ro" "$SD_IMG" /lib/systemd/systemd >/dev/null
 	local i state old new m0 t0
-	for ((i = 0; i < 100; i++)); do
-		state=$(dpm exec "$SD_NAME" systemctl is-system-running 2>/dev/null) && break
-		[ "$state" = degraded ] && break
-		sleep 0.2
-	done
+	wait_for 'state=$(dpm exec "$SD_NAME" systemctl is-system-running 2>/dev/null) ||
+		[ "$state" = degraded ]' 20 "" 0.2
 	log "systemd in the container: $state"
 	in_sd 'tar -C /tmp -xzf /dist.tgz && cd /tmp/lxcfs-*/ && ./install.sh --hooks none'
-	assert "$status" -eq 0 "install.sh succeeds"
+	assert_success  # install.sh succeeds
 	[[ "$output" == *"init: systemd (auto)"* ]]
 	[[ "$output" == *"run: systemctl enable --now lxcfs.service lxcfs-watchdog.timer"* ]]
 	in_sd 'systemctl is-active lxcfs.service lxcfs-watchdog.timer; systemctl show -p OOMScoreAdjust,KillMode,Restart lxcfs.service'
@@ -88,39 +85,31 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 	[[ "$output" == *"OOMScoreAdjust=-1000"* && "$output" == *"KillMode=process"* && "$output" == *"Restart=always"* ]]
 	sd_healthy
 	m0=$(sd_mounts)
-	assert "$m0" -eq 2 "the shared bind and the daemon's mount"
+	assert [ "$m0" -eq 2 ]  # the shared bind and the daemon's mount
 
 	# kill -9: systemd restarts it (ExecStopPost umount --all + lazy unmount, then prestart)
 	old=$(sd_daemon)
 	t0=$(date +%s%N)
 	dpm exec "$SD_NAME" sh -c "kill -9 $old"
-	for ((i = 0; i < 100; i++)); do
-		new=$(sd_daemon)
-		[ -n "$new" ] && [ "$new" != "$old" ] && sd_healthy && break
-		sleep 0.1
-	done
+	wait_for 'new=$(sd_daemon); [ -n "$new" ] && [ "$new" != "$old" ] && sd_healthy' 10 ""
 	report "systemd restarted the killed daemon: healthy again after $((($(date +%s%N) - t0) / 1000000)) ms"
-	assert "$new" != "$old" "a new daemon"
+	assert_not_equal "$new" "$old"  # a new daemon
 	sd_healthy
-	assert "$(sd_mounts)" -eq "$m0" "no mount stacked by the restart"
+	assert [ "$(sd_mounts)" -eq "$m0" ]  # no mount stacked by the restart
 
 	# SIGSTOP: only the timer's check-lxcfs can see it (every 10 s)
 	old=$new
 	t0=$(date +%s%N)
 	dpm exec "$SD_NAME" sh -c "kill -STOP $old"
-	for ((i = 0; i < 300; i++)); do
-		new=$(sd_daemon)
-		[ "$new" != "$old" ] && sd_healthy && break
-		sleep 0.1
-	done
+	wait_for 'new=$(sd_daemon); [ "$new" != "$old" ] && sd_healthy' 30 ""
 	report "the watchdog timer restarted the hung daemon: healthy again after $((($(date +%s%N) - t0) / 1000000)) ms"
-	assert "$new" != "$old" "a new daemon after the hang"
+	assert_not_equal "$new" "$old"  # a new daemon after the hang
 	sd_healthy
-	assert "$(sd_mounts)" -eq "$m0" "no mount stacked by the hang recovery"
+	assert [ "$(sd_mounts)" -eq "$m0" ]  # no mount stacked by the hang recovery
 	in_sd 'journalctl -u lxcfs-watchdog.service --no-pager | grep -c "timed out"'
 
 	in_sd 'cd /tmp/lxcfs-*/ && ./install.sh --uninstall >/dev/null 2>&1 && systemctl is-active lxcfs.service;
 		ls /etc/systemd/system | grep -c lxcfs; findmnt -rn --mountpoint /var/lib/lxcfs | wc -l;
 		ls /usr/local/bin | wc -l; ls /etc/lxcfs; ls -d /var/lib/lxcfs 2>&1 | grep -c "No such"'
-	[[ "$output" == $'inactive\n0\n0\n0\nlxcfs.conf\n1' ]] || { log "FAIL: something is left after --uninstall"; false; }
+	[[ "$output" == $'inactive\n0\n0\n0\nlxcfs.conf\n1' ]] || fail "something is left after --uninstall"
 }

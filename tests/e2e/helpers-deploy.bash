@@ -60,9 +60,9 @@ wd_start() {
 	_WD_PIDS+=("$WD_PID")
 	register daemon "$WD_PID"
 	LXCFS_PID=$(daemon_pid)
-	assert -n "$LXCFS_PID" "the daemon's pidfile names a pid" || return 1
+	assert [ -n "$LXCFS_PID" ] || return 1  # the daemon's pidfile names a pid
 	is_lxcfs_mount "$LXCFS_MNT" || {
-		log "FAIL: no fuse.lxcfs mount at $LXCFS_MNT"
+		fail "no fuse.lxcfs mount at $LXCFS_MNT"
 		return 1
 	}
 }

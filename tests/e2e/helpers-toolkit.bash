@@ -44,7 +44,7 @@ tk_name() {
 tk_setup() {
 	require_root_and_binary
 	[ -x "$TK" ] || {
-		log "FAIL: $TK is missing: run make"
+		fail "$TK is missing: run make"
 		return 1
 	}
 	command -v runc >/dev/null || skip "runc is not installed"
@@ -94,7 +94,7 @@ _tk_daemon() {
 	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
 	track_daemon "$LXCFS_PID"
 	is_lxcfs_mount "$LXCFS_MNT" || {
-		log "FAIL: no fuse.lxcfs mount at $LXCFS_MNT"
+		fail "no fuse.lxcfs mount at $LXCFS_MNT"
 		return 1
 	}
 }
@@ -200,13 +200,8 @@ mounts_snapshot() {
 # container after pivot_root, without the runtime's own /proc mount); pid in TK_BG_PID
 fake_container() {
 	tk_bg unshare --mount --propagation private chroot "$1" /bin/sleep 100000
-	local i
-	for ((i = 0; i < 50; i++)); do
-		[ "$(readlink "/proc/$TK_BG_PID/root")" = "$1" ] && return 0
-		sleep 0.1
-	done
-	log "fake container did not start"
-	return 1
+	local root=$1
+	wait_for '[ "$(readlink "/proc/$TK_BG_PID/root")" = "$root" ]' 5 "fake container starts"
 }
 
 # ---------------------------------------------------------------- podman
@@ -251,19 +246,18 @@ pm_service() {
 		--runroot "$_TK_PODMAN/runroot" --storage-driver vfs --cgroup-manager cgroupfs \
 		--runtime runc --hooks-dir "$_TK_PODMAN/hooks" --events-backend file \
 		system service --time=0 "unix://$TK_SOCK"
-	local i
-	for ((i = 0; i < 100; i++)); do
-		"$TK_PYTHON" -c '
+	wait_for 'api_answers "$TK_SOCK"' 10 "podman system service answers on $TK_SOCK"
+}
+
+# api_answers SOCKET: a Docker-compatible API answers /_ping there
+api_answers() {
+	"$TK_PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(2)
 s.connect(sys.argv[1])
 s.sendall(b"GET /_ping HTTP/1.0\r\nHost: d\r\n\r\n")
-sys.exit(0 if s.recv(64).startswith(b"HTTP/1.") else 1)' "$TK_SOCK" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	log "podman system service did not answer on $TK_SOCK"
-	return 1
+sys.exit(0 if s.recv(64).startswith(b"HTTP/1.") else 1)' "$1" 2>/dev/null
 }
 
 _tk_remove_podman() {
@@ -271,12 +265,11 @@ _tk_remove_podman() {
 	pm rm -af -t 0 >/dev/null 2>&1 || log "podman rm failed"
 	# conmon runs `podman container cleanup` after a container exits: wait for every process
 	# naming our private storage (only ours can), so none recreates it after the rm below
-	local i pids
-	for ((i = 0; i < 100; i++)); do
-		pids=$(pgrep -f -- "$_TK_PODMAN/") || break
-		[ "$i" -eq 50 ] && kill -KILL $pids 2>/dev/null
-		sleep 0.1
-	done
+	local pids
+	if ! wait_for '! pgrep -f -- "$_TK_PODMAN/" >/dev/null' 5 ""; then
+		pids=$(pgrep -f -- "$_TK_PODMAN/") && kill -KILL $pids 2>/dev/null
+		wait_for '! pgrep -f -- "$_TK_PODMAN/" >/dev/null' 5 "" || true
+	fi
 	# whatever podman left mounted under its private directories (shm, overlays)
 	findmnt -rn -o TARGET | grep "^$_TK_PODMAN/" | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
@@ -347,8 +340,6 @@ while True:
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     c.close()
 ' "$1" "$2"
-	local i
-	for ((i = 0; i < 50; i++)); do [ -S "$2" ] && return 0; sleep 0.1; done
-	log "fake engine did not start"
-	return 1
+	local sock=$2
+	wait_for '[ -S "$sock" ]' 5 "fake engine starts"
 }

@@ -10,6 +10,8 @@
 #                              files bind-mounted over /proc/* and /sys/devices/system/cpu/online
 # - start_container CG CMD...  the same, in the background; CONTAINER_PID is its init (host pid)
 # - container_exec PID CMD...  CMD inside a running container's pid + mount namespaces
+# - wait_for COND SECONDS MSG  poll a shell condition until it holds, fail with MSG if it does not
+# Assertions: bats-assert's and bats-support's only (see below).
 #
 # Everything a test creates (daemons, mounts, cgroups, processes, loop devices) is recorded and
 # removed by basic_teardown, whatever the test's outcome. Everything is also written to a registry
@@ -41,18 +43,25 @@ _DAEMON_PIDS=() _MOUNTS=() _CGROUPS=() _BG_PIDS=() _LOOPS=()
 # log LINE...: goes to the test's output, shown by bats when the test fails
 log() { printf '# %s\n' "$*"; }
 
-# assert CONDITION... MESSAGE: fail with MESSAGE unless `test CONDITION` holds, e.g.
-#   assert "$n" -eq 2 "cpuinfo shows the cpuset's 2 CPUs"
-assert() {
-	local msg=${*: -1}
-	local cond=("${@:1:$#-1}")
-	if ! test "${cond[@]}"; then
-		printf '#/vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n'
-		printf '#| FAIL: %s\n' "$msg"
-		printf '#| expected: [ %s ]\n' "${cond[*]}"
-		printf '#\\^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n'
-		return 1
-	fi
+# Assertions are bats-assert's and bats-support's, and no other: assert_success, assert_failure,
+# assert_output, assert_line, assert_equal, assert_not_equal, `assert [ CONDITION ]`,
+# `refute [ CONDITION ]`, fail MESSAGE. What an assertion shows goes in a comment on its line.
+
+# wait_for CONDITION SECONDS MESSAGE [INTERVAL]: evaluate the shell condition CONDITION (a
+# string, expanded when it is evaluated) every INTERVAL seconds (default 0.1) until it holds;
+# when it still does not after SECONDS, fail saying MESSAGE (nothing said when MESSAGE is "").
+wait_for() {
+	# the condition sees the caller's variables: ours are named so as not to hide them
+	local _wf_cond=$1 _wf_secs=$2 _wf_msg=$3 _wf_every=${4:-0.1} _wf_end
+	# (microseconds: awk for the decimal seconds only, a sum this large overflows mawk's %d)
+	_wf_end=$((${EPOCHREALTIME/./} + $(awk -v s="$_wf_secs" 'BEGIN {printf "%d", s * 1e6}')))
+	while :; do
+		eval "$_wf_cond" && return 0
+		[ "${EPOCHREALTIME/./}" -lt "$_wf_end" ] || break
+		sleep "$_wf_every"
+	done
+	[ -z "$_wf_msg" ] || fail "$_wf_msg (not within ${_wf_secs}s: $_wf_cond)"
+	return 1
 }
 
 # register KIND VALUE: remember a resource for the run-wide leak check
@@ -77,11 +86,11 @@ run_lxcfs() {
 	[ -n "$output" ] && printf '%s\n' "$output" | sed 's/^/#   /'
 	log "[rc=$status]"
 	if [ "$status" -eq 124 ]; then
-		log "FAIL: lxcfs $* timed out after ${LXCFS_TIMEOUT}s"
+		fail "lxcfs $* timed out after ${LXCFS_TIMEOUT}s"
 		return 1
 	fi
 	if [ "$expected" != '?' ] && [ "$status" -ne "$expected" ]; then
-		log "FAIL: exit code is $status; expected $expected"
+		fail "exit code is $status; expected $expected"
 		return 1
 	fi
 }
@@ -111,12 +120,12 @@ start_daemon() {
 	LXCFS_PIDFILE=$(mktemp -u "$BATS_TEST_TMPDIR/lxcfs.XXXXXX.pid")
 	LXCFS_LOG=$BATS_TEST_TMPDIR/lxcfs.log
 	run_lxcfs 0 -p "$LXCFS_PIDFILE" --log "$LXCFS_LOG" "$@" "$LXCFS_MNT" || return 1
-	assert -s "$LXCFS_PIDFILE" "pidfile $LXCFS_PIDFILE written" || return 1
+	assert [ -s "$LXCFS_PIDFILE" ] || return 1  # pidfile $LXCFS_PIDFILE written
 	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
 	track_daemon "$LXCFS_PID"
-	assert -d "/proc/$LXCFS_PID" "daemon pid $LXCFS_PID from the pidfile is alive" || return 1
+	assert [ -d "/proc/$LXCFS_PID" ] || return 1  # daemon pid $LXCFS_PID from the pidfile is alive
 	is_lxcfs_mount "$LXCFS_MNT" || {
-		log "FAIL: no fuse.lxcfs mount at $LXCFS_MNT after the parent exited 0"
+		fail "no fuse.lxcfs mount at $LXCFS_MNT after the parent exited 0"
 		return 1
 	}
 }
@@ -129,14 +138,7 @@ pid_alive() {
 }
 
 # wait_gone PID [SECONDS]: wait for a process to exit
-wait_gone() {
-	local i n=$((${2:-10} * 10))
-	for ((i = 0; i < n; i++)); do
-		pid_alive "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_gone() { wait_for "! pid_alive $1" "${2:-10}" ""; }
 
 # unmount_quiet DIR: detach whatever is mounted at DIR (possibly a dead FUSE mount)
 unmount_quiet() {
@@ -295,7 +297,7 @@ in_container() {
 # start_container CGROUP CMD...: in_container in the background; sets CONTAINER_PID (the host pid
 # of the container's init, once the virtual files are bound) and CONTAINER_UNSHARE
 start_container() {
-	local cg=$1 ready i
+	local cg=$1 ready
 	shift
 	ready=$(mktemp -u "$BATS_TEST_TMPDIR/ready.XXXXXX")
 	(
@@ -304,11 +306,7 @@ start_container() {
 	) &
 	CONTAINER_UNSHARE=$!
 	_BG_PIDS+=("$CONTAINER_UNSHARE")
-	for ((i = 0; i < 100; i++)); do
-		[ -s "$ready" ] && break
-		pid_alive "$CONTAINER_UNSHARE" || break
-		sleep 0.05
-	done
+	wait_for '[ -s "$ready" ] || ! pid_alive "$CONTAINER_UNSHARE"' 5 "" 0.05
 	if [ ! -s "$ready" ]; then
 		log "container did not start:"
 		sed 's/^/#   /' "$ready.out"
@@ -316,7 +314,7 @@ start_container() {
 	fi
 	# the init's pid inside is 1; on the host it is the unshare process's only child
 	CONTAINER_PID=$(cat "/proc/$CONTAINER_UNSHARE/task/$CONTAINER_UNSHARE/children" | awk '{print $1}')
-	assert -n "$CONTAINER_PID" "container init found" || return 1
+	assert [ -n "$CONTAINER_PID" ] || return 1  # container init found
 }
 
 # container_exec PID [--cgroup NAME] CMD...: like `docker exec`: CMD in the pid and mount
@@ -388,7 +386,7 @@ meminfo_kb() { awk -v k="$1:" '$1 == k {print $2; f=1} END {exit !f}' "${2:--}";
 require_root_and_binary() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
 	[ -x "$LXCFS" ] || {
-		log "FAIL: $LXCFS is missing: run make"
+		fail "$LXCFS is missing: run make"
 		return 1
 	}
 }
