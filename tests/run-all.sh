@@ -33,6 +33,13 @@ for s in "${suites[@]}"; do
 			head -40 "$tmp/out"; echo "not ok 1 - clang-format --dry-run" >"$tmp/out"; cat "$tmp/out"
 		fi
 		tally "$tmp/out"
+		# headers point down the daemon's chain of folders; the toolkit stays out of lxcfs/
+		if tests/layers.sh >"$tmp/out" 2>&1; then
+			echo "ok 2 - includes follow the folders' chain (tests/layers.sh)" | tee "$tmp/out"
+		else
+			cat "$tmp/out"; echo "not ok 2 - tests/layers.sh" >"$tmp/out"; cat "$tmp/out"
+		fi
+		tally "$tmp/out"
 		;;
 	unit)
 		for t in "$B"/tests/test_*; do
