@@ -13,32 +13,22 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "common/cleanup.h"
+#include "common/mountinfo.h"
 
 int mountpoint_fuse_mounted(const char *path, struct lx_error *err)
 {
-	__fclose FILE *f = fopen("/proc/self/mountinfo", "re");
-	__free char *line = NULL;
 	char real[PATH_MAX];
-	size_t cap = 0;
-	int found = 0;
+	const struct lx_mount *top;
+	struct lx_mounts m;
+	int found;
 
 	if (!realpath(path, real))
 		snprintf(real, sizeof(real), "%s", path);
-	if (!f)
-		return lx_error_set(err, errno, "open /proc/self/mountinfo");
-	while (getline(&line, &cap, f) > 0) {
-		char mnt[PATH_MAX], *sep, fstype[64];
-
-		/* id parent major:minor root mountpoint opts [optional...] - fstype source */
-		if (sscanf(line, "%*d %*d %*s %*s %4095s", mnt) != 1)
-			continue;
-		sep = strstr(line, " - ");
-		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1)
-			continue;
-		if (strcmp(mnt, real) == 0)
-			found = strncmp(fstype, "fuse", 4) == 0;
-	}
+	if (lx_mountinfo_read(0, &m, err) < 0)
+		return -1;
+	top = lx_mounts_top(&m, real);
+	found = top && strncmp(top->fstype, "fuse", 4) == 0;
+	lx_mounts_free(&m);
 	return found;
 }
 

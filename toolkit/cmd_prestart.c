@@ -11,7 +11,7 @@
 #include "cmd.h"
 #include "lib/health.h"
 #include "lib/inject.h"
-#include "lib/mountinfo.h"
+#include "lib/mountstate.h"
 #include "lib/report.h"
 #include "lib/safepath.h"
 #include "common/served.h"
@@ -37,16 +37,16 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 
 	/* 1. detach dead daemon mounts, top down; a live one stays */
 	for (;;) {
-		struct tk_mounts m;
-		const struct tk_mount *top;
+		struct lx_mounts m;
+		const struct lx_mount *top;
 		char probe[PATH_MAX];
 		bool lxcfs;
 
-		if (tk_mountinfo_read(0, &m, &err) < 0)
+		if (lx_mountinfo_read(0, &m, &err) < 0)
 			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
-		top = tk_mounts_top(&m, mp);
+		top = lx_mounts_top(&m, mp);
 		lxcfs = top && !strcmp(top->fstype, TK_LXCFS_FSTYPE);
-		tk_mounts_free(&m);
+		lx_mounts_free(&m);
 		if (!lxcfs)
 			break;
 		tk_path_join(probe, sizeof(probe), mp, lx_file_paths[LX_FILE_MEMINFO]);
@@ -67,19 +67,19 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 	if (tk_mkdir_p(mp, 0755, &err) < 0)
 		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
 	{
-		struct tk_mounts m;
-		const struct tk_mount *top;
+		struct lx_mounts m;
+		const struct lx_mount *top;
 
-		if (tk_mountinfo_read(0, &m, &err) < 0)
+		if (lx_mountinfo_read(0, &m, &err) < 0)
 			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "%s", err.msg);
-		top = tk_mounts_top(&m, mp);
+		top = lx_mounts_top(&m, mp);
 		bound = top != NULL;
-		if (top && tk_mount_is_shared(top)) {
-			tk_mounts_free(&m);
+		if (top && lx_mount_is_shared(top)) {
+			lx_mounts_free(&m);
 			tk_report(LX_LOG_INFO, "%s: already a shared mount", mp);
 			return TK_EXIT_OK;
 		}
-		tk_mounts_free(&m);
+		lx_mounts_free(&m);
 	}
 	if (!bound && mount(mp, mp, NULL, MS_BIND, NULL) < 0)
 		return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "bind mount `%s` on itself: %s", mp,

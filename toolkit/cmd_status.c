@@ -9,7 +9,7 @@
 #include "lib/discover.h"
 #include "lib/health.h"
 #include "lib/inject.h"
-#include "lib/mountinfo.h"
+#include "lib/mountstate.h"
 #include "common/served.h"
 
 /* the short column name of a file: its last component */
@@ -20,7 +20,7 @@ static const char *short_name(const char *file)
 	return s ? s + 1 : file;
 }
 
-static const char *file_state(const struct tk_mounts *m, bool have_m, const char *file,
+static const char *file_state(const struct lx_mounts *m, bool have_m, const char *file,
 			      const struct tk_health *h, bool registered)
 {
 	char path[PATH_MAX];
@@ -91,8 +91,8 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 	}
 	for (size_t i = 0; i < t.n; i++) {
 		const struct tk_target *x = &t.v[i];
-		struct tk_mounts m = {0};
-		bool have_m = tk_mountinfo_read(x->pid, &m, NULL) == 0;
+		struct lx_mounts m = {0};
+		bool have_m = lx_mountinfo_read(x->pid, &m, NULL) == 0;
 		struct json_object *row = NULL, *files = NULL;
 
 		if (json) {
@@ -120,7 +120,7 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		}
 		if (!json)
 			printf("\n");
-		tk_mounts_free(&m);
+		lx_mounts_free(&m);
 	}
 	if (json) {
 		printf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));

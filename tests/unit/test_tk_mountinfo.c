@@ -7,7 +7,8 @@
 
 #include <cmocka.h>
 
-#include "toolkit/lib/mountinfo.h"
+#include "common/mountinfo.h"
+#include "toolkit/lib/mountstate.h"
 
 /* A container's table as the kernel prints it: procfs at /proc, then lxcfs files bound on it:
  * meminfo twice (a stale mount of superblock 0:50 under a live one of 0:63), cpuinfo once
@@ -24,18 +25,18 @@ static const char *const table =
     "114 113 0:27 / /proc/uptime rw,relatime - tmpfs tmpfs rw\n"
     "115 100 0:28 / /mnt/with\\040space\\011tab rw,relatime shared:1 - tmpfs a\\134b rw\n";
 
-static struct tk_mounts m;
+static struct lx_mounts m;
 
 static int setup(void **state)
 {
 	(void)state;
-	return tk_mountinfo_parse(table, &m, NULL);
+	return lx_mountinfo_parse(table, &m, NULL);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	tk_mounts_free(&m);
+	lx_mounts_free(&m);
 	return 0;
 }
 
@@ -52,8 +53,8 @@ static void test_fields(void **state)
 	assert_string_equal(m.v[3].fstype, "fuse.lxcfs");
 	assert_string_equal(m.v[3].source, "lxcfs");
 	assert_string_equal(m.v[2].optional, "");
-	assert_true(tk_mount_is_shared(&m.v[3]));
-	assert_false(tk_mount_is_shared(&m.v[2]));
+	assert_true(lx_mount_is_shared(&m.v[3]));
+	assert_false(lx_mount_is_shared(&m.v[2]));
 }
 
 static void test_escapes(void **state)
@@ -61,24 +62,24 @@ static void test_escapes(void **state)
 	(void)state;
 	assert_string_equal(m.v[7].mountpoint, "/mnt/with space\ttab");
 	assert_string_equal(m.v[7].source, "a\\b");
-	assert_non_null(tk_mounts_top(&m, "/mnt/with space\ttab"));
+	assert_non_null(lx_mounts_top(&m, "/mnt/with space\ttab"));
 }
 
 static void test_stack(void **state)
 {
-	const struct tk_mount *top = tk_mounts_top(&m, "/proc/meminfo");
+	const struct lx_mount *top = lx_mounts_top(&m, "/proc/meminfo");
 
 	(void)state;
 	assert_non_null(top);
 	assert_int_equal(top->id, 111);
-	assert_int_equal(tk_mounts_below(&m, top)->id, 110);
-	assert_null(tk_mounts_below(&m, tk_mounts_below(&m, top)));
+	assert_int_equal(lx_mounts_below(&m, top)->id, 110);
+	assert_null(lx_mounts_below(&m, lx_mounts_below(&m, top)));
 	assert_int_equal(tk_mounts_lxcfs_depth(&m, "/proc/meminfo"), 2);
 	assert_int_equal(tk_mounts_lxcfs_depth(&m, "/proc/cpuinfo"), 1);
 	/* a tmpfs on top hides the lxcfs mount below: nothing of ours to detach */
 	assert_int_equal(tk_mounts_lxcfs_depth(&m, "/proc/uptime"), 0);
 	assert_int_equal(tk_mounts_lxcfs_depth(&m, "/proc/stat"), 0);
-	assert_null(tk_mounts_top(&m, "/proc/stat"));
+	assert_null(lx_mounts_top(&m, "/proc/stat"));
 }
 
 static void test_classify(void **state)
@@ -99,36 +100,36 @@ static void test_classify(void **state)
 
 static void test_malformed(void **state)
 {
-	struct tk_mounts x;
+	struct lx_mounts x;
 	struct lx_error err;
 
 	(void)state;
 	/* no "-" separator */
-	assert_int_equal(tk_mountinfo_parse("1 0 0:1 / / rw shared:1 proc proc rw\n", &x, &err),
+	assert_int_equal(lx_mountinfo_parse("1 0 0:1 / / rw shared:1 proc proc rw\n", &x, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "line 1"));
 	/* truncated after the separator */
-	assert_int_equal(tk_mountinfo_parse(
+	assert_int_equal(lx_mountinfo_parse(
 			     "1 0 0:1 / / rw - proc proc rw\n2 1 0:2 / /x rw - tmpfs\n", &x, &err),
 			 -1);
 	assert_non_null(strstr(err.msg, "line 2"));
 	/* bad device */
-	assert_int_equal(tk_mountinfo_parse("1 0 zz / / rw - proc proc rw\n", &x, &err), -1);
+	assert_int_equal(lx_mountinfo_parse("1 0 zz / / rw - proc proc rw\n", &x, &err), -1);
 	/* empty text is an empty table */
-	assert_int_equal(tk_mountinfo_parse("", &x, &err), 0);
+	assert_int_equal(lx_mountinfo_parse("", &x, &err), 0);
 	assert_int_equal(x.n, 0);
-	tk_mounts_free(&x);
+	lx_mounts_free(&x);
 }
 
 static void test_read_self(void **state)
 {
-	struct tk_mounts x;
+	struct lx_mounts x;
 
 	(void)state;
-	assert_int_equal(tk_mountinfo_read(0, &x, NULL), 0);
-	assert_non_null(tk_mounts_top(&x, "/"));
-	assert_non_null(tk_mounts_top(&x, "/proc"));
-	tk_mounts_free(&x);
+	assert_int_equal(lx_mountinfo_read(0, &x, NULL), 0);
+	assert_non_null(lx_mounts_top(&x, "/"));
+	assert_non_null(lx_mounts_top(&x, "/proc"));
+	lx_mounts_free(&x);
 }
 
 int main(void)

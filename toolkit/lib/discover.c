@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "engine.h"
-#include "mountinfo.h"
+#include "mountstate.h"
 #include "common/proc.h"
 #include "registry.h"
 #include "report.h"
@@ -222,14 +222,14 @@ int tk_targets_resolve(const struct tk_targets *t, const char *ref, size_t *idx,
 
 bool tk_target_selected_by_all(const struct tk_target *t)
 {
-	struct tk_mounts m;
+	struct lx_mounts m;
 	bool has;
 
 	if (t->registered)
 		return true;
-	if (tk_mountinfo_read(t->pid, &m, NULL) < 0)
+	if (lx_mountinfo_read(t->pid, &m, NULL) < 0)
 		return false;
 	has = tk_mounts_has_lxcfs(&m);
-	tk_mounts_free(&m);
+	lx_mounts_free(&m);
 	return has;
 }

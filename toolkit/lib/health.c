@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "inject.h"
-#include "mountinfo.h"
+#include "mountstate.h"
 #include "nsexec.h"
 #include "common/proc.h"
 #include "common/cleanup.h"
@@ -58,8 +58,8 @@ int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
 
 int tk_health_check(const struct tk_config *c, struct tk_health *h)
 {
-	struct tk_mounts m;
-	const struct tk_mount *top;
+	struct lx_mounts m;
+	const struct lx_mount *top;
 	char path[PATH_MAX];
 	bool pid_known = false;
 
@@ -76,15 +76,15 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 			return -1;
 		}
 	}
-	if (tk_mountinfo_read(0, &m, &h->why) < 0)
+	if (lx_mountinfo_read(0, &m, &h->why) < 0)
 		return -1;
-	top = tk_mounts_top(&m, c->mountpoint);
+	top = lx_mounts_top(&m, c->mountpoint);
 	if (top && !strcmp(top->fstype, TK_LXCFS_FSTYPE)) {
 		h->mounted = true;
 		h->major = top->major;
 		h->minor = top->minor;
 	}
-	tk_mounts_free(&m);
+	lx_mounts_free(&m);
 	if (!h->mounted) {
 		lx_error_code(&h->why, ENOENT, "%.900s: not mounted", c->mountpoint);
 	} else {

@@ -10,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "mountinfo.h"
+#include "mountstate.h"
 #include "nsexec.h"
 #include "safepath.h"
 #include "common/cleanup.h"
@@ -33,9 +33,9 @@ int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel)
 
 int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 {
-	struct tk_mounts m;
+	struct lx_mounts m;
 
-	if (tk_mountinfo_read(in->pid, &m, err) < 0)
+	if (lx_mountinfo_read(in->pid, &m, err) < 0)
 		return -1;
 	for (int i = 0; i < LX_NFILES; i++) {
 		char path[PATH_MAX];
@@ -44,7 +44,7 @@ int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 		in->depth[i] = tk_mounts_lxcfs_depth(&m, path);
 	}
 	in->dir_depth = tk_mounts_lxcfs_depth(&m, in->container_dir);
-	tk_mounts_free(&m);
+	lx_mounts_free(&m);
 	return 0;
 }
 

@@ -15,11 +15,11 @@
 
 #include "fleet.h"
 #include "health.h"
-#include "mountinfo.h"
 #include "nsexec.h"
 #include "report.h"
 #include "common/clock.h"
 #include "common/daemonize.h"
+#include "common/mountinfo.h"
 
 struct sup {
 	const struct tk_config *cfg;
@@ -305,15 +305,15 @@ static void unmount_mountpoint(struct sup *s)
 	int n = 0;
 
 	for (; n < 64; n++) {
-		struct tk_mounts m;
+		struct lx_mounts m;
 		bool mounted;
 
-		if (tk_mountinfo_read(0, &m, &err) < 0) {
+		if (lx_mountinfo_read(0, &m, &err) < 0) {
 			tk_report(LX_LOG_ERROR, "watchdog: %s", err.msg);
 			return;
 		}
-		mounted = tk_mounts_top(&m, mp) != NULL;
-		tk_mounts_free(&m);
+		mounted = lx_mounts_top(&m, mp) != NULL;
+		lx_mounts_free(&m);
 		if (!mounted)
 			break;
 		if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0) {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cleanup.h"
-#include "common/fileio.h"
-#include "common/strbuf.h"
+#include "cleanup.h"
+#include "fileio.h"
+#include "strbuf.h"
 
 /* Undo the kernel's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
 static char *unescape(const char *s, size_t n)
@@ -31,7 +31,7 @@ static char *unescape(const char *s, size_t n)
 	return out;
 }
 
-static void mount_free(struct tk_mount *m)
+static void mount_free(struct lx_mount *m)
 {
 	free(m->root);
 	free(m->mountpoint);
@@ -41,7 +41,7 @@ static void mount_free(struct tk_mount *m)
 	free(m->source);
 }
 
-void tk_mounts_free(struct tk_mounts *m)
+void lx_mounts_free(struct lx_mounts *m)
 {
 	for (size_t i = 0; i < m->n; i++)
 		mount_free(&m->v[i]);
@@ -69,7 +69,7 @@ static size_t split(const char *line, size_t len, const char **f, size_t *fl, si
 	return n;
 }
 
-static int parse_line(const char *line, size_t len, struct tk_mount *m)
+static int parse_line(const char *line, size_t len, struct lx_mount *m)
 {
 	const char *f[64];
 	size_t fl[64], n, sep;
@@ -100,7 +100,7 @@ static int parse_line(const char *line, size_t len, struct tk_mount *m)
 	return 0;
 }
 
-int tk_mountinfo_parse(const char *text, struct tk_mounts *out, struct lx_error *err)
+int lx_mountinfo_parse(const char *text, struct lx_mounts *out, struct lx_error *err)
 {
 	const char *p = text;
 	size_t cap = 0, lineno = 0;
@@ -114,12 +114,12 @@ int tk_mountinfo_parse(const char *text, struct tk_mounts *out, struct lx_error 
 		lineno++;
 		if (len > 0) {
 			if (out->n == cap) {
-				struct tk_mount *v;
+				struct lx_mount *v;
 
 				cap = cap ? cap * 2 : 64;
 				v = realloc(out->v, cap * sizeof(*v));
 				if (!v) {
-					tk_mounts_free(out);
+					lx_mounts_free(out);
 					return lx_error_set(err, ENOMEM, "mountinfo");
 				}
 				out->v = v;
@@ -127,7 +127,7 @@ int tk_mountinfo_parse(const char *text, struct tk_mounts *out, struct lx_error 
 			memset(&out->v[out->n], 0, sizeof(out->v[0]));
 			if (parse_line(p, len, &out->v[out->n]) < 0) {
 				mount_free(&out->v[out->n]);
-				tk_mounts_free(out);
+				lx_mounts_free(out);
 				return lx_error_set(err, EINVAL, "mountinfo line %zu is malformed",
 						    lineno);
 			}
@@ -140,7 +140,7 @@ int tk_mountinfo_parse(const char *text, struct tk_mounts *out, struct lx_error 
 	return 0;
 }
 
-int tk_mountinfo_read(pid_t pid, struct tk_mounts *out, struct lx_error *err)
+int lx_mountinfo_read(pid_t pid, struct lx_mounts *out, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 	char path[64];
@@ -151,14 +151,14 @@ int tk_mountinfo_read(pid_t pid, struct tk_mounts *out, struct lx_error *err)
 		snprintf(path, sizeof(path), "/proc/self/mountinfo");
 	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
 		return -1;
-	if (tk_mountinfo_parse(sb.buf ? sb.buf : "", out, err) < 0)
+	if (lx_mountinfo_parse(sb.buf ? sb.buf : "", out, err) < 0)
 		return lx_error_wrap(err, "%s", path);
 	return 0;
 }
 
-const struct tk_mount *tk_mounts_top(const struct tk_mounts *m, const char *path)
+const struct lx_mount *lx_mounts_top(const struct lx_mounts *m, const char *path)
 {
-	const struct tk_mount *top = NULL;
+	const struct lx_mount *top = NULL;
 
 	/* A mount is on top when no other mount at the same path has it as parent. */
 	for (size_t i = 0; i < m->n; i++) {
@@ -177,7 +177,7 @@ const struct tk_mount *tk_mounts_top(const struct tk_mounts *m, const char *path
 	return top;
 }
 
-const struct tk_mount *tk_mounts_below(const struct tk_mounts *m, const struct tk_mount *mnt)
+const struct lx_mount *lx_mounts_below(const struct lx_mounts *m, const struct lx_mount *mnt)
 {
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].id == mnt->parent && !strcmp(m->v[i].mountpoint, mnt->mountpoint))
@@ -185,51 +185,7 @@ const struct tk_mount *tk_mounts_below(const struct tk_mounts *m, const struct t
 	return NULL;
 }
 
-int tk_mounts_lxcfs_depth(const struct tk_mounts *m, const char *path)
-{
-	const struct tk_mount *cur = tk_mounts_top(m, path);
-	int depth = 0;
-
-	while (cur && !strcmp(cur->fstype, TK_LXCFS_FSTYPE) && depth < 1000) {
-		depth++;
-		cur = tk_mounts_below(m, cur);
-	}
-	return depth;
-}
-
-enum tk_mstate tk_mounts_classify(const struct tk_mounts *m, const char *path, bool live,
-				  unsigned int live_major, unsigned int live_minor)
-{
-	const struct tk_mount *top = tk_mounts_top(m, path);
-
-	if (!top || strcmp(top->fstype, TK_LXCFS_FSTYPE))
-		return TK_MOUNT_ABSENT;
-	if (live && top->major == live_major && top->minor == live_minor)
-		return TK_MOUNT_LIVE;
-	return TK_MOUNT_STALE;
-}
-
-const char *tk_mstate_name(enum tk_mstate s)
-{
-	switch (s) {
-	case TK_MOUNT_LIVE:
-		return "live";
-	case TK_MOUNT_STALE:
-		return "stale";
-	default:
-		return "absent";
-	}
-}
-
-bool tk_mounts_has_lxcfs(const struct tk_mounts *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->v[i].fstype, TK_LXCFS_FSTYPE))
-			return true;
-	return false;
-}
-
-bool tk_mount_is_shared(const struct tk_mount *mnt)
+bool lx_mount_is_shared(const struct lx_mount *mnt)
 {
 	return strstr(mnt->optional, "shared:") != NULL;
 }
