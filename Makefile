@@ -14,9 +14,9 @@ SAN     ?=
 CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 
-PKGS_CORE := fuse3 inih
+PKGS_CORE := fuse3 inih libsystemd
 PKGS_TK   := json-c inih # and libcurl, loaded on first use (toolkit/lib/curl_dl.c)
-CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl 2>/dev/null)
+CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl libsystemd 2>/dev/null)
 LIBS_CORE := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null) -lpthread
 LIBS_TK   := $(shell pkg-config --libs $(PKGS_TK) 2>/dev/null) -lpthread
 
@@ -69,7 +69,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 unit: $(UNIT_BIN)
 
 # Debian packages the build and every test needs (idempotent).
-DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev \
+DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \

@@ -17,6 +17,7 @@ static enum lx_log_target log_target = LX_LOG_STDERR;
 static enum lx_log_level log_level = LX_LOG_INFO;
 static int log_fd = -1;
 static const char *log_ident = "lxcfs";
+static char log_path[4096];
 
 static const char *const level_names[] = {"error", "warning", "info", "debug"};
 static const int syslog_prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
@@ -30,14 +31,27 @@ int lx_log_open(const char *ident, enum lx_log_target target, const char *path,
 
 		if (fd < 0)
 			return lx_error_set(err, errno, "open log file `%s`", path);
-		if (log_fd >= 0)
-			close(log_fd);
-		log_fd = fd;
+		if (log_fd >= 0) {
+			/* other threads may be writing: replace the file under the same number */
+			dup3(fd, log_fd, O_CLOEXEC);
+			close(fd);
+		} else {
+			log_fd = fd;
+		}
+		if (path != log_path)
+			snprintf(log_path, sizeof(log_path), "%s", path);
 	} else if (target == LX_LOG_SYSLOG) {
 		openlog(ident, LOG_PID | LOG_CONS, LOG_DAEMON);
 	}
 	log_target = target;
 	return 0;
+}
+
+int lx_log_reopen(void)
+{
+	if (log_target != LX_LOG_FILE || !log_path[0])
+		return 0;
+	return lx_log_open(log_ident, LX_LOG_FILE, log_path, NULL);
 }
 
 void lx_log_set_level(enum lx_log_level level)

@@ -10,6 +10,8 @@ enum lx_log_target { LX_LOG_STDERR, LX_LOG_SYSLOG, LX_LOG_FILE };
 /* ident names the program in syslog and file lines. path is used for LX_LOG_FILE. */
 int lx_log_open(const char *ident, enum lx_log_target target, const char *path,
 		struct lx_error *err);
+/* Open the log file again (after a rotation); 0 when not logging to a file. */
+int lx_log_reopen(void);
 void lx_log_set_level(enum lx_log_level level);
 int lx_log_enabled(enum lx_log_level level);
 void lx_log(enum lx_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -17,7 +17,10 @@
 	X(STAT, PROC, "stat")                                                                      \
 	X(SWAPS, PROC, "swaps")                                                                    \
 	X(UPTIME, PROC, "uptime")                                                                  \
-	X(CPU_ONLINE, SYS_CPU, "online")
+	X(CPU_ONLINE, SYS_CPU, "online")                                                           \
+	X(CPU_POSSIBLE, SYS_CPU, "possible")                                                       \
+	X(CPU_PRESENT, SYS_CPU, "present")                                                         \
+	X(CPU_OFFLINE, SYS_CPU, "offline")
 
 #define LX_DIR_PROC    "proc"
 #define LX_DIR_SYS_CPU "sys/devices/system/cpu"

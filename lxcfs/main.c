@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <malloc.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -17,6 +18,8 @@
 #include "fuse/fuse_params.h"
 #include "fuse/fuse_ops.h"
 #include "mountpoint.h"
+#include "handover.h"
+#include "fuse/conn.h"
 #include "options.h"
 #include "view/loadavg.h"
 #include "common/daemonize.h"
@@ -70,52 +73,84 @@ static void fail(int *wfd, const struct lx_error *err)
 
 static int build_args(const struct lx_options *o, struct fuse_args *args)
 {
-	char opts[2048];
-
-	snprintf(opts, sizeof(opts), "fsname=lxcfs,subtype=lxcfs,allow_other%s%s",
-		 o->fuse_opts ? "," : "", o->fuse_opts ? o->fuse_opts : "");
-	if (fuse_opt_add_arg(args, "lxcfs") < 0 || fuse_opt_add_arg(args, "-o") < 0 ||
-	    fuse_opt_add_arg(args, opts) < 0)
+	if (fuse_opt_add_arg(args, "lxcfs") < 0)
 		return -1;
 	if (o->debug && fuse_opt_add_arg(args, "-d") < 0)
 		return -1;
 	return 0;
 }
 
-static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int pidfd)
+/* End the connection for every reader at once (they get ENOTCONN rather than waiting for a
+ * daemon that will not come), even while holders keep descriptors of it. */
+static void abort_connection(const struct lx_conn *c)
+{
+	char path[64];
+	int id = lx_conn_id(c), fd;
+
+	if (id <= 0)
+		return;
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%d/abort", id);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			log_warn("abort FUSE connection %d: %s", id, strerror(errno));
+		close(fd);
+	}
+}
+
+static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int pidfd,
+		 struct lx_inherited *in, char **argv, enum lx_end *how)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_session *se = NULL;
 	struct fuse_loop_config *cfg = NULL;
 	struct lx_error err = {0, ""};
+	struct lx_conn conn;
+	struct lx_handover *h = NULL;
+	bool taking_over = in->fuse >= 0, mounted = false;
+	enum lx_end end = LX_END_CONN_GONE;
 	int ret = LX_EXIT_FAILURE;
 
+	memset(&conn, 0, sizeof(conn));
+	conn.fd = conn.state_fd = -1;
+	d->fuse.conn = &conn;
+	if (taking_over) {
+		if (lx_conn_adopt(&conn, in->fuse, in->state, &err) < 0) {
+			lx_error_wrap(&err, "taking over the connection");
+			goto out;
+		}
+		in->fuse = in->state = -1; /* the connection's now */
+	} else {
+		if (lx_conn_mount(&conn, o->mountpoint, o->fuse_opts, &err) < 0)
+			goto out;
+		mounted = true;
+	}
+	if (lx_fuse_init(&d->fuse, (uint16_t)conn.epoch, taking_over, &err) < 0)
+		goto out;
 	if (build_args(o, &args) < 0) {
 		lx_error_set(&err, ENOMEM, "fuse arguments");
 		goto out;
 	}
 	se = fuse_session_new(&args, &lx_fuse_ops, sizeof(lx_fuse_ops), &d->fuse);
 	if (!se) {
-		lx_error_code(&err, EINVAL, "cannot create the FUSE session (bad -o options?)");
+		lx_error_code(&err, EINVAL, "cannot create the FUSE session");
 		goto out;
 	}
-	if (fuse_set_signal_handlers(se) < 0) {
-		lx_error_set(&err, errno, "signal handlers");
+	if (lx_conn_attach(&conn, se, &err) < 0)
 		goto out_session;
-	}
-	if (fuse_session_mount(se, o->mountpoint) < 0) {
-		lx_error_code(&err, EIO, "cannot mount on `%s`", o->mountpoint);
-		goto out_signals;
-	}
-	d->fuse.se = se;
+	if (lx_fuse_start(&d->fuse, se, &err) < 0)
+		goto out_session;
+	h = lx_handover_start(d, &conn, se, in, argv, pidfd, &err);
+	if (!h)
+		goto out_session;
 	if (pidfd >= 0 && pidfile_write(pidfd, getpid(), &err) < 0)
-		goto out_unmount;
+		goto out_session;
 	if (o->loadavg && loadavg_start(&d->view, &err) < 0)
-		goto out_unmount;
-	log_info("serving %s (pid %d)", o->mountpoint, getpid());
+		goto out_session;
 	lx_bg_tell(wfd, true, "");
-	if (!o->foreground)
+	if (!o->foreground && !taking_over)
 		lx_bg_detach_stdio(); /* logs go to syslog or the --log file */
+	lx_handover_ready(h);
 	/* Worker threads never exit: libfuse 3.14 can corrupt its worker list when an idle
 	 * worker exits while another starts (seen here as crashes under parallel load), and
 	 * a thread created per burst of reads is work we do not want on the read path. */
@@ -127,19 +162,38 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	ret = fuse_session_loop_mt(se, cfg) < 0 ? LX_EXIT_FAILURE : 0;
 	if (cfg)
 		fuse_loop_cfg_destroy(cfg);
-	loadavg_stop(&d->view);
-	log_info("unmounting %s", o->mountpoint);
-out_unmount:
-	fuse_session_unmount(se);
-out_signals:
-	fuse_remove_signal_handlers(se);
+	end = lx_handover_end(h);
+	ret = 0;
 out_session:
-	fuse_session_destroy(se);
+	/* answer what waits (stores in the notifier), then stop the helper threads */
+	lx_fuse_stop(&d->fuse);
+	loadavg_stop(&d->view);
+	if (end == LX_END_STOP || (err.code && mounted)) {
+		log_info("unmounting %s", o->mountpoint);
+		if (h)
+			lx_handover_stopping(h);
+		if (umount2(o->mountpoint, MNT_DETACH) < 0 && errno != EINVAL)
+			log_warn("unmount `%s`: %s", o->mountpoint, strerror(errno));
+		abort_connection(&conn);
+	} else if (end == LX_END_RETIRE) {
+		log_info("retired: the connection stays for the next daemon process");
+	} else {
+		log_info("the kernel ended the connection");
+	}
+	lx_handover_free(h);
+	if (se)
+		fuse_session_destroy(se);
 out:
+	lx_fuse_fini(&d->fuse);
+	d->fuse.conn = NULL;
+	lx_conn_close(&conn);
 	fuse_opt_free_args(&args);
-	if (err.code)
+	if (err.code) {
 		fail(wfd, &err);
-	return ret;
+		ret = LX_EXIT_FAILURE;
+	}
+	*how = end;
+	return end == LX_END_RETIRE ? 0 : ret;
 }
 
 /* Held cgroup files of many containers need more than the default 1024 fds; and a few
@@ -160,10 +214,15 @@ int main(int argc, char **argv)
 	struct lx_options o;
 	struct lx_error err = {0, ""};
 	struct lx_daemon d;
+	struct lx_inherited in;
+	enum lx_end end = LX_END_CONN_GONE;
 	__close int pidfd = -1;
 	int wfd = -1, code, ret;
+	bool taking_over;
 
 	raise_fd_limit();
+	/* every thread created from here on has the control thread's signals blocked */
+	lx_handover_block_signals();
 	if (lx_options_parse(argc, argv, &o, &code, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);
@@ -177,24 +236,35 @@ int main(int argc, char **argv)
 		lx_options_free(&o);
 		return 0;
 	}
+	code = lx_inherit(&o, &in, &err);
+	if (code < 0) {
+		fprintf(stderr, "lxcfs: %s\n", err.msg);
+		lx_options_free(&o);
+		return LX_EXIT_USAGE;
+	}
+	taking_over = code == 1;
 	/* a daemon keeps none of its caller's descriptors (a pipe held open hangs the caller) */
-	if (!o.foreground)
+	if (!o.foreground && !taking_over)
 		close_range(3, ~0U, 0);
 	if (o.log && lx_log_open("lxcfs", LX_LOG_FILE, o.log, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);
 		return LX_EXIT_FAILURE;
 	}
+	if (taking_over && !o.log && !o.foreground)
+		lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
 	if (o.debug)
 		lx_log_set_level(LX_LOG_DEBUG);
-	if (mountpoint_prepare(o.mountpoint, &err) < 0 ||
-	    (o.pidfile && (pidfd = pidfile_lock(o.pidfile, "lxcfs", &err)) < 0) ||
+	if (in.pidfile >= 0)
+		pidfd = in.pidfile; /* locked by the process before us */
+	if ((!taking_over && mountpoint_prepare(o.mountpoint, &err) < 0) ||
+	    (o.pidfile && pidfd < 0 && (pidfd = pidfile_lock(o.pidfile, "lxcfs", &err)) < 0) ||
 	    daemon_init(&d, &o, &err) < 0) {
 		fprintf(stderr, "lxcfs: %s\n", err.msg);
 		lx_options_free(&o);
 		return LX_EXIT_FAILURE;
 	}
-	if (!o.foreground) {
+	if (!o.foreground && !taking_over) {
 		struct lx_bg_word word;
 		pid_t pid = lx_background(&wfd, &word, &err);
 
@@ -210,8 +280,9 @@ int main(int argc, char **argv)
 		if (!o.log)
 			lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
 	}
-	ret = serve(&d, &o, &wfd, pidfd);
-	if (o.pidfile && pidfd >= 0)
+	ret = serve(&d, &o, &wfd, pidfd, &in, argv, &end);
+	/* a successor took the pidfile with the connection */
+	if (o.pidfile && pidfd >= 0 && end != LX_END_RETIRE)
 		unlink(o.pidfile);
 	daemon_fini(&d);
 	lx_options_free(&o);

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <ini.h>
 #include <stdio.h>
@@ -37,9 +38,14 @@ void lx_options_usage(const char *prog)
 	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
 	       "                          syslog when daemonized)\n"
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
+	       "      --runtime-dir DIR   the control socket's directory (default %s)\n"
+	       "      --takeover-fd FD    take over the live connection on /dev/fuse\n"
+	       "                          descriptor FD (with --state-fd)\n"
+	       "      --state-fd FD       that connection's state descriptor\n"
 	       "  -h, --help              this help\n"
 	       "  -v, --version           print the version\n",
-	       prog, LXCFS_DEFAULT_MOUNTPOINT, LXCFS_DEFAULT_CONFIG, LXCFS_DEFAULT_CGROOT);
+	       prog, LXCFS_DEFAULT_MOUNTPOINT, LXCFS_DEFAULT_CONFIG, LXCFS_DEFAULT_CGROOT,
+	       LXCFS_DEFAULT_RUNTIME_DIR);
 }
 
 static int set_str(char **dst, const char *v)
@@ -158,7 +164,7 @@ static int load_config(struct lx_options *o, unsigned set, const char *path, boo
 int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
 		     struct lx_error *err)
 {
-	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT };
+	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT, OPT_RUNTIME, OPT_TAKEOVER, OPT_STATE };
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"debug", no_argument, NULL, 'd'},
@@ -169,6 +175,9 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	    {"config", required_argument, NULL, 'c'},
 	    {"log", required_argument, NULL, OPT_LOG},
 	    {"cgroup-root", required_argument, NULL, OPT_CGROOT},
+	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME},
+	    {"takeover-fd", required_argument, NULL, OPT_TAKEOVER},
+	    {"state-fd", required_argument, NULL, OPT_STATE},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -179,6 +188,7 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 
 	memset(o, 0, sizeof(*o));
 	o->swap = true;
+	o->takeover_fd = o->state_fd = -1;
 	*exit_code = LX_EXIT_USAGE;
 	opterr = 0;
 	optind = 1;
@@ -217,6 +227,30 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 				return lx_error_set(err, ENOMEM, "options");
 			set |= SET_CGROOT;
 			break;
+		case OPT_RUNTIME:
+			if (optarg[0] != '/')
+				return lx_error_code(err, EINVAL, "--runtime-dir needs an absolute path");
+			if (set_str(&o->runtime_dir, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			break;
+		case OPT_TAKEOVER:
+		case OPT_STATE: {
+			unsigned long v;
+			char *end;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 3 || v > 65535 ||
+			    fcntl((int)v, F_GETFD) < 0)
+				return lx_error_code(err, EINVAL, "%s: `%s` is not an open descriptor",
+						    c == OPT_TAKEOVER ? "--takeover-fd" : "--state-fd",
+						    optarg);
+			if (c == OPT_TAKEOVER)
+				o->takeover_fd = (int)v;
+			else
+				o->state_fd = (int)v;
+			break;
+		}
 		case 'o':
 			if (o->fuse_opts) {
 				__free char *joined = NULL;
@@ -263,6 +297,10 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 		return lx_error_set(err, ENOMEM, "options");
 	if (!o->cgroup_root && set_str(&o->cgroup_root, LXCFS_DEFAULT_CGROOT) < 0)
 		return lx_error_set(err, ENOMEM, "options");
+	if (!o->runtime_dir && set_str(&o->runtime_dir, LXCFS_DEFAULT_RUNTIME_DIR) < 0)
+		return lx_error_set(err, ENOMEM, "options");
+	if ((o->takeover_fd >= 0) != (o->state_fd >= 0))
+		return lx_error_code(err, EINVAL, "--takeover-fd and --state-fd go together");
 	*exit_code = 0;
 	return 0;
 }
@@ -275,5 +313,6 @@ void lx_options_free(struct lx_options *o)
 	free(o->cgroup_root);
 	free(o->config);
 	free(o->fuse_opts);
+	free(o->runtime_dir);
 	memset(o, 0, sizeof(*o));
 }

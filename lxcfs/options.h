@@ -9,6 +9,7 @@
 #define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
 #define LXCFS_DEFAULT_CONFIG	 "/etc/lxcfs/lxcfs.conf"
 #define LXCFS_DEFAULT_CGROOT	 "/sys/fs/cgroup"
+#define LXCFS_DEFAULT_RUNTIME_DIR "/run/lxcfs"
 
 struct lx_options {
 	char *mountpoint;
@@ -17,6 +18,9 @@ struct lx_options {
 	char *cgroup_root;
 	char *config;	 /* the config file read, NULL when none */
 	char *fuse_opts; /* extra -o options, comma separated, NULL when none */
+	char *runtime_dir; /* the control socket's directory */
+	int takeover_fd;   /* --takeover-fd: a live connection's /dev/fuse, else -1 */
+	int state_fd;	   /* --state-fd: its state, else -1 */
 	bool foreground;
 	bool debug;
 	bool loadavg;

@@ -1,7 +1,8 @@
 #include "fuse/handles.h"
 
 #include <stdlib.h>
-#include <sys/random.h>
+
+#include "fuse/nodeid.h"
 
 #define SHARDS 64
 
@@ -13,23 +14,18 @@ struct shard {
 
 struct lx_handles {
 	struct shard shards[SHARDS];
-	uint64_t next_id;
+	uint64_t next_serial;
 };
 
 struct lx_handles *handles_new(void)
 {
 	struct lx_handles *t = calloc(1, sizeof(*t));
-	uint64_t seed = 0;
 
 	if (!t)
 		return NULL;
 	for (int i = 0; i < SHARDS; i++)
 		pthread_mutex_init(&t->shards[i].lock, NULL);
-	/* Start from a random point so ids of a previous daemon on the same connection
-	 * are unlikely to collide with ours. */
-	if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
-		seed = (uint64_t)(uintptr_t)t;
-	t->next_id = (seed & ~0xffffULL) | 1;
+	t->next_serial = 1; /* ids of an earlier process differ in their epoch */
 	return t;
 }
 
@@ -91,11 +87,11 @@ static struct lx_handle *insert(struct lx_handles *t, uint64_t id, unsigned node
 	return h;
 }
 
-struct lx_handle *handles_open(struct lx_handles *t, unsigned node)
+struct lx_handle *handles_open(struct lx_handles *t, unsigned node, uint16_t epoch)
 {
-	uint64_t id = __atomic_fetch_add(&t->next_id, 1, __ATOMIC_RELAXED);
+	uint64_t serial = __atomic_fetch_add(&t->next_serial, 1, __ATOMIC_RELAXED);
 
-	return insert(t, id, node, false);
+	return insert(t, lx_fh(epoch, LX_FH_DIRECT, serial), node, false);
 }
 
 struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node)
@@ -113,7 +109,7 @@ struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node)
 	return h ? h : insert(t, id, node, true);
 }
 
-void handles_release(struct lx_handles *t, uint64_t id)
+bool handles_release(struct lx_handles *t, uint64_t id)
 {
 	struct shard *s = shard_of(t, id);
 	struct lx_handle **pp, *h = NULL;
@@ -130,6 +126,7 @@ void handles_release(struct lx_handles *t, uint64_t id)
 	pthread_mutex_unlock(&s->lock);
 	if (h)
 		handles_put(h);
+	return h != NULL;
 }
 
 size_t handles_count(struct lx_handles *t)

@@ -14,6 +14,8 @@ struct lx_handle {
 	unsigned node;	      /* enum lx_node_id */
 	pthread_mutex_t lock; /* guards the snapshot below */
 	bool ready;	      /* data/len hold the file made at the first read */
+	bool served;	      /* a read was answered from it (a read at 0 then makes it again) */
+	bool host_only;	      /* serve the host's file (a request that killed daemons before) */
 	char *data;
 	size_t len;
 	int refs; /* the table's + one per request in flight (atomic) */
@@ -24,15 +26,15 @@ struct lx_handles;
 
 struct lx_handles *handles_new(void);
 void handles_free(struct lx_handles *t);
-/* A new handle for node; returns NULL on ENOMEM. */
-struct lx_handle *handles_open(struct lx_handles *t, unsigned node);
+/* A new handle for node, its id an LX_FH_DIRECT handle of epoch; NULL on ENOMEM. */
+struct lx_handle *handles_open(struct lx_handles *t, unsigned node, uint16_t epoch);
 /* The handle for id, creating one (for node) when this process never saw the id, with a
  * reference for the caller: drop it with handles_put once the reply is sent. A release
  * can come while a reply is still being written (the reader was interrupted). */
 struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node);
 void handles_put(struct lx_handle *h);
-/* Forget id; its memory goes with the last reference. */
-void handles_release(struct lx_handles *t, uint64_t id);
+/* Forget id; its memory goes with the last reference. False when id was not known. */
+bool handles_release(struct lx_handles *t, uint64_t id);
 size_t handles_count(struct lx_handles *t);
 
 #endif

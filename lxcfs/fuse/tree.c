@@ -3,14 +3,15 @@
 #include <string.h>
 
 /* a file's directory node is named as its LX_DIR_* (common/served.h) */
-#define FILE_NODE_(id, dir, name) [N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id},
+#define FILE_NODE_(id, dir, name) [N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id, true, false},
 static const struct lx_node nodes[N_COUNT] = {
     [N_ROOT] = {N_ROOT, N_ROOT, "", true, 0},
     [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0},
     [N_SYS] = {N_SYS, N_ROOT, "sys", true, 0},
     [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, 0},
     [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0},
-    [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0},
+    /* a container's copy lists only its CPUs: a directory per view */
+    [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0, true, true},
     LX_FILES(FILE_NODE_)};
 #undef FILE_NODE_
 

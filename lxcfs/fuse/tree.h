@@ -28,7 +28,9 @@ struct lx_node {
 	enum lx_node_id parent;
 	const char *name;
 	bool dir;
-	enum lx_file file; /* the file it serves (files only) */
+	enum lx_file file;    /* the file it serves (files only) */
+	bool per_view;	      /* one inode per container (fuse/nodeid.h): every file */
+	bool passthrough_dir; /* a directory whose other entries are the host's (fuse/cputree.h) */
 };
 
 const struct lx_node *tree_node(uint64_t ino); /* NULL when out of range */

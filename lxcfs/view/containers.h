@@ -35,12 +35,20 @@ struct lx_container {
 	unsigned running, total;
 	int last_pid;
 	bool load_sampled;
+	uint64_t top_ns; /* the pid namespace just below the daemon's that holds this one */
+	bool cached;	 /* linked in the table (counted against the caps below) */
 	struct lx_container *next;
 };
 
 struct lx_containers;
 
 #define CONTAINER_PATHS_TTL_MS 2000
+/* What readers can make the daemon keep: entries (each holds a pidfd and up to a few dozen
+ * cgroup file fds). A container's own nested pid namespaces count against its cap; beyond
+ * it they are still served, but found again at each read (the cost stays with them). An
+ * entry goes as soon as its init exits (a reaper thread watches the pidfds). */
+#define LX_MAX_CONTAINERS     16384
+#define LX_MAX_NESTED_PER_TOP 64
 
 struct lx_containers *containers_new(struct lx_error *err);
 void containers_free(struct lx_containers *t);
@@ -48,6 +56,12 @@ void containers_free(struct lx_containers *t);
  * daemon's pid namespace (host view of its own cgroup); -1: error. */
 int containers_lookup(struct lx_containers *t, pid_t reader, struct lx_container **out,
 		      struct lx_error *err);
+/* The same for the container of pid namespace ns; hint is a pid that may be in it (it
+ * saves a scan of /proc when the kernel cannot translate pid 1 of ns). */
+int containers_lookup_ns(struct lx_containers *t, uint64_t ns, pid_t hint,
+			 struct lx_container **out, struct lx_error *err);
+/* Entries held (live and not yet reaped). */
+size_t containers_count(struct lx_containers *t);
 void container_put(struct lx_containers *t, struct lx_container *c);
 /* Call fn on every live container (dead ones are dropped first). fn runs without the
  * shard lock held but with a reference. -1 (ENOMEM) when some could not be visited. */

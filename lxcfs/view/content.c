@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "view/containers.h"
 #include "view/devnames.h"
@@ -137,9 +138,15 @@ static int make_cpu(struct lx_view *view, enum lx_file f, const struct reader *r
 			return lx_error_set(err, errno, "render cpuinfo");
 		return 0;
 	case LX_FILE_CPU_ONLINE:
+	case LX_FILE_CPU_POSSIBLE:
+	case LX_FILE_CPU_PRESENT:
+		/* the CPUs the container can use are all there and online, the others are not
+		 * (lscpu, nproc --all and sysconf count these) */
 		if (render_cpu_online(&vis, out) < 0)
 			return lx_error_set(err, errno, "render cpu/online");
 		return 0;
+	case LX_FILE_CPU_OFFLINE:
+		return sb_puts(out, "\n") < 0 ? lx_error_set(err, ENOMEM, "cpu/offline") : 0;
 	case LX_FILE_STAT:
 		return make_stat(view, rd, host, c, &vis, out, err);
 	default: {
@@ -163,9 +170,20 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 	int r;
 
 	if (rd->ct) { /* kept with the container's paths (cg_lock is held) */
-		if (!rd->ct->have_devs && devnames_of_pid(rd->pid, &rd->ct->devs, err) < 0)
-			return -1;
-		rd->ct->have_devs = true;
+		if (!rd->ct->have_devs) {
+			struct lx_error scan_err = {0, ""};
+
+			/* a /dev we cannot (or will not) read names no device: the container
+			 * sees none, never the host's */
+			if (devnames_of_pid(rd->pid, &rd->ct->devs, &scan_err) < 0) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "dev:%llu",
+					 (unsigned long long)rd->ct->ns_ino);
+				lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s", scan_err.msg);
+			}
+			rd->ct->have_devs = true;
+		}
 		names = &rd->ct->devs;
 	} else if (devnames_of_pid(rd->pid, &own, err) < 0) {
 		return -1;
@@ -204,13 +222,17 @@ static int make_loadavg(struct lx_view *view, const struct reader *rd, const cha
 	return r < 0 ? lx_error_set(err, errno, "render loadavg") : 0;
 }
 
-int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out)
+/* The file f for container ct (the caller holds a reference), or for reader when ct is NULL:
+ * its container is looked up from its pid namespace. */
+static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, pid_t reader,
+		struct strbuf *out)
 {
 	const char *host_path;
 	__sbfree struct strbuf host = STRBUF_INIT;
 	struct reader rd = {
-	    .ct = NULL, .pid = reader, .paths = NULL, .own_paths = {{NULL}, NULL, NULL}};
+	    .ct = ct, .pid = reader, .paths = NULL, .own_paths = {{NULL}, NULL, NULL}};
 	struct lx_error err = {0, ""};
+	bool own_ref = false;
 	int r = -1;
 
 	if (f >= LX_NFILES)
@@ -220,13 +242,18 @@ int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strb
 		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
-	if (reader <= 0) { /* a reader outside our pid namespace: nothing to go by */
-		lx_error_code(&err, ESRCH, "a reader outside the daemon's pid namespace");
-		goto fallback;
+	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
+		goto host; /* SIGUSR2 */
+	if (!ct) {
+		if (reader <= 0) { /* a reader outside our pid namespace: nothing to go by */
+			lx_error_code(&err, ESRCH, "a reader outside the daemon's pid namespace");
+			goto fallback;
+		}
+		r = containers_lookup(view->containers, reader, &rd.ct, &err);
+		if (r < 0)
+			goto fallback;
+		own_ref = rd.ct != NULL;
 	}
-	r = containers_lookup(view->containers, reader, &rd.ct, &err);
-	if (r < 0)
-		goto fallback;
 	if (rd.ct) {
 		rd.pid = rd.ct->init_pid;
 		pthread_mutex_lock(&rd.ct->cg_lock);
@@ -245,6 +272,9 @@ int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strb
 		break;
 	case LX_FILE_CPUINFO:
 	case LX_FILE_CPU_ONLINE:
+	case LX_FILE_CPU_POSSIBLE:
+	case LX_FILE_CPU_PRESENT:
+	case LX_FILE_CPU_OFFLINE:
 	case LX_FILE_STAT:
 	case LX_FILE_UPTIME:
 		r = make_cpu(view, f, &rd, host.buf, out, &err);
@@ -266,9 +296,15 @@ fallback:
 	if (r < 0) {
 		char key[128];
 
-		snprintf(key, sizeof(key), "%u:%d", f, rd.pid);
+		/* one line per container (or per host reader's file), not per reading pid */
+		snprintf(key, sizeof(key), "%u:%llu", f,
+			 rd.ct ? (unsigned long long)rd.ct->ns_ino : 0ULL);
 		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
-				   host_path, reader, err.code ? err.msg : "unknown error");
+				   host_path, rd.pid, err.code ? err.msg : "unknown error");
+		if (err.code == EMFILE || err.code == ENFILE || err.code == ENOMEM)
+			__atomic_store_n(&view->last_internal_error_s, (int64_t)time(NULL),
+					 __ATOMIC_RELAXED);
+	host:
 		sb_reset(out);
 		if (sb_append(out, host.buf, host.len) < 0)
 			r = -1;
@@ -276,9 +312,20 @@ fallback:
 			r = 0;
 	}
 	cg_paths_free(&rd.own_paths);
-	if (rd.ct) {
+	if (rd.ct && rd.paths)
 		pthread_mutex_unlock(&rd.ct->cg_lock);
+	if (own_ref)
 		container_put(view->containers, rd.ct);
-	}
 	return r;
+}
+
+int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out)
+{
+	return make(view, f, NULL, reader, out);
+}
+
+int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *ct,
+		    struct strbuf *out)
+{
+	return make(view, f, ct, ct->init_pid, out);
 }

@@ -3,65 +3,152 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "common/proc.h"
 #include "common/cleanup.h"
+#include "common/fileio.h"
 
-static struct devname *find(struct devnames *d, unsigned major, unsigned minor)
+/* File systems a scan may touch: the kernel answers for them by itself. Anything else
+ * (FUSE, network file systems) could be made to hang by whoever serves it. */
+static const char *const safe_fs[] = {"tmpfs", "devtmpfs", "ramfs", "overlay", "ext4", "ext3",
+				      "ext2", "xfs", "btrfs", "squashfs", "erofs", "zfs", "vfat",
+				      "f2fs", "devpts", NULL};
+
+static bool fs_safe(const char *type)
 {
-	for (size_t i = 0; i < d->n; i++)
-		if (d->v[i].major == major && d->v[i].minor == minor)
-			return &d->v[i];
-	return NULL;
+	for (int i = 0; safe_fs[i]; i++)
+		if (strcmp(type, safe_fs[i]) == 0)
+			return true;
+	return false;
 }
 
-static int add(struct devnames *d, unsigned major, unsigned minor, const char *name)
+/* The file system types of "/" and "/dev" as pid sees them (the last mount on each, from
+ * its mountinfo: reading it does not touch any of them). */
+static int check_mounts(pid_t pid, struct lx_error *err)
+{
+	char path[64], root_type[64] = "", dev_type[64] = "";
+	__sbfree struct strbuf sb = STRBUF_INIT;
+	__close int fd = -1;
+	char *line, *save = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/mountinfo", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || pread_whole(fd, &sb) < 0)
+		return lx_error_set(err, errno, "read `%s`", path);
+	for (line = strtok_r(sb.buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char mnt[4096], type[64], *sep;
+
+		if (sscanf(line, "%*d %*d %*s %*s %4095s", mnt) != 1)
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		if (strcmp(mnt, "/") == 0)
+			snprintf(root_type, sizeof(root_type), "%s", type);
+		else if (strcmp(mnt, "/dev") == 0)
+			snprintf(dev_type, sizeof(dev_type), "%s", type);
+	}
+	if (!fs_safe(root_type) || (dev_type[0] && !fs_safe(dev_type)))
+		return lx_error_set(err, ENOTSUP,
+				    "not reading the /dev of pid %d: it is on %s, which a "
+				    "container's process may serve",
+				    pid, dev_type[0] && !fs_safe(dev_type) ? dev_type : root_type);
+	return 0;
+}
+
+/* Device numbers seen, for the first name of each (open addressing over dev_t). */
+struct seen {
+	dev_t *v;
+	size_t cap;
+};
+
+static bool seen_add(struct seen *s, dev_t d)
+{
+	size_t i = (size_t)((d * 0x9e3779b97f4a7c15ULL) >> 40) & (s->cap - 1);
+
+	while (s->v[i]) {
+		if (s->v[i] == d + 1)
+			return false;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->v[i] = d + 1;
+	return true;
+}
+
+static int add(struct devnames *d, size_t *cap, unsigned major, unsigned minor, const char *name)
 {
 	struct devname *v;
 
-	if (find(d, major, minor))
-		return 0;
-	v = realloc(d->v, (d->n + 1) * sizeof(*v));
-	if (!v)
-		return -1;
-	d->v = v;
-	v[d->n].major = major;
-	v[d->n].minor = minor;
-	snprintf(v[d->n].name, sizeof(v[d->n].name), "%s", name);
+	if (d->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		v = realloc(d->v, ncap * sizeof(*v));
+		if (!v)
+			return -1;
+		d->v = v;
+		*cap = ncap;
+	}
+	v = &d->v[d->n];
+	v->major = major;
+	v->minor = minor;
+	snprintf(v->name, sizeof(v->name), "%.63s", name);
 	d->n++;
 	return 0;
 }
 
-int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
+static int scan(pid_t pid, struct devnames *out, struct lx_error *err)
 {
 	char path[64];
-	__close int devfd = -1;
+	__close int rootfd = -1, devfd = -1;
 	__closedir DIR *dir = NULL;
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
+					  RESOLVE_NO_MAGICLINKS};
+	struct devnames d = {0, NULL};
+	struct seen seen = {NULL, LX_DEVNAMES_MAX * 2};
 	struct dirent *e;
 	struct stat root;
-	struct devnames d = {0, NULL};
+	size_t cap = 0, entries = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/root/dev", pid);
-	devfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (devfd < 0)
-		return lx_error_set(err, errno, "open `%s`", path);
+	if (check_mounts(pid, err) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/root", pid);
-	if (stat(path, &root) < 0)
-		return lx_error_set(err, errno, "stat `%s`", path);
+	rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || fstat(rootfd, &root) < 0)
+		return lx_error_set(err, errno, "open `%s`", path);
+	/* the container's "dev", resolved inside its root: no symlink is followed (a /dev that
+	 * points at a host directory is refused, not listed) */
+	devfd = (int)syscall(SYS_openat2, rootfd, "dev", &how, sizeof(how));
+	if (devfd < 0)
+		return lx_error_set(err, errno, "open the /dev of pid %d", pid);
+	seen.v = calloc(seen.cap, sizeof(*seen.v));
+	if (!seen.v)
+		return lx_error_set(err, ENOMEM, "device names");
 	/* the root filesystem's device first, so it keeps the name sda */
-	if (major(root.st_dev) != 0 && add(&d, major(root.st_dev), minor(root.st_dev), "sda") < 0)
-		goto nomem;
+	if (major(root.st_dev) != 0) {
+		seen_add(&seen, root.st_dev);
+		if (add(&d, &cap, major(root.st_dev), minor(root.st_dev), "sda") < 0)
+			goto nomem;
+	}
 	dir = fdopendir(devfd);
 	if (!dir) {
+		free(seen.v);
 		devnames_free(&d);
-		return lx_error_set(err, errno, "read /proc/%d/root/dev", pid);
+		return lx_error_set(err, errno, "read the /dev of pid %d", pid);
 	}
 	devfd = -1; /* owned by dir now */
-	while ((e = readdir(dir))) {
+	while ((e = readdir(dir)) && entries++ < LX_DEVNAMES_SCAN_MAX && d.n < LX_DEVNAMES_MAX) {
 		struct stat st;
 
 		if (e->d_type != DT_BLK && e->d_type != DT_UNKNOWN)
@@ -70,18 +157,162 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 		    !S_ISBLK(st.st_mode))
 			continue;
 		/* the root device is already named sda: no other node may take that name */
-		if (strcmp(e->d_name, "sda") == 0 &&
-		    find(&d, major(st.st_rdev), minor(st.st_rdev)) == NULL && d.n &&
-		    strcmp(d.v[0].name, "sda") == 0)
+		if (strcmp(e->d_name, "sda") == 0 && d.n && strcmp(d.v[0].name, "sda") == 0)
 			continue;
-		if (add(&d, major(st.st_rdev), minor(st.st_rdev), e->d_name) < 0)
+		if (seen_add(&seen, st.st_rdev) &&
+		    add(&d, &cap, major(st.st_rdev), minor(st.st_rdev), e->d_name) < 0)
 			goto nomem;
 	}
+	free(seen.v);
 	*out = d;
 	return 0;
 nomem:
+	free(seen.v);
 	devnames_free(&d);
 	return lx_error_set(err, ENOMEM, "device names");
+}
+
+/* ---------------------------------------------------------------- off the worker thread */
+
+/* A scan runs in a thread of its own; the reader waits for it at most
+ * LX_DEVNAMES_TIMEOUT_MS. A scan that hangs (it should not, given check_mounts, but the
+ * container controls its file systems) only costs that thread, which frees the job when it
+ * finally returns. */
+struct job {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool done, abandoned;
+	pid_t pid;
+	uint64_t ns; /* its pid namespace: one hung scan per container at most */
+	int rc;
+	struct devnames names;
+	struct lx_error err;
+};
+
+static unsigned running; /* scan threads alive (atomic) */
+static pthread_mutex_t hung_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t hung[LX_DEVNAMES_THREADS]; /* namespaces with an abandoned scan */
+
+static bool hung_has(uint64_t ns)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&hung_lock);
+	for (int k = 0; k < LX_DEVNAMES_THREADS && ns; k++)
+		found |= hung[k] == ns;
+	pthread_mutex_unlock(&hung_lock);
+	return found;
+}
+
+static void hung_set(uint64_t ns, bool on)
+{
+	pthread_mutex_lock(&hung_lock);
+	for (int k = 0; k < LX_DEVNAMES_THREADS && ns; k++) {
+		if (on && hung[k] == 0) {
+			hung[k] = ns;
+			break;
+		}
+		if (!on && hung[k] == ns) {
+			hung[k] = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&hung_lock);
+}
+
+static void job_free(struct job *j)
+{
+	devnames_free(&j->names);
+	pthread_mutex_destroy(&j->lock);
+	pthread_cond_destroy(&j->cond);
+	free(j);
+}
+
+static void *scan_thread(void *arg)
+{
+	struct job *j = arg;
+	bool abandoned;
+
+	lx_error_clear(&j->err);
+	j->rc = scan(j->pid, &j->names, &j->err);
+	pthread_mutex_lock(&j->lock);
+	j->done = true;
+	abandoned = j->abandoned;
+	pthread_cond_signal(&j->cond);
+	pthread_mutex_unlock(&j->lock);
+	if (abandoned) {
+		hung_set(j->ns, false);
+		job_free(j);
+	}
+	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
+{
+	struct job *j;
+	pthread_t t;
+	pthread_attr_t attr;
+	struct timespec until;
+	uint64_t ns = 0;
+	bool done;
+	int rc;
+
+	if (proc_pidns_ino(pid, &ns, NULL) == 0 && hung_has(ns))
+		return lx_error_set(err, ETIMEDOUT, "the last scan of the /dev of pid %d has not "
+						    "returned yet",
+				    pid);
+	if (__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED) > LX_DEVNAMES_THREADS) {
+		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+		return lx_error_set(err, EBUSY, "%d scans of containers' /dev hang: not starting "
+						"another",
+				    LX_DEVNAMES_THREADS);
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+		return lx_error_set(err, ENOMEM, "device names");
+	}
+	pthread_mutex_init(&j->lock, NULL);
+	pthread_cond_init(&j->cond, NULL);
+	j->pid = pid;
+	j->ns = ns;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	if (pthread_create(&t, &attr, scan_thread, j) != 0) {
+		pthread_attr_destroy(&attr);
+		job_free(j);
+		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+		return lx_error_set(err, EAGAIN, "device name scan thread");
+	}
+	pthread_attr_destroy(&attr);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += LX_DEVNAMES_TIMEOUT_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&j->lock);
+	while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &until) == 0)
+		;
+	done = j->done;
+	if (!done) {
+		j->abandoned = true;
+		hung_set(ns, true);
+	}
+	pthread_mutex_unlock(&j->lock);
+	if (!done)
+		return lx_error_set(err, ETIMEDOUT, "reading the /dev of pid %d took over %d ms",
+				    pid, LX_DEVNAMES_TIMEOUT_MS);
+	rc = j->rc;
+	if (rc == 0) {
+		*out = j->names;
+		j->names.v = NULL;
+		j->names.n = 0;
+	} else if (err) {
+		*err = j->err;
+	}
+	job_free(j);
+	return rc;
 }
 
 void devnames_free(struct devnames *d)

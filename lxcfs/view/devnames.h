@@ -8,6 +8,16 @@
 #include "render/types.h"
 #include "common/error.h"
 
+/* Bounds: what a container's /dev can make the daemon do. */
+#define LX_DEVNAMES_MAX	       4096  /* block devices named */
+#define LX_DEVNAMES_SCAN_MAX   65536 /* directory entries read */
+#define LX_DEVNAMES_TIMEOUT_MS 100   /* a reader waits this long for a scan */
+#define LX_DEVNAMES_THREADS    16    /* scans running at once, hung ones included */
+
+/* Never follows a symlink out of the container's root, never touches /dev (or the root)
+ * when it is on a file system a process may serve (FUSE, network file systems), and runs
+ * in a thread of its own: a scan that hangs leaves the reader after the timeout (ETIMEDOUT),
+ * and the container gets no further scan until that one returns. */
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err);
 void devnames_free(struct devnames *d);
 

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
@@ -22,6 +23,10 @@ struct lx_view {
 	bool swap;    /* swap shows (no --disable-swap) */
 	bool cfs;     /* --enable-cfs: the CFS quota limits the CPUs too */
 	bool loadavg; /* --enable-loadavg: per-container load average (view/loadavg.h) */
+	bool host_view; /* SIGUSR2: every reader gets the host's files (atomic) */
+	/* when a file was last served from the host because of the daemon itself (out of
+	 * descriptors or memory): what check-lxcfs reports as degraded (atomic, seconds) */
+	int64_t last_internal_error_s;
 	/* the load average sampler */
 	pthread_t loadavg_thread;
 	bool loadavg_running;
@@ -33,5 +38,9 @@ struct lx_view {
 /* The file `f` as the process `reader` sees it, appended to out. Never fails for a container:
  * what cannot be computed is served from the host file. */
 int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out);
+/* The same as container ct sees it (the caller holds a reference: view/containers.h). */
+struct lx_container;
+int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *ct,
+		    struct strbuf *out);
 
 #endif

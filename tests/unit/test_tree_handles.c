@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "fuse/handles.h"
+#include "fuse/nodeid.h"
 #include "fuse/tree.h"
 
 static void test_tree_paths(void **state)
@@ -49,9 +50,10 @@ static void test_tree_paths(void **state)
 static void test_tree_served_files(void **state)
 {
 	(void)state;
-	assert_int_equal(LX_NFILES, 9);
+	assert_int_equal(LX_NFILES, 12);
 	assert_int_equal(N_CPUINFO, 7);
 	assert_int_equal(N_CPU_ONLINE, 15);
+	assert_int_equal(N_CPU_OFFLINE, 18); /* files added since are at the end */
 	for (unsigned f = 0; f < LX_NFILES; f++) {
 		char path[64], *save = NULL;
 		const struct lx_node *n = tree_node(N_ROOT);
@@ -105,11 +107,14 @@ static void test_handles(void **state)
 
 	(void)state;
 	assert_non_null(t);
-	a = handles_open(t, N_MEMINFO);
-	b = handles_open(t, N_STAT);
+	a = handles_open(t, N_MEMINFO, 7);
+	b = handles_open(t, N_STAT, 7);
 	assert_non_null(a);
 	assert_non_null(b);
 	assert_true(a->id != b->id);
+	/* a handle says which process issued it and that it is a per-handle snapshot */
+	assert_int_equal(lx_fh_epoch(a->id), 7);
+	assert_int_equal(lx_fh_kind(a->id), LX_FH_DIRECT);
 	assert_ptr_equal(handles_get(t, a->id, N_MEMINFO), a);
 	handles_put(a);
 	assert_int_equal(handles_count(t), 2);
@@ -121,9 +126,9 @@ static void test_handles(void **state)
 	assert_false(c->ready);
 	assert_int_equal(handles_count(t), 3);
 	handles_put(c);
-	handles_release(t, a->id);
-	handles_release(t, 42);
-	handles_release(t, 43); /* unknown: nothing happens */
+	assert_true(handles_release(t, a->id));
+	assert_true(handles_release(t, 42));
+	assert_false(handles_release(t, 43)); /* unknown: nothing happens */
 	assert_int_equal(handles_count(t), 1);
 	handles_free(t);
 }
@@ -133,7 +138,7 @@ static void test_handles(void **state)
 static void test_release_during_read(void **state)
 {
 	struct lx_handles *t = handles_new();
-	struct lx_handle *h = handles_open(t, N_STAT), *r;
+	struct lx_handle *h = handles_open(t, N_STAT, 1), *r;
 
 	(void)state;
 	r = handles_get(t, h->id, N_STAT);

@@ -187,7 +187,7 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 	return 0;
 }
 
-int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
+static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
 	int src[LX_NFILES], tgt[LX_NFILES];
@@ -329,4 +329,16 @@ out:
 	close_all(src, LX_NFILES);
 	close_all(tgt, LX_NFILES);
 	return rc;
+}
+
+int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err)
+{
+	struct tk_inject *in = arg;
+
+	/* the clones of the daemon's files are looked up from inside the container's pid
+	 * namespace: the container gets inodes of its own (its bytes never share a page cache
+	 * with another container's) */
+	if (in->attach)
+		return tk_run_in_pidns(in->pid, inject, in, info, infosz, err);
+	return inject(arg, info, infosz, err);
 }

@@ -28,6 +28,80 @@ int tk_enter_mntns(pid_t pid, struct lx_error *err)
 	return 0;
 }
 
+int tk_run_in_pidns(pid_t pid, tk_child_fn fn, void *arg, char *info, size_t infosz,
+		    struct lx_error *err)
+{
+	char path[64], out[sizeof(int) + sizeof(struct lx_error) + 256];
+	__close int nsfd = -1;
+	int p[2], rc = -1, status;
+	size_t got = 0;
+	pid_t child;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0)
+		return lx_error_set(err, errno, "open `%s`", path);
+	if (setns(nsfd, CLONE_NEWPID) < 0)
+		return lx_error_set(err, errno, "enter the pid namespace of pid %d", (int)pid);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return lx_error_set(err, errno, "pipe");
+	child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return lx_error_set(err, errno, "fork into the pid namespace of pid %d", (int)pid);
+	}
+	if (child == 0) {
+		struct lx_error e;
+		char note[256] = "";
+		int r;
+
+		close(p[0]);
+		lx_error_clear(&e);
+		r = fn(arg, note, sizeof(note), &e);
+		memcpy(out, &r, sizeof(r));
+		memcpy(out + sizeof(r), &e, sizeof(e));
+		memcpy(out + sizeof(r) + sizeof(e), note, sizeof(note));
+		while (got < sizeof(out)) {
+			ssize_t w = write(p[1], out + got, sizeof(out) - got);
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0)
+				_exit(3);
+			got += w;
+		}
+		_exit(r < 0 ? 1 : 0);
+	}
+	close(p[1]);
+	while (got < sizeof(out)) {
+		ssize_t r = read(p[0], out + got, sizeof(out) - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += r;
+	}
+	close(p[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got < sizeof(out))
+		return lx_error_code(err, EIO, "the worker in the pid namespace of pid %d ended "
+					    "without a result",
+				    (int)pid);
+	memcpy(&rc, out, sizeof(rc));
+	if (err) {
+		memcpy(err, out + sizeof(rc), sizeof(*err));
+		err->msg[sizeof(err->msg) - 1] = '\0';
+	}
+	if (info && infosz) {
+		out[sizeof(out) - 1] = '\0';
+		snprintf(info, infosz, "%s", out + sizeof(rc) + sizeof(*err));
+	}
+	return rc;
+}
+
 static void child_main(struct tk_job *job, int wfd)
 {
 	char out[sizeof(job->buf)];

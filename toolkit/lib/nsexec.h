@@ -42,4 +42,10 @@ int tk_run_child(tk_child_fn fn, void *arg, int timeout_ms, char *info, size_t i
 /* setns() into the mount namespace of pid (only in a single-threaded process). */
 int tk_enter_mntns(pid_t pid, struct lx_error *err);
 
+/* Run fn in a child that is a member of pid's pid namespace (only in a single-threaded
+ * process: setns(CLONE_NEWPID) then fork): what it looks up in the daemon's tree is then
+ * looked up by that container, which gets its own inodes (lxcfs(1), "Whose view"). */
+int tk_run_in_pidns(pid_t pid, tk_child_fn fn, void *arg, char *info, size_t infosz,
+		    struct lx_error *err);
+
 #endif
