@@ -22,68 +22,16 @@
 #include "daemon.h"
 #include "fuse/conn.h"
 #include "fuse/fuse_ops.h"
+#include "view/containers.h"
+#include "common/control.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
 #define HANDOVER_TIMEOUT_MS 10000
-#define MSG_MAX		    1024
+#define MSG_MAX		    LX_CONTROL_MSG_MAX
 #define FDS_MAX		    (4 + LX_MAX_HOLDERS + 1)
 
 extern char **environ;
-
-/* ---------------------------------------------------------------- messages */
-
-static int send_msg(int fd, const char *text, const int *fds, int nfds)
-{
-	struct iovec iov = {.iov_base = (void *)text, .iov_len = strlen(text)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
-		struct cmsghdr align;
-	} u;
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
-
-	if (nfds > 0) {
-		struct cmsghdr *cm;
-
-		memset(&u, 0, sizeof(u));
-		m.msg_control = u.buf;
-		m.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		cm = CMSG_FIRSTHDR(&m);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * nfds);
-	}
-	return sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
-}
-
-/* One datagram into buf (NUL-terminated); descriptors sent along are closed. */
-static ssize_t recv_msg(int fd, char *buf, size_t size)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			   .msg_controllen = sizeof(u.buf)};
-	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-
-	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; cm;
-	     cm = CMSG_NXTHDR(&m, cm)) {
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			int nf = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-			int *fds = (int *)CMSG_DATA(cm);
-
-			for (int k = 0; k < nf; k++)
-				close(fds[k]);
-		}
-	}
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	return n;
-}
 
 /* ---------------------------------------------------------------- inherited descriptors */
 
@@ -102,17 +50,17 @@ int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_er
 		const char *name = names && names[k] ? names[k] : "";
 
 		fcntl(fd, F_SETFD, FD_CLOEXEC);
-		if (!strcmp(name, "lxcfs-fuse"))
+		if (!strcmp(name, LX_FDNAME_FUSE))
 			in->fuse = fd;
-		else if (!strcmp(name, "lxcfs-state"))
+		else if (!strcmp(name, LX_FDNAME_STATE))
 			in->state = fd;
-		else if (!strcmp(name, "lxcfs-pidfile"))
+		else if (!strcmp(name, LX_FDNAME_PIDFILE))
 			in->pidfile = fd;
-		else if (!strcmp(name, "lxcfs-control"))
+		else if (!strcmp(name, LX_FDNAME_CONTROL))
 			in->control = fd;
-		else if (!strcmp(name, "lxcfs-handover"))
+		else if (!strcmp(name, LX_FDNAME_HANDOVER))
 			in->handover = fd;
-		else if (!strcmp(name, "lxcfs-holder") && in->nholders < LX_MAX_HOLDERS)
+		else if (!strcmp(name, LX_FDNAME_HOLDER) && in->nholders < LX_MAX_HOLDERS)
 			in->holders[in->nholders++] = fd;
 		else
 			close(fd); /* not ours (systemd passes what a unit's sockets give) */
@@ -130,25 +78,6 @@ int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_er
 				    "taking over a connection needs both its /dev/fuse descriptor "
 				    "and its state (--takeover-fd and --state-fd)");
 	return in->fuse >= 0 ? 1 : 0;
-}
-
-int lx_control_path(const char *runtime_dir, const char *mountpoint, char *buf, size_t size)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	int n;
-
-	if (!strcmp(mountpoint, LXCFS_DEFAULT_MOUNTPOINT)) {
-		n = snprintf(buf, size, "%s/lxcfs.sock", runtime_dir);
-	} else {
-		for (const char *p = mountpoint; *p; p++) {
-			h ^= (unsigned char)*p;
-			h *= 0x100000001b3ULL;
-		}
-		n = snprintf(buf, size, "%s/lxcfs-%016llx.sock", runtime_dir, (unsigned long long)h);
-	}
-	return n < 0 || (size_t)n >= size || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)
-		   ? -1
-		   : 0;
 }
 
 /* ---------------------------------------------------------------- the control thread */
@@ -214,7 +143,7 @@ static void tell_holders(struct lx_handover *h, const char *msg)
 {
 	for (int k = 0; k < h->npeers; k++)
 		if (h->peers[k].holder)
-			send_msg(h->peers[k].fd, msg, NULL, 0);
+			lx_msg_send(h->peers[k].fd, msg, NULL, 0);
 }
 
 static void request_end(struct lx_handover *h, enum lx_end end)
@@ -266,19 +195,27 @@ static int give_fds(struct lx_handover *h, int fd)
 	int fds[2] = {h->c->fd, h->c->state_fd};
 
 	hold_msg(h, msg, sizeof(msg));
-	return send_msg(fd, msg, fds, 2);
+	return lx_msg_send(fd, msg, fds, 2);
 }
+
+/* Serving own values: no file was served from the host for the daemon's own reasons (out of
+ * descriptors or memory) in the last DEGRADED_S seconds. */
+#define DEGRADED_S 10
 
 static void status_msg(struct lx_handover *h, char *buf, size_t size)
 {
 	struct lx_fuse *f = &h->d->fuse;
+	int64_t last = __atomic_load_n(&h->d->view.last_internal_error_s, __ATOMIC_RELAXED);
+	bool degraded = last && time(NULL) - last < DEGRADED_S;
 
 	snprintf(buf, size,
 		 "STATUS pid=%d version=%s epoch=%u takeovers=%u resend=%d held=%d systemd=%d "
-		 "hostview=%d conn=%d poisoned=%llu pc_open=%u direct_open=%u refused=%llu",
+		 "hostview=%d degraded=%d containers=%zu conn=%d poisoned=%llu pc_open=%u "
+		 "direct_open=%u refused=%llu",
 		 getpid(), LXCFS_VERSION, h->c->epoch, h->c->st->takeovers, h->c->resend ? 1 : 0,
 		 nholders(h), h->systemd_held ? 1 : 0,
-		 __atomic_load_n(&h->d->view.host_view, __ATOMIC_RELAXED) ? 1 : 0, lx_conn_id(h->c),
+		 __atomic_load_n(&h->d->view.host_view, __ATOMIC_RELAXED) ? 1 : 0, degraded ? 1 : 0,
+		 containers_count(h->d->view.containers), lx_conn_id(h->c),
 		 __atomic_load_n(&h->c->poisoned, __ATOMIC_RELAXED),
 		 __atomic_load_n(&f->pc_open, __ATOMIC_RELAXED),
 		 __atomic_load_n(&f->direct_open, __ATOMIC_RELAXED),
@@ -327,16 +264,16 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 		snprintf(why, whysz, "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	ADD(h->c->fd, "lxcfs-fuse");
-	ADD(h->c->state_fd, "lxcfs-state");
+	ADD(h->c->fd, LX_FDNAME_FUSE);
+	ADD(h->c->state_fd, LX_FDNAME_STATE);
 	if (h->pidfd >= 0)
-		ADD(h->pidfd, "lxcfs-pidfile");
+		ADD(h->pidfd, LX_FDNAME_PIDFILE);
 	if (h->ctl_fd >= 0)
-		ADD(h->ctl_fd, "lxcfs-control");
+		ADD(h->ctl_fd, LX_FDNAME_CONTROL);
 	for (int k = 0; k < h->npeers; k++)
 		if (h->peers[k].holder)
-			ADD(h->peers[k].fd, "lxcfs-holder");
-	ADD(sp[1], "lxcfs-handover");
+			ADD(h->peers[k].fd, LX_FDNAME_HOLDER);
+	ADD(sp[1], LX_FDNAME_HANDOVER);
 #undef ADD
 	snprintf(nfds_env, sizeof(nfds_env), "LISTEN_FDS=%d", n);
 	snprintf(names_env, sizeof(names_env), "LISTEN_FDNAMES=%s", names);
@@ -397,7 +334,7 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 				 HANDOVER_TIMEOUT_MS / 1000);
 			break;
 		}
-		if (recv_msg(sp[0], msg, sizeof(msg)) <= 0) {
+		if (lx_msg_recv(sp[0], msg, sizeof(msg), NULL, NULL) <= 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;
 			snprintf(why, whysz, "pid %d exited before it served", child);
@@ -428,7 +365,7 @@ static void handle_msg(struct lx_handover *h, int fd, char *msg)
 	msg[strcspn(msg, "\r\n")] = '\0';
 	if (!strcmp(msg, "STATUS")) {
 		status_msg(h, reply, sizeof(reply));
-		send_msg(fd, reply, NULL, 0);
+		lx_msg_send(fd, reply, NULL, 0);
 	} else if (!strcmp(msg, "HOLD")) {
 		struct peer *p = peer_of(h, fd);
 
@@ -439,22 +376,22 @@ static void handle_msg(struct lx_handover *h, int fd, char *msg)
 		char why[512] = "";
 
 		if (upgrade(h, exe ? exe + 4 : h->exe, why, sizeof(why)) == 0)
-			send_msg(fd, "OK", NULL, 0);
+			lx_msg_send(fd, "OK", NULL, 0);
 		else {
 			snprintf(reply, sizeof(reply), "ERROR %s", why);
-			send_msg(fd, reply, NULL, 0);
+			lx_msg_send(fd, reply, NULL, 0);
 		}
 	} else if (!strcmp(msg, "RETIRE")) {
-		send_msg(fd, "OK", NULL, 0);
+		lx_msg_send(fd, "OK", NULL, 0);
 		log_info("retiring: asked by a holder");
 		request_end(h, LX_END_RETIRE);
 	} else if (!strcmp(msg, "STOP")) {
-		send_msg(fd, "OK", NULL, 0);
+		lx_msg_send(fd, "OK", NULL, 0);
 		log_info("stopping: asked by a holder");
 		request_end(h, LX_END_STOP);
 	} else {
 		snprintf(reply, sizeof(reply), "ERROR unknown request `%.64s`", msg);
-		send_msg(fd, reply, NULL, 0);
+		lx_msg_send(fd, reply, NULL, 0);
 	}
 }
 
@@ -534,7 +471,7 @@ static void *control_thread(void *arg)
 			} else if (fd == h->ctl_fd) {
 				on_control(h);
 			} else if (peer_of(h, fd)) {
-				ssize_t r = recv_msg(fd, msg, sizeof(msg));
+				ssize_t r = lx_msg_recv(fd, msg, sizeof(msg), NULL, NULL);
 
 				if (r > 0)
 					handle_msg(h, fd, msg);
@@ -610,10 +547,8 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 		goto fail;
 	}
 	if (lx_control_path(d->opts->runtime_dir, d->opts->mountpoint, h->ctl_path,
-			    sizeof(h->ctl_path)) < 0) {
-		lx_error_set(err, ENAMETOOLONG, "runtime directory `%s`", d->opts->runtime_dir);
+			    sizeof(h->ctl_path), err) < 0)
 		goto fail;
-	}
 	if (h->ctl_fd < 0 && control_socket(h, err) < 0)
 		goto fail;
 	epoll_add(h, h->wake[0]);
@@ -644,7 +579,7 @@ void lx_handover_ready(struct lx_handover *h)
 			continue;
 		give_fds(h, h->peers[k].fd);
 		snprintf(msg, sizeof(msg), "READY pid=%d", getpid());
-		send_msg(h->peers[k].fd, msg, NULL, 0);
+		lx_msg_send(h->peers[k].fd, msg, NULL, 0);
 	}
 	if (getenv("NOTIFY_SOCKET")) {
 		int fds[2] = {h->c->fd, h->c->state_fd};
@@ -658,7 +593,7 @@ void lx_handover_ready(struct lx_handover *h)
 	}
 	if (h->handover_fd >= 0) {
 		snprintf(msg, sizeof(msg), "READY pid=%d", getpid());
-		send_msg(h->handover_fd, msg, NULL, 0);
+		lx_msg_send(h->handover_fd, msg, NULL, 0);
 		close(h->handover_fd);
 		h->handover_fd = -1;
 	}

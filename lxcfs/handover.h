@@ -43,8 +43,6 @@ struct lx_inherited {
  * over; 0: none (a fresh mount); -1: error (e.g. only one of fuse/state). */
 int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_error *err);
 
-/* The control socket's path for a mount point. */
-int lx_control_path(const char *runtime_dir, const char *mountpoint, char *buf, size_t size);
 
 struct lx_daemon;
 struct lx_conn;

@@ -4,12 +4,13 @@
 
 #include <stdbool.h>
 
+#include "common/control.h"
 #include "common/error.h"
 
 #define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
 #define LXCFS_DEFAULT_CONFIG	 "/etc/lxcfs/lxcfs.conf"
 #define LXCFS_DEFAULT_CGROOT	 "/sys/fs/cgroup"
-#define LXCFS_DEFAULT_RUNTIME_DIR "/run/lxcfs"
+#define LXCFS_DEFAULT_RUNTIME_DIR LX_DEFAULT_RUNTIME_DIR
 
 struct lx_options {
 	char *mountpoint;

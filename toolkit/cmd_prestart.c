@@ -54,6 +54,17 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 			tk_report(LX_LOG_INFO, "%s: a live lxcfs is mounted; leaving it", mp);
 			return TK_EXIT_OK;
 		}
+		if (err.code == ETIMEDOUT) {
+			/* a connection its holder keeps for the next daemon (systemd's fd store,
+			 * the watchdog) answers nothing until that daemon takes it over: never
+			 * detach it; the daemon detaches a mount it finds hung when it starts
+			 * afresh */
+			tk_report(LX_LOG_INFO,
+				  "%s: an lxcfs mount that does not answer yet (%s): leaving it to "
+				  "the daemon that takes it over",
+				  mp, err.msg);
+			return TK_EXIT_OK;
+		}
 		tk_report(LX_LOG_INFO, "%s: detaching stale lxcfs mount (%s)", mp, err.msg);
 		if (umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 			return tk_fail(ctx, "prestart", TK_EXIT_FAIL, "detach stale mount `%s`: %s",

@@ -44,6 +44,8 @@ static void usage(FILE *f, const char *prog)
 		"  --pidfile FILE        the daemon's pidfile\n"
 		"  --runc-root DIR       runc --root for `runc list`\n"
 		"  --engine-timeout S    seconds for one engine request (default 5)\n"
+		"  --runtime-dir DIR     the daemon's control socket's directory (default\n"
+		"                        /run/lxcfs)\n"
 		"  -h, --help            this help\n"
 		"  -v, --version         print the version\n"
 		"\nCommands:\n",
@@ -98,6 +100,7 @@ enum {
 	OPT_PIDFILE,
 	OPT_RUNC_ROOT,
 	OPT_ENGINE_TIMEOUT,
+	OPT_RUNTIME_DIR,
 };
 
 int main(int argc, char **argv)
@@ -112,6 +115,7 @@ int main(int argc, char **argv)
 	    {"pidfile", required_argument, NULL, OPT_PIDFILE},
 	    {"runc-root", required_argument, NULL, OPT_RUNC_ROOT},
 	    {"engine-timeout", required_argument, NULL, OPT_ENGINE_TIMEOUT},
+	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME_DIR},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -175,6 +179,9 @@ int main(int argc, char **argv)
 				break;
 			case OPT_ENGINE_TIMEOUT:
 				key = "engine_timeout";
+				break;
+			case OPT_RUNTIME_DIR:
+				key = "runtime_dir";
 				break;
 			default:
 				fprintf(stderr, "%s: unknown or incomplete option `%s`\n", ctx.prog,

@@ -18,6 +18,7 @@ void tk_config_defaults(struct tk_config *c)
 	strcpy(c->engine, "auto");
 	strcpy(c->runc_root, "/run/runc");
 	strcpy(c->container_dir, "/var/lib/lxcfs");
+	strcpy(c->runtime_dir, "/run/lxcfs");
 	c->mount_lxcfs_dir = true;
 	c->timeout = 10;
 	c->engine_timeout = 5;
@@ -85,6 +86,7 @@ int tk_config_set(struct tk_config *c, const char *key, const char *v, struct lx
 	    {"engine_socket", c->engine_socket, sizeof(c->engine_socket), true},
 	    {"runc_root", c->runc_root, sizeof(c->runc_root), false},
 	    {"container_dir", c->container_dir, sizeof(c->container_dir), false},
+	    {"runtime_dir", c->runtime_dir, sizeof(c->runtime_dir), false},
 	};
 	struct {
 		const char *key;

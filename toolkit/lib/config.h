@@ -20,6 +20,7 @@ struct tk_config {
 	char engine_socket[PATH_MAX]; /* "" = probe the usual sockets */
 	char runc_root[PATH_MAX];     /* runc --root for `runc list` */
 	char container_dir[PATH_MAX]; /* where MOUNTPOINT appears inside a container */
+	char runtime_dir[PATH_MAX];   /* the daemon's control socket's directory */
 	bool mount_lxcfs_dir;	      /* hook: mount MOUNTPOINT read-only on container_dir */
 	bool strict;		      /* hook: daemon down is an error instead of a warning */
 	bool legacy_mount;	      /* never use open_tree/move_mount (old kernels, tests) */
