@@ -464,8 +464,19 @@ static void *control_thread(void *arg)
 			int fd = ev[k].data.fd;
 			char msg[MSG_MAX];
 
-			if (fd == h->wake[0])
+			if (fd == h->wake[0]) {
+				char b = 0;
+
+				if (read(h->wake[0], &b, 1) == 1 && b == 'i') {
+					/* the kernel's INIT is in: what holders know is now
+					 * complete (resend) */
+					for (int k = 0; k < h->npeers; k++)
+						if (h->peers[k].holder)
+							give_fds(h, h->peers[k].fd);
+					continue;
+				}
 				return NULL;
+			}
 			if (fd == h->sigfd) {
 				on_signal(h);
 			} else if (fd == h->ctl_fd) {
@@ -501,6 +512,16 @@ static int control_socket(struct lx_handover *h, struct lx_error *err)
 	h->ctl_fd = fd;
 	fd = -1;
 	return 0;
+}
+
+/* From the FUSE worker that read the kernel's INIT (fuse/conn.c). */
+static void on_init(void *arg)
+{
+	struct lx_handover *h = arg;
+
+	if (write(h->wake[1], "i", 1) < 0) {
+		/* our own pipe: it has room */
+	}
 }
 
 struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
@@ -561,6 +582,8 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 		goto fail;
 	}
 	h->running = true;
+	c->on_init_arg = h;
+	c->on_init = on_init;
 	return h;
 fail:
 	lx_handover_free(h);
@@ -627,6 +650,7 @@ void lx_handover_free(struct lx_handover *h)
 {
 	if (!h)
 		return;
+	h->c->on_init = NULL;
 	if (h->running) {
 		if (write(h->wake[1], "x", 1) < 0) {
 			/* our own pipe, empty */

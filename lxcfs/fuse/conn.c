@@ -282,6 +282,8 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 					c->st->init_flags |= (uint64_t)in->flags2 << 32;
 			}
 			c->resend = (c->st->init_flags & LX_FUSE_HAS_RESEND) != 0;
+			if (c->on_init)
+				c->on_init(c->on_init_arg);
 		}
 		slot_set(c, h);
 		if (c->taken_over) {

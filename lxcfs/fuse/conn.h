@@ -79,6 +79,9 @@ struct lx_conn {
 	bool init_swallow;	/* the reply to it goes nowhere */
 	uint64_t init_unique;
 	unsigned long long poisoned;
+	/* called once the kernel's INIT has been read (its flags say whether it can resend) */
+	void (*on_init)(void *arg);
+	void *on_init_arg;
 };
 
 /* A fresh connection: open /dev/fuse, mount it on mountpoint (fsname, subtype and extra

@@ -527,12 +527,18 @@ static unsigned int backoff_ms(const struct sup *s)
 							    : (unsigned int)d;
 }
 
-/* A death after READY; true when deaths came so fast that the next daemon runs with the host
- * view for a while (a crash storm: something kills every daemon that serves). */
+/* A death after READY; true when crashes came so fast that the next daemon runs with the host
+ * view for a while (a crash storm: something makes every daemon that serves crash). A daemon
+ * killed from outside (SIGKILL, SIGTERM: an operator, the OOM killer, our hang check) is no
+ * crash; a request that crashed two daemons gets a safe answer anyway (lxcfs(1)). */
 static bool storm(struct sup *s)
 {
 	int64_t now = lx_now_ms();
+	int sig = WIFSIGNALED(s->child_status) ? WTERMSIG(s->child_status) : 0;
 
+	if (sig == SIGKILL || sig == SIGTERM || sig == SIGINT ||
+	    (!sig && WIFEXITED(s->child_status) && WEXITSTATUS(s->child_status) == 0))
+		return false;
 	if (now - s->deaths_ms > STORM_WINDOW_MS) {
 		s->deaths = 0;
 		s->deaths_ms = now;
@@ -686,7 +692,10 @@ static void run_exec(struct sup *s)
 			int64_t lived = fail_ms - s->child_start_ms;
 
 			/* a hung or half-dead daemon must go before anyone touches its files */
+			int status = s->child_status;
+
 			stop_child(s, 0);
+			s->child_status = status;
 			if (s->fuse_fd >= 0 && s->resend) {
 				/* the connection lives on in our hands: the next daemon takes it
 				 * over, the requests the dead one took are queued again for it */
