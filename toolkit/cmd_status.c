@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common/control.h"
 #include "lib/discover.h"
 #include "lib/health.h"
 #include "lib/inject.h"
@@ -77,6 +78,8 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 				       json_object_new_string(ctx->cfg.mountpoint));
 		json_object_object_add(d, "pid", json_object_new_int(h.pid));
 		json_object_object_add(d, "reason", json_object_new_string(h.why.msg));
+		/* what the daemon says of itself (its control socket's STATUS line) */
+		json_object_object_add(d, "status", json_object_new_string(h.status));
 		json_object_object_add(root, "daemon", d);
 		json_object_object_add(root, "containers", arr);
 	} else {
@@ -84,6 +87,20 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 			printf("lxcfs: healthy (%s)\n", ctx->cfg.mountpoint);
 		else
 			printf("lxcfs: NOT healthy: %s\n", h.why.msg);
+		if (h.status[0]) {
+			char held[16] = "0", takeovers[16] = "0", resend[8] = "0", epoch[16] = "";
+
+			lx_msg_get(h.status, "held", held, sizeof(held));
+			lx_msg_get(h.status, "takeovers", takeovers, sizeof(takeovers));
+			lx_msg_get(h.status, "resend", resend, sizeof(resend));
+			lx_msg_get(h.status, "epoch", epoch, sizeof(epoch));
+			printf("connection: held by %s holder%s, taken over %s time%s (epoch %s); a "
+			       "crash is %s\n",
+			       held, strcmp(held, "1") ? "s" : "", takeovers,
+			       strcmp(takeovers, "1") ? "s" : "", epoch,
+			       strcmp(resend, "1") ? "recovered by a remount (no FUSE_NOTIFY_RESEND)"
+						   : "invisible to containers (takeover)");
+		}
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
 		for (int i = 0; i < LX_NFILES; i++)
 			printf(" %-10s", short_name(lx_file_paths[i]));

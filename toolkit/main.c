@@ -25,7 +25,8 @@ static const struct {
     {"umount", cmd_umount, "remove the lxcfs mounts from containers"},
     {"check-lxcfs", cmd_check, "exit 0 only when the daemon is healthy"},
     {"status", cmd_status, "per-container state of every lxcfs file"},
-    {"watchdog", cmd_watchdog, "supervise the daemon: umount/restart/remount on failure"},
+    {"watchdog", cmd_watchdog, "hold the daemon's connection; restart it on failure"},
+    {"upgrade", cmd_upgrade, "hand the live connection to the installed binary"},
 };
 
 static void usage(FILE *f, const char *prog)

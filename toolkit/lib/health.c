@@ -1,5 +1,7 @@
 #include "health.h"
 
+#include "common/control.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -102,6 +104,39 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 	}
 	if (h->why.code)
 		return -1;
+	/* it answers; does it serve containers their own values? (the control socket says; a
+	 * daemon without one is taken at its word) */
+	if (tk_daemon_status(c, h->status, sizeof(h->status), NULL) == 0) {
+		char v[16];
+
+		if (lx_msg_get(h->status, "degraded", v, sizeof(v)) && !strcmp(v, "1")) {
+			lx_error_code(&h->why, EIO,
+				      "the daemon serves host files for its own reasons (out of "
+				      "descriptors or memory: see its log)");
+			return -1;
+		}
+	}
 	h->healthy = true;
 	return 0;
+}
+
+int tk_daemon_status(const struct tk_config *c, char *buf, size_t size, struct lx_error *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	buf[0] = '\0';
+	if (lx_control_path(c->runtime_dir, c->mountpoint, path, sizeof(path), err) < 0)
+		return -1;
+	fd = lx_control_connect(path, err);
+	if (fd < 0)
+		return -1;
+	r = lx_control_ask(fd, "STATUS", buf, size, NULL, NULL, c->check_timeout * 1000, err);
+	close(fd);
+	if (r == 0 && strncmp(buf, "STATUS", 6) != 0) {
+		buf[0] = '\0';
+		return lx_error_code(err, EPROTO, "the daemon's control socket answered `%.64s`",
+				     buf);
+	}
+	return r;
 }

@@ -5,6 +5,7 @@
 #define TK_HEALTH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -17,10 +18,14 @@ struct tk_health {
 	pid_t pid;		   /* from the pidfile, 0 when unknown */
 	bool pid_alive;
 	struct lx_error why; /* why not healthy (code 0 when healthy) */
+	char status[1024];   /* the daemon's STATUS line ("" when it has no control socket) */
 };
 
 /* Fill h; returns 0 when healthy, -1 otherwise (h->why says why). */
 int tk_health_check(const struct tk_config *c, struct tk_health *h);
+
+/* The daemon's STATUS line, from its control socket (common/control.h). */
+int tk_daemon_status(const struct tk_config *c, char *buf, size_t size, struct lx_error *err);
 
 /* stat + read of path in a child, bounded by timeout_ms. */
 int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err);
