@@ -14,7 +14,8 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 	static const struct option opts[] = {
 	    {"all", no_argument, NULL, 'a'},	    {"container-id", required_argument, NULL, 'i'},
 	    {"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+	    {"stale-only", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct lx_error err;
 	int c, rc;
@@ -35,6 +36,9 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			if (tk_config_set(&ctx->cfg, "timeout", optarg, &err) < 0)
 				return tk_fail(ctx, cmd, TK_EXIT_USAGE, "--%s", err.msg);
 			break;
+		case 's':
+			o->stale_only = true;
+			break;
 		case 'h':
 			printf("Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]\n"
 			       "%s\n"
@@ -42,7 +46,9 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			       "holding an lxcfs mount\n"
 			       "  --container-id ID   a full id, a unique prefix or a name\n"
 			       "  --jobs N            containers handled in parallel (default 4)\n"
-			       "  --timeout S         seconds per container (default 10)\n",
+			       "  --timeout S         seconds per container (default 10)\n"
+			       "  --stale-only        remount: leave containers whose files are all "
+			       "live\n",
 			       ctx->prog, cmd, help);
 			return -1;
 		}

@@ -1,6 +1,7 @@
 #include "fleet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,9 @@
 #include "discover.h"
 #include "health.h"
 #include "inject.h"
+#include "mountstate.h"
 #include "nsexec.h"
+#include "common/mountinfo.h"
 #include "common/proc.h"
 #include "registry.h"
 #include "report.h"
@@ -54,6 +57,35 @@ static void mark_not_degraded(const struct tk_config *c, const struct tk_target 
 	tk_report(LX_LOG_WARN, "registry entry of %.12s still says degraded: %s", t->id, err.msg);
 }
 
+/* Every lxcfs file of pid's container is mounted from the live daemon (none stale; absent
+ * ones are files the container lacks), and at least one is. */
+static bool all_live(pid_t pid, const struct tk_health *h)
+{
+	struct lx_mounts m;
+	struct lx_error e;
+	unsigned live = 0, stale = 0;
+
+	if (lx_mountinfo_read(pid, &m, &e) < 0)
+		return false;
+	for (int i = 0; i < LX_NFILES; i++) {
+		char path[PATH_MAX];
+
+		tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
+		switch (tk_mounts_classify(&m, path, h->healthy, h->major, h->minor)) {
+		case TK_MOUNT_LIVE:
+			live++;
+			break;
+		case TK_MOUNT_STALE:
+			stale++;
+			break;
+		default:
+			break;
+		}
+	}
+	lx_mounts_free(&m);
+	return live > 0 && stale == 0;
+}
+
 int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk_fleet_opts *o,
 		 struct lx_error *err)
 {
@@ -66,9 +98,9 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 	uint64_t own_ns;
 	int rc = -1;
 
-	if (op == TK_FLEET_REMOUNT) {
-		struct tk_health h;
+	struct tk_health h = {0};
 
+	if (op == TK_FLEET_REMOUNT) {
 		if (tk_health_check(c, &h) < 0) {
 			if (err)
 				*err = h.why;
@@ -115,6 +147,10 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		} else if (tk_inject_plan(in, &jobs[i].err) < 0) {
 			jobs[i].fn = NULL;
 			jobs[i].rc = -1;
+		} else if (o->stale_only && in->attach && all_live(in->pid, &h)) {
+			jobs[i].fn = NULL; /* nothing to repair */
+			jobs[i].rc = 0;
+			snprintf(jobs[i].info, sizeof(jobs[i].info), "already live");
 		} else if (!in->attach || c->legacy_mount || !c->mount_lxcfs_dir) {
 			/* MOUNTPOINT in the container stays: umount keeps it for remount, and the
 			 * legacy remount binds from it */

@@ -14,6 +14,8 @@ enum tk_fleet_op { TK_FLEET_REMOUNT, TK_FLEET_UMOUNT };
 struct tk_fleet_opts {
 	bool all;
 	const char *ref; /* --container-id */
+	bool stale_only; /* remount: leave a container whose mounts are all live alone (after a
+			    takeover nothing needs repair, and nothing must flicker) */
 };
 
 /* Returns 0 when every container succeeded, 1 when some failed (summary printed), -1 when
