@@ -34,7 +34,7 @@ ifneq ($(wildcard toolkit/main.c),)
 BINS += $(B)/lxcfs-toolkit
 endif
 
-.PHONY: all deps check unit e2e v2 install uninstall asan tsan clean format format-check
+.PHONY: all deps check unit tools e2e v2 install uninstall asan tsan clean format format-check
 # keep every object (make would delete the unit tests' objects as intermediates after the run,
 # printing a line after the test runner's closing line)
 .SECONDARY:
@@ -68,6 +68,13 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 
 unit: $(UNIT_BIN)
 
+# programs the end-to-end tests run inside containers: static, for any rootfs
+TOOLS := $(B)/tools/lxcfs-reader
+$(B)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+tools: $(TOOLS)
+
 # Debian packages the build and every test needs (idempotent).
 DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind
@@ -83,7 +90,7 @@ deps:
 			--no-install-recommends $$missing; \
 	else echo "all build and test packages present"; fi
 
-check: all unit
+check: all unit tools
 	tests/run-all.sh
 
 install: all

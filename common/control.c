@@ -54,7 +54,8 @@ int lx_control_path(const char *runtime_dir, const char *mountpoint, char *buf, 
 			h ^= (unsigned char)*p;
 			h *= 0x100000001b3ULL;
 		}
-		n = snprintf(buf, size, "%s/lxcfs-%016llx.sock", runtime_dir, (unsigned long long)h);
+		n = snprintf(buf, size, "%s/lxcfs-%016llx.sock", runtime_dir,
+			     (unsigned long long)h);
 	}
 	if (n < 0 || (size_t)n >= size || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return lx_error_code(err, ENAMETOOLONG, "runtime directory `%s`: too long",
@@ -97,13 +98,14 @@ ssize_t lx_msg_recv(int fd, char *buf, size_t size, int *fds, int *nfds)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = buf, .iov_len = size - 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	ssize_t n = recvmsg(fd, &m, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	int want = nfds ? *nfds : 0, got = 0;
 
-	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; cm;
-	     cm = CMSG_NXTHDR(&m, cm)) {
+	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&m) : NULL; cm; cm = CMSG_NXTHDR(&m, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		int k = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
@@ -178,8 +180,9 @@ int lx_control_ask(int fd, const char *req, char *reply, size_t size, int *fds, 
 		int r;
 
 		if (left <= 0)
-			return lx_error_code(err, ETIMEDOUT, "the daemon did not answer `%s` within "
-							     "%d ms",
+			return lx_error_code(err, ETIMEDOUT,
+					     "the daemon did not answer `%s` within "
+					     "%d ms",
 					     req, timeout_ms);
 		r = poll(&p, 1, (int)left);
 		if (r < 0 && errno == EINTR)
@@ -190,7 +193,8 @@ int lx_control_ask(int fd, const char *req, char *reply, size_t size, int *fds, 
 		if (n > 0)
 			return 0;
 		if (n == 0)
-			return lx_error_code(err, ECONNRESET, "the daemon closed the control socket");
+			return lx_error_code(err, ECONNRESET,
+					     "the daemon closed the control socket");
 		if (errno != EAGAIN && errno != EINTR)
 			return lx_error_set(err, errno, "read the daemon's answer to `%s`", req);
 	}

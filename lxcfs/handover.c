@@ -26,12 +26,21 @@
 #include "common/control.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/pidfile.h"
 
 #define HANDOVER_TIMEOUT_MS 10000
 #define MSG_MAX		    LX_CONTROL_MSG_MAX
 #define FDS_MAX		    (4 + LX_MAX_HOLDERS + 1)
 
 extern char **environ;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---------------------------------------------------------------- inherited descriptors */
 
@@ -68,7 +77,8 @@ int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_er
 	for (int k = 0; names && k < n; k++)
 		free(names[k]);
 	free(names);
-	in->from_systemd = n > 0 && getenv("NOTIFY_SOCKET") && in->handover < 0 && in->nholders == 0;
+	in->from_systemd =
+	    n > 0 && getenv("NOTIFY_SOCKET") && in->handover < 0 && in->nholders == 0;
 	if (in->fuse < 0 && in->state < 0 && o->takeover_fd >= 0) {
 		in->fuse = o->takeover_fd;
 		in->state = o->state_fd;
@@ -111,7 +121,7 @@ static const int handled_signals[] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1,
 void lx_handover_block_signals(void)
 {
 	/* signals whose default would end the daemon and that mean nothing to it */
-	static const int ignored[] = {SIGPIPE, SIGALRM, SIGVTALRM, SIGPROF,   SIGIO,  SIGPWR,
+	static const int ignored[] = {SIGPIPE,	 SIGALRM, SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,
 				      SIGSTKFLT, SIGXCPU, SIGXFSZ,   SIGTSTP, SIGTTIN, SIGTTOU};
 	sigset_t set;
 
@@ -153,8 +163,7 @@ static void request_end(struct lx_handover *h, enum lx_end end)
 	if (!__atomic_compare_exchange_n(&h->end, &none, end, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_RELAXED))
 		return;
-	fuse_session_exit(h->se);
-	lx_conn_retire(h->c); /* every worker returns from its read */
+	lx_conn_retire(h->c, h->se); /* ends the session once all it read is answered */
 }
 
 static void epoll_add(struct lx_handover *h, int fd)
@@ -237,6 +246,45 @@ static char *put_uint(char *p, unsigned long n)
 	return p;
 }
 
+static bool is_predecessor(struct lx_handover *h, int fd)
+{
+	for (int k = 0; k < 2; k++)
+		if (fd >= 0 && lx_conn_predecessor_fd(h->c, k) == fd)
+			return true;
+	return false;
+}
+
+/* A process before us that still answers what it read: wait for it (a successor would
+ * watch only us). */
+static int wait_predecessors(struct lx_handover *h, char *why, size_t whysz)
+{
+	int64_t deadline = now_ms() + LX_DRAIN_MS + 1000;
+	pid_t pid = 0;
+
+	while (lx_conn_predecessors(h->c, &pid) > 0) {
+		int64_t left = deadline - now_ms();
+		struct pollfd p[2];
+		int n = 0;
+
+		if (left <= 0) {
+			snprintf(why, whysz,
+				 "pid %d, the process before us, is still answering "
+				 "requests; try again later",
+				 pid);
+			return -1;
+		}
+		for (int k = 0; k < 2; k++)
+			if (lx_conn_predecessor_fd(h->c, k) >= 0)
+				p[n++] =
+				    (struct pollfd){lx_conn_predecessor_fd(h->c, k), POLLIN, 0};
+		if (poll(p, n, (int)left) > 0)
+			for (int k = 0; k < n; k++)
+				if (p[k].revents)
+					lx_conn_predecessor_exited(h->c, p[k].fd);
+	}
+	return 0;
+}
+
 /* Start the binary exe on our descriptors and wait for its READY; then retire. */
 static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t whysz)
 {
@@ -253,13 +301,19 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 #define ADD(fd_, name_)                                                                            \
 	do {                                                                                       \
 		fds[n++] = (fd_);                                                                  \
-		strncat(names, n > 1 ? ":" name_ : name_, sizeof(names) - strlen(names) - 1);     \
+		strncat(names, n > 1 ? ":" name_ : name_, sizeof(names) - strlen(names) - 1);      \
 	} while (0)
 
+	if (__atomic_load_n(&h->end, __ATOMIC_ACQUIRE) != LX_END_RUNNING) {
+		snprintf(why, whysz, "this process is already ending");
+		return -1;
+	}
 	if (access(exe, X_OK) < 0) {
 		snprintf(why, whysz, "cannot run `%s`: %s", exe, strerror(errno));
 		return -1;
 	}
+	if (wait_predecessors(h, why, whysz) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		snprintf(why, whysz, "socketpair: %s", strerror(errno));
 		return -1;
@@ -298,9 +352,10 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 		sigset_t none;
 		int high = 64;
 
-		/* descriptors to 3.. in order: first out of the way, then down */
+		/* descriptors to 3.. in order: first out of the way (copies that exec
+		 * closes), then down */
 		for (int k = 0; k < n; k++) {
-			fds[k] = fcntl(fds[k], F_DUPFD, high);
+			fds[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, high);
 			high = fds[k] + 1;
 		}
 		for (int k = 0; k < n; k++)
@@ -354,6 +409,12 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 	close(sp[0]);
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
+	if (h->pidfd >= 0) {
+		struct lx_error err = {0, ""};
+
+		if (pidfile_write(h->pidfd, getpid(), &err) < 0) /* it may have written its own */
+			log_warn("pidfile: %s", err.msg);
+	}
 	log_error("upgrade to %s failed: %s; still serving", exe, why);
 	return -1;
 }
@@ -477,7 +538,9 @@ static void *control_thread(void *arg)
 				}
 				return NULL;
 			}
-			if (fd == h->sigfd) {
+			if (is_predecessor(h, fd)) {
+				lx_conn_predecessor_exited(h->c, fd); /* closes it */
+			} else if (fd == h->sigfd) {
 				on_signal(h);
 			} else if (fd == h->ctl_fd) {
 				on_control(h);
@@ -525,8 +588,8 @@ static void on_init(void *arg)
 }
 
 struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
-				      struct fuse_session *se, struct lx_inherited *in,
-				      char **argv, int pidfd, struct lx_error *err)
+				      struct fuse_session *se, struct lx_inherited *in, char **argv,
+				      int pidfd, struct lx_error *err)
 {
 	struct lx_handover *h = calloc(1, sizeof(*h));
 	sigset_t set;
@@ -573,6 +636,9 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 	if (h->ctl_fd < 0 && control_socket(h, err) < 0)
 		goto fail;
 	epoll_add(h, h->wake[0]);
+	for (int k = 0; k < 2; k++)
+		if (lx_conn_predecessor_fd(c, k) >= 0)
+			epoll_add(h, lx_conn_predecessor_fd(c, k));
 	epoll_add(h, h->sigfd);
 	epoll_add(h, h->ctl_fd);
 	for (int k = 0; k < h->npeers; k++)
@@ -620,9 +686,8 @@ void lx_handover_ready(struct lx_handover *h)
 		close(h->handover_fd);
 		h->handover_fd = -1;
 	}
-	log_info("serving %s (pid %d, epoch %u%s%s)", h->d->opts->mountpoint, getpid(),
-		 h->c->epoch, h->c->taken_over ? ", taken over" : "",
-		 held(h) ? ", connection held" : "");
+	log_info("serving %s (pid %d, epoch %u%s%s)", h->d->opts->mountpoint, getpid(), h->c->epoch,
+		 h->c->taken_over ? ", taken over" : "", held(h) ? ", connection held" : "");
 }
 
 enum lx_end lx_handover_end(struct lx_handover *h)

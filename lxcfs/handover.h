@@ -43,7 +43,6 @@ struct lx_inherited {
  * over; 0: none (a fresh mount); -1: error (e.g. only one of fuse/state). */
 int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_error *err);
 
-
 struct lx_daemon;
 struct lx_conn;
 struct fuse_session;
@@ -51,9 +50,10 @@ struct lx_handover;
 
 enum lx_end {
 	LX_END_RUNNING,
-	LX_END_STOP,	  /* unmount and end the connection */
-	LX_END_RETIRE,	  /* leave the connection to a successor or a holder */
-	LX_END_CONN_GONE, /* the kernel ended the connection (unmounted, aborted) */
+	LX_END_STOP,	     /* unmount and end the connection */
+	LX_END_RETIRE,	     /* leave the connection to a successor or a holder */
+	LX_END_CONN_GONE,    /* the kernel ended the connection (unmounted, aborted) */
+	LX_END_NEVER_SERVED, /* failed before it served */
 };
 
 /* Block the signals the control thread handles (call before any thread is created). */
@@ -61,8 +61,8 @@ void lx_handover_block_signals(void);
 
 /* Start the control thread: signals, the control socket, the holders. */
 struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
-				      struct fuse_session *se, struct lx_inherited *in,
-				      char **argv, int pidfd, struct lx_error *err);
+				      struct fuse_session *se, struct lx_inherited *in, char **argv,
+				      int pidfd, struct lx_error *err);
 /* Serving: give the holders our descriptors, tell systemd and the predecessor. */
 void lx_handover_ready(struct lx_handover *h);
 /* Why the loop ended (after fuse_session_loop_mt returned). */

@@ -108,7 +108,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	struct lx_conn conn;
 	struct lx_handover *h = NULL;
 	bool taking_over = in->fuse >= 0, mounted = false;
-	enum lx_end end = LX_END_CONN_GONE;
+	enum lx_end end = LX_END_NEVER_SERVED;
 	int ret = LX_EXIT_FAILURE;
 
 	memset(&conn, 0, sizeof(conn));
@@ -151,6 +151,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	if (!o->foreground && !taking_over)
 		lx_bg_detach_stdio(); /* logs go to syslog or the --log file */
 	lx_handover_ready(h);
+	end = LX_END_CONN_GONE;
 	/* Worker threads never exit: libfuse 3.14 can corrupt its worker list when an idle
 	 * worker exits while another starts (seen here as crashes under parallel load), and
 	 * a thread created per burst of reads is work we do not want on the read path. */
@@ -177,7 +178,7 @@ out_session:
 		abort_connection(&conn);
 	} else if (end == LX_END_RETIRE) {
 		log_info("retired: the connection stays for the next daemon process");
-	} else {
+	} else if (end != LX_END_NEVER_SERVED) {
 		log_info("the kernel ended the connection");
 	}
 	lx_handover_free(h);
@@ -281,8 +282,9 @@ int main(int argc, char **argv)
 			lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
 	}
 	ret = serve(&d, &o, &wfd, pidfd, &in, argv, &end);
-	/* a successor took the pidfile with the connection */
-	if (o.pidfile && pidfd >= 0 && end != LX_END_RETIRE)
+	/* a successor took the pidfile with the connection; a process that never served
+	 * leaves the pidfile to the one it was to succeed */
+	if (o.pidfile && pidfd >= 0 && end != LX_END_RETIRE && end != LX_END_NEVER_SERVED)
 		unlink(o.pidfile);
 	daemon_fini(&d);
 	lx_options_free(&o);

@@ -38,7 +38,8 @@ void lx_options_usage(const char *prog)
 	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
 	       "                          syslog when daemonized)\n"
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
-	       "      --runtime-dir DIR   the control socket's directory (default %s)\n"
+	       "      --runtime-dir DIR   the control socket's directory (default\n"
+	       "                          $LXCFS_RUNTIME_DIR, else %s)\n"
 	       "      --takeover-fd FD    take over the live connection on /dev/fuse\n"
 	       "                          descriptor FD (with --state-fd)\n"
 	       "      --state-fd FD       that connection's state descriptor\n"
@@ -229,7 +230,8 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			break;
 		case OPT_RUNTIME:
 			if (optarg[0] != '/')
-				return lx_error_code(err, EINVAL, "--runtime-dir needs an absolute path");
+				return lx_error_code(err, EINVAL,
+						     "--runtime-dir needs an absolute path");
 			if (set_str(&o->runtime_dir, optarg) < 0)
 				return lx_error_set(err, ENOMEM, "options");
 			break;
@@ -242,9 +244,9 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			v = strtoul(optarg, &end, 10);
 			if (errno || *end || end == optarg || v < 3 || v > 65535 ||
 			    fcntl((int)v, F_GETFD) < 0)
-				return lx_error_code(err, EINVAL, "%s: `%s` is not an open descriptor",
-						    c == OPT_TAKEOVER ? "--takeover-fd" : "--state-fd",
-						    optarg);
+				return lx_error_code(
+				    err, EINVAL, "%s: `%s` is not an open descriptor",
+				    c == OPT_TAKEOVER ? "--takeover-fd" : "--state-fd", optarg);
 			if (c == OPT_TAKEOVER)
 				o->takeover_fd = (int)v;
 			else
@@ -296,6 +298,10 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	if (!o->mountpoint && set_str(&o->mountpoint, LXCFS_DEFAULT_MOUNTPOINT) < 0)
 		return lx_error_set(err, ENOMEM, "options");
 	if (!o->cgroup_root && set_str(&o->cgroup_root, LXCFS_DEFAULT_CGROOT) < 0)
+		return lx_error_set(err, ENOMEM, "options");
+	if (!o->runtime_dir && getenv("LXCFS_RUNTIME_DIR") &&
+	    getenv("LXCFS_RUNTIME_DIR")[0] == '/' &&
+	    set_str(&o->runtime_dir, getenv("LXCFS_RUNTIME_DIR")) < 0)
 		return lx_error_set(err, ENOMEM, "options");
 	if (!o->runtime_dir && set_str(&o->runtime_dir, LXCFS_DEFAULT_RUNTIME_DIR) < 0)
 		return lx_error_set(err, ENOMEM, "options");

@@ -7,9 +7,9 @@
 #include "common/control.h"
 #include "common/error.h"
 
-#define LXCFS_DEFAULT_MOUNTPOINT "/var/lib/lxcfs"
-#define LXCFS_DEFAULT_CONFIG	 "/etc/lxcfs/lxcfs.conf"
-#define LXCFS_DEFAULT_CGROOT	 "/sys/fs/cgroup"
+#define LXCFS_DEFAULT_MOUNTPOINT  "/var/lib/lxcfs"
+#define LXCFS_DEFAULT_CONFIG	  "/etc/lxcfs/lxcfs.conf"
+#define LXCFS_DEFAULT_CGROOT	  "/sys/fs/cgroup"
 #define LXCFS_DEFAULT_RUNTIME_DIR LX_DEFAULT_RUNTIME_DIR
 
 struct lx_options {
@@ -17,8 +17,8 @@ struct lx_options {
 	char *pidfile; /* NULL: none */
 	char *log;     /* NULL: stderr in foreground, syslog when daemonized */
 	char *cgroup_root;
-	char *config;	 /* the config file read, NULL when none */
-	char *fuse_opts; /* extra -o options, comma separated, NULL when none */
+	char *config;	   /* the config file read, NULL when none */
+	char *fuse_opts;   /* extra -o options, comma separated, NULL when none */
 	char *runtime_dir; /* the control socket's directory */
 	int takeover_fd;   /* --takeover-fd: a live connection's /dev/fuse, else -1 */
 	int state_fd;	   /* --state-fd: its state, else -1 */

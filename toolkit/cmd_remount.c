@@ -12,9 +12,12 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			char **argv, struct tk_fleet_opts *o)
 {
 	static const struct option opts[] = {
-	    {"all", no_argument, NULL, 'a'},	    {"container-id", required_argument, NULL, 'i'},
-	    {"jobs", required_argument, NULL, 'j'}, {"timeout", required_argument, NULL, 't'},
-	    {"stale-only", no_argument, NULL, 's'}, {"help", no_argument, NULL, 'h'},
+	    {"all", no_argument, NULL, 'a'},
+	    {"container-id", required_argument, NULL, 'i'},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"stale-only", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct lx_error err;
@@ -40,16 +43,17 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			o->stale_only = true;
 			break;
 		case 'h':
-			printf("Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]\n"
-			       "%s\n"
-			       "  --all               every container started with the hook or "
-			       "holding an lxcfs mount\n"
-			       "  --container-id ID   a full id, a unique prefix or a name\n"
-			       "  --jobs N            containers handled in parallel (default 4)\n"
-			       "  --timeout S         seconds per container (default 10)\n"
-			       "  --stale-only        remount: leave containers whose files are all "
-			       "live\n",
-			       ctx->prog, cmd, help);
+			printf(
+			    "Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]\n"
+			    "%s\n"
+			    "  --all               every container started with the hook or "
+			    "holding an lxcfs mount\n"
+			    "  --container-id ID   a full id, a unique prefix or a name\n"
+			    "  --jobs N            containers handled in parallel (default 4)\n"
+			    "  --timeout S         seconds per container (default 10)\n"
+			    "  --stale-only        remount: leave containers whose files are all "
+			    "live\n",
+			    ctx->prog, cmd, help);
 			return -1;
 		}
 	}

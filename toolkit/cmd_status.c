@@ -94,12 +94,13 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 			lx_msg_get(h.status, "takeovers", takeovers, sizeof(takeovers));
 			lx_msg_get(h.status, "resend", resend, sizeof(resend));
 			lx_msg_get(h.status, "epoch", epoch, sizeof(epoch));
-			printf("connection: held by %s holder%s, taken over %s time%s (epoch %s); a "
-			       "crash is %s\n",
-			       held, strcmp(held, "1") ? "s" : "", takeovers,
-			       strcmp(takeovers, "1") ? "s" : "", epoch,
-			       strcmp(resend, "1") ? "recovered by a remount (no FUSE_NOTIFY_RESEND)"
-						   : "invisible to containers (takeover)");
+			printf(
+			    "connection: held by %s holder%s, taken over %s time%s (epoch %s); a "
+			    "crash is %s\n",
+			    held, strcmp(held, "1") ? "s" : "", takeovers,
+			    strcmp(takeovers, "1") ? "s" : "", epoch,
+			    strcmp(resend, "1") ? "recovered by a remount (no FUSE_NOTIFY_RESEND)"
+						: "invisible to containers (takeover)");
 		}
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
 		for (int i = 0; i < LX_NFILES; i++)

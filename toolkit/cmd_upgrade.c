@@ -20,8 +20,8 @@ int cmd_upgrade(struct tk_ctx *ctx, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char path[PATH_MAX], req[PATH_MAX + 16], reply[LX_CONTROL_MSG_MAX], before[32] = "",
-	    after[32] = "", version[64] = "?";
+	char path[PATH_MAX], req[PATH_MAX + 16], reply[LX_CONTROL_MSG_MAX],
+	    before[32] = "", after[32] = "", version[64] = "?";
 	const char *exe = NULL;
 	struct lx_error err;
 	int64_t deadline;
@@ -37,13 +37,15 @@ int cmd_upgrade(struct tk_ctx *ctx, int argc, char **argv)
 			exe = optarg;
 			break;
 		case 'h':
-			printf("Usage: %s upgrade [--exe PATH]\n"
-			       "The daemon starts PATH (default: the binary it was started as, so the\n"
-			       "installed one after an install) on its live FUSE connection, waits\n"
-			       "until it serves, and exits: containers keep their mounts and never\n"
-			       "see a failed read. Exit 0 once the new process serves, 1 otherwise.\n"
-			       "  --exe PATH   the binary to run instead\n",
-			       ctx->prog);
+			printf(
+			    "Usage: %s upgrade [--exe PATH]\n"
+			    "The daemon starts PATH (default: the binary it was started as, so "
+			    "the\n"
+			    "installed one after an install) on its live FUSE connection, waits\n"
+			    "until it serves, and exits: containers keep their mounts and never\n"
+			    "see a failed read. Exit 0 once the new process serves, 1 otherwise.\n"
+			    "  --exe PATH   the binary to run instead\n",
+			    ctx->prog);
 			return TK_EXIT_OK;
 		}
 	}
@@ -52,7 +54,8 @@ int cmd_upgrade(struct tk_ctx *ctx, int argc, char **argv)
 	if (lx_control_path(ctx->cfg.runtime_dir, ctx->cfg.mountpoint, path, sizeof(path), &err) <
 		0 ||
 	    (fd = lx_control_connect(path, &err)) < 0)
-		return tk_fail(ctx, "upgrade", TK_EXIT_FAIL, "%s (is the daemon running?)", err.msg);
+		return tk_fail(ctx, "upgrade", TK_EXIT_FAIL, "%s (is the daemon running?)",
+			       err.msg);
 	if (lx_control_ask(fd, "STATUS", reply, sizeof(reply), NULL, NULL, 5000, &err) < 0 ||
 	    !lx_msg_get(reply, "pid", before, sizeof(before))) {
 		close(fd);

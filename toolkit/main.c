@@ -46,7 +46,7 @@ static void usage(FILE *f, const char *prog)
 		"  --runc-root DIR       runc --root for `runc list`\n"
 		"  --engine-timeout S    seconds for one engine request (default 5)\n"
 		"  --runtime-dir DIR     the daemon's control socket's directory (default\n"
-		"                        /run/lxcfs)\n"
+		"                        $LXCFS_RUNTIME_DIR, else /run/lxcfs)\n"
 		"  -h, --help            this help\n"
 		"  -v, --version         print the version\n"
 		"\nCommands:\n",

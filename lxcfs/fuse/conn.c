@@ -1,7 +1,9 @@
 #include "fuse/conn.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -50,15 +53,23 @@ enum {
 
 static __thread bool tls_poisoned;
 
-/* Retiring: the workers blocked in read() are woken by a signal without SA_RESTART (a
- * blocking read wakes one worker per request; poll() would wake them all), again and again
- * until none is left inside read (a signal sent just before a thread enters read is lost). */
+/* Retiring: no worker reads a new request, and the session ends only once every request
+ * already read has its answer. libfuse drops a request a worker has read when the loop is
+ * ending, and nobody would ask the kernel for it again: so a worker that would read parks
+ * instead, and the drainer ends the session when all of them are parked and nothing is in
+ * flight. Workers blocked in read() are woken by a signal without SA_RESTART (a blocking
+ * read wakes one worker per request; poll() would wake them all), again and again until
+ * none is left inside read (a signal sent just before a thread enters read is lost). */
 #define KICK_SIGNAL (SIGRTMIN + 2)
 #define MAX_READERS 64
-static pthread_t readers[MAX_READERS];
+static pid_t readers[MAX_READERS]; /* thread ids: tgkill is harmless after a thread ends */
 static int reader_in[MAX_READERS]; /* atomic: inside read() */
-static int nreaders;		    /* atomic */
+static int nreaders;		   /* atomic */
 static __thread int tls_reader = -1;
+static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
+static int parked;    /* under park_lock */
+static bool released; /* under park_lock: parked workers return */
 
 static void kick_handler(int sig)
 {
@@ -81,34 +92,106 @@ static int reader_slot(void)
 		int k = __atomic_fetch_add(&nreaders, 1, __ATOMIC_ACQ_REL);
 
 		if (k < MAX_READERS) {
-			readers[k] = pthread_self();
+			readers[k] = gettid();
 			tls_reader = k;
 		} else {
-			tls_reader = MAX_READERS; /* not kickable: it exits at its next request */
+			tls_reader = MAX_READERS; /* not kickable (more than LX_MAX_THREADS) */
 		}
 	}
 	return tls_reader;
 }
 
-static void *kicker(void *arg)
+static void park(void)
 {
-	struct lx_conn *c = arg;
+	int old;
 
-	for (int round = 0; round < 500; round++) { /* 5 s */
-		int n = __atomic_load_n(&nreaders, __ATOMIC_ACQUIRE), inside = 0;
-		struct timespec ts = {0, 10 * 1000 * 1000};
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
+	pthread_mutex_lock(&park_lock);
+	parked++;
+	pthread_cond_broadcast(&park_cond);
+	while (!released)
+		pthread_cond_wait(&park_cond, &park_lock);
+	pthread_mutex_unlock(&park_lock);
+	pthread_setcancelstate(old, NULL);
+}
 
-		for (int k = 0; k < n && k < MAX_READERS; k++) {
-			if (__atomic_load_n(&reader_in[k], __ATOMIC_ACQUIRE)) {
-				inside++;
-				pthread_kill(readers[k], KICK_SIGNAL);
-			}
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct drain {
+	struct lx_conn *c;
+	struct fuse_session *se;
+};
+
+static void clear_own_slots(struct lx_conn *c)
+{
+	int32_t me = getpid();
+
+	for (unsigned k = 0; k < LX_STATE_SLOTS; k++) {
+		struct lx_inflight *s = &c->st->slots[k];
+
+		if (__atomic_load_n(&s->unique, __ATOMIC_ACQUIRE) && s->pid == me) {
+			s->pid = 0;
+			__atomic_store_n(&s->unique, 0, __ATOMIC_RELEASE);
 		}
-		if (!inside && round > 0)
-			break;
-		nanosleep(&ts, NULL);
 	}
-	(void)c;
+}
+
+static void *drainer(void *arg)
+{
+	struct drain *dr = arg;
+	struct lx_conn *c = dr->c;
+	int64_t deadline = now_ms() + LX_DRAIN_MS;
+	bool clean = false;
+	long left;
+
+	for (;;) {
+		int n = __atomic_load_n(&nreaders, __ATOMIC_ACQUIRE), p;
+		struct timespec until;
+
+		for (int k = 0; k < n && k < MAX_READERS; k++)
+			if (__atomic_load_n(&reader_in[k], __ATOMIC_ACQUIRE))
+				syscall(SYS_tgkill, getpid(), readers[k], KICK_SIGNAL);
+		left = __atomic_load_n(&c->inflight, __ATOMIC_ACQUIRE);
+		pthread_mutex_lock(&park_lock);
+		p = parked;
+		if (p < n || left > 0) {
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += 2 * 1000 * 1000;
+			if (until.tv_nsec >= 1000000000) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&park_cond, &park_lock, &until);
+		}
+		pthread_mutex_unlock(&park_lock);
+		if (p >= n && left <= 0) {
+			clean = true;
+			break;
+		}
+		if (now_ms() >= deadline)
+			break;
+	}
+	/* What we leave unanswered is not a crash: the next process has the kernel queue it
+	 * again when we are gone (lx_conn_predecessor_exited). */
+	clear_own_slots(c);
+	if (clean)
+		__atomic_store_n(&c->st->clean_pid, getpid(), __ATOMIC_RELEASE);
+	else
+		log_warn("retiring with %ld requests unanswered after %d ms: the next process "
+			 "answers them",
+			 left, LX_DRAIN_MS);
+	fuse_session_exit(dr->se);
+	pthread_mutex_lock(&park_lock);
+	released = true;
+	pthread_cond_broadcast(&park_cond);
+	pthread_mutex_unlock(&park_lock);
+	free(dr);
 	return NULL;
 }
 
@@ -131,13 +214,18 @@ static int state_map(struct lx_conn *c, bool create, struct lx_error *err)
 		if (ftruncate(c->state_fd, sizeof(struct lx_state)) < 0)
 			return lx_error_set(err, errno, "size the state");
 	} else {
+		/* fields are only ever added at the end: an older process's state grows to ours
+		 * (new fields zero), a newer one's keeps what we do not know */
 		if (fstat(c->state_fd, &st) < 0)
 			return lx_error_set(err, errno, "the state descriptor");
-		if ((size_t)st.st_size != sizeof(struct lx_state))
-			return lx_error_set(err, EINVAL,
-					    "the state descriptor holds %lld bytes, not %zu: not "
-					    "an lxcfs state of this version",
-					    (long long)st.st_size, sizeof(struct lx_state));
+		if (st.st_size < (off_t)LX_STATE_V1_SIZE)
+			return lx_error_set(
+			    err, EINVAL,
+			    "the state descriptor holds %lld bytes: not an lxcfs state",
+			    (long long)st.st_size);
+		if ((size_t)st.st_size < sizeof(struct lx_state) &&
+		    ftruncate(c->state_fd, sizeof(struct lx_state)) < 0)
+			return lx_error_set(err, errno, "grow the state");
 	}
 	p = mmap(NULL, sizeof(struct lx_state), PROT_READ | PROT_WRITE, MAP_SHARED, c->state_fd, 0);
 	if (p == MAP_FAILED)
@@ -147,19 +235,26 @@ static int state_map(struct lx_conn *c, bool create, struct lx_error *err)
 		c->st->magic = LX_STATE_MAGIC;
 		c->st->version = LX_STATE_VERSION;
 		c->st->size = sizeof(struct lx_state);
-	} else if (c->st->magic != LX_STATE_MAGIC || c->st->version != LX_STATE_VERSION ||
-		   c->st->size != sizeof(struct lx_state)) {
-		return lx_error_set(err, EINVAL, "not an lxcfs state of this version");
+	} else if (c->st->magic != LX_STATE_MAGIC || c->st->version != LX_STATE_VERSION) {
+		return lx_error_set(err, EINVAL, "not an lxcfs state of version %u",
+				    LX_STATE_VERSION);
+	} else if (c->st->size < sizeof(struct lx_state)) {
+		c->st->size = sizeof(struct lx_state);
 	}
 	return 0;
+}
+
+static bool needs_answer(const struct in_header *h)
+{
+	return h->opcode != OP_FORGET && h->opcode != OP_BATCH_FORGET &&
+	       h->opcode != OP_INTERRUPT && h->opcode != OP_NOTIFY_REPLY;
 }
 
 static void slot_set(struct lx_conn *c, const struct in_header *h)
 {
 	int32_t me = getpid();
 
-	if (h->opcode == OP_FORGET || h->opcode == OP_BATCH_FORGET || h->opcode == OP_INTERRUPT ||
-	    h->opcode == OP_NOTIFY_REPLY || h->opcode == OP_INIT)
+	if (!needs_answer(h) || h->opcode == OP_INIT)
 		return; /* no reply: nothing stays in flight */
 	for (unsigned k = 0; k < LX_STATE_SLOTS; k++) {
 		struct lx_inflight *s = &c->st->slots[(h->unique / 2 + k) % LX_STATE_SLOTS];
@@ -256,11 +351,13 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 		if (slot < MAX_READERS)
 			__atomic_store_n(&reader_in[slot], 1, __ATOMIC_RELEASE);
 		if (__atomic_load_n(&c->retiring, __ATOMIC_ACQUIRE)) {
-			n = -1; /* as if the connection had ended, for libfuse */
-			errno = ENODEV;
-		} else {
-			n = read(fd, buf, len);
+			if (slot < MAX_READERS)
+				__atomic_store_n(&reader_in[slot], 0, __ATOMIC_RELEASE);
+			park();
+			errno = ENODEV; /* as if the connection had ended, for libfuse */
+			return -1;
 		}
+		n = read(fd, buf, len);
 		if (slot < MAX_READERS)
 			__atomic_store_n(&reader_in[slot], 0, __ATOMIC_RELEASE);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -285,6 +382,8 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 			if (c->on_init)
 				c->on_init(c->on_init_arg);
 		}
+		if (needs_answer(h))
+			__atomic_add_fetch(&c->inflight, 1, __ATOMIC_ACQ_REL);
 		slot_set(c, h);
 		if (c->taken_over) {
 			struct lx_suspect *s =
@@ -316,13 +415,17 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 		c->init_swallow = false;
 		if (h->error)
 			log_error("libfuse refused the connection's INIT: %s", strerror(-h->error));
-		if (c->resend && write(fd, &resend, sizeof(resend)) < 0)
+		if (c->resend && c->resend_at_init && write(fd, &resend, sizeof(resend)) < 0)
 			log_warn("FUSE_NOTIFY_RESEND: %s", strerror(errno));
 		return (ssize_t)total;
 	}
 	n = writev(fd, iov, count);
-	if (iov[0].iov_len >= sizeof(*h) && h->unique)
+	/* an answer (notifications have no unique; libfuse's EAGAIN to an INTERRUPT has the
+	 * kernel's interrupt bit, and the INTERRUPT was never counted) */
+	if (iov[0].iov_len >= sizeof(*h) && h->unique && !(h->unique & 1)) {
 		slot_clear(c, h->unique);
+		__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_ACQ_REL);
+	}
 	return n;
 }
 
@@ -337,6 +440,7 @@ static void conn_init(struct lx_conn *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = c->state_fd = -1;
+	c->pred[0].fd = c->pred[1].fd = -1;
 }
 
 /* Split -o options: fsname= and subtype= name the mount, ro/rw are flags, the rest are
@@ -400,8 +504,7 @@ static uint32_t mount_minor(const char *path)
 	return found;
 }
 
-int lx_conn_mount(struct lx_conn *c, const char *mountpoint, const char *opts,
-		  struct lx_error *err)
+int lx_conn_mount(struct lx_conn *c, const char *mountpoint, const char *opts, struct lx_error *err)
 {
 	char data[2048], fsname[256] = "lxcfs", type[256] = "fuse.lxcfs";
 	unsigned long flags = MS_NOSUID | MS_NODEV;
@@ -416,8 +519,8 @@ int lx_conn_mount(struct lx_conn *c, const char *mountpoint, const char *opts,
 		return -1;
 	snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other",
 		 c->fd);
-	if (mount_opts(opts, data, sizeof(data), fsname, sizeof(fsname), type, sizeof(type),
-		       &flags, err) < 0)
+	if (mount_opts(opts, data, sizeof(data), fsname, sizeof(fsname), type, sizeof(type), &flags,
+		       err) < 0)
 		return -1;
 	if (mount(fsname, mountpoint, type, flags, data) < 0)
 		return lx_error_set(err, errno, "mount %s on `%s` (options %s)", type, mountpoint,
@@ -430,6 +533,82 @@ int lx_conn_mount(struct lx_conn *c, const char *mountpoint, const char *opts,
 	c->st->epoch = c->epoch = 1;
 	c->st->server_pid = getpid();
 	return 0;
+}
+
+/* The process that served before us, and one that was still retiring then: while they
+ * run they answer what they read; what they leave is queued again when they exit. */
+static void watch_predecessors(struct lx_conn *c)
+{
+	pid_t cand[2] = {c->st->server_pid, c->st->retiring_pid};
+	int n = 0;
+
+	for (int k = 0; k < 2; k++) {
+		struct pollfd p;
+		int fd;
+
+		if (cand[k] <= 0 || cand[k] == getpid() || (k == 1 && cand[1] == cand[0]))
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, cand[k], 0);
+		if (fd < 0)
+			continue;
+		p.fd = fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 0) != 0) { /* exited (a zombie's pidfd is readable) */
+			close(fd);
+			continue;
+		}
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+		c->pred[n].fd = fd;
+		c->pred[n++].pid = cand[k];
+	}
+	c->resend_at_init = n == 0;
+}
+
+int lx_conn_predecessor_fd(const struct lx_conn *c, int k)
+{
+	return k >= 0 && k < 2 ? c->pred[k].fd : -1;
+}
+
+int lx_conn_predecessors(const struct lx_conn *c, pid_t *pid)
+{
+	int n = 0;
+
+	for (int k = 0; k < 2; k++)
+		if (c->pred[k].fd >= 0) {
+			if (pid)
+				*pid = c->pred[k].pid;
+			n++;
+		}
+	return n;
+}
+
+void lx_conn_predecessor_exited(struct lx_conn *c, int fd)
+{
+	struct out_header resend = {sizeof(resend), NOTIFY_RESEND, 0};
+	pid_t pid = 0;
+
+	for (int k = 0; k < 2; k++)
+		if (fd >= 0 && c->pred[k].fd == fd) {
+			pid = c->pred[k].pid;
+			close(fd);
+			c->pred[k].fd = -1;
+		}
+	if (!pid)
+		return;
+	__atomic_compare_exchange_n(&c->st->retiring_pid, &pid, 0, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_RELAXED);
+	if (__atomic_load_n(&c->st->clean_pid, __ATOMIC_ACQUIRE) == pid) {
+		log_info("pid %d answered every request it had read before it exited", pid);
+		return;
+	}
+	count_deaths(c); /* it died with requests in flight, or retired leaving some */
+	if (c->resend) {
+		if (write(c->fd, &resend, sizeof(resend)) < 0)
+			log_warn("FUSE_NOTIFY_RESEND: %s", strerror(errno));
+		else
+			log_info("pid %d exited: the kernel queues again what it left unanswered",
+				 pid);
+	}
 }
 
 int lx_conn_adopt(struct lx_conn *c, int fd, int state_fd, struct lx_error *err)
@@ -450,13 +629,15 @@ int lx_conn_adopt(struct lx_conn *c, int fd, int state_fd, struct lx_error *err)
 		return -1;
 	if (c->st->init_len < sizeof(struct in_header) + sizeof(struct init_in) ||
 	    c->st->init_len > sizeof(c->st->init))
-		return lx_error_set(err, EINVAL, "the state holds no FUSE_INIT: the connection "
-						 "was never set up");
+		return lx_error_set(err, EINVAL,
+				    "the state holds no FUSE_INIT: the connection "
+				    "was never set up");
 	c->resend = (c->st->init_flags & LX_FUSE_HAS_RESEND) != 0;
 	c->init_unique = ((const struct in_header *)c->st->init)->unique;
 	c->init_pending = c->init_swallow = true;
 	c->epoch = __atomic_add_fetch(&c->st->epoch, 1, __ATOMIC_ACQ_REL);
 	c->st->takeovers++;
+	watch_predecessors(c);
 	count_deaths(c);
 	c->st->server_pid = getpid();
 	return 0;
@@ -477,16 +658,30 @@ int lx_conn_attach(struct lx_conn *c, struct fuse_session *se, struct lx_error *
 	return 0;
 }
 
-void lx_conn_retire(struct lx_conn *c)
+void lx_conn_retire(struct lx_conn *c, struct fuse_session *se)
 {
+	struct drain *dr;
 	pthread_t t;
 
 	if (__atomic_exchange_n(&c->retiring, true, __ATOMIC_ACQ_REL))
 		return;
-	if (pthread_create(&t, NULL, kicker, c) == 0)
-		pthread_detach(t);
-	else
-		kicker(c); /* no thread to spare: kick from here */
+	__atomic_store_n(&c->st->retiring_pid, getpid(), __ATOMIC_RELEASE);
+	dr = malloc(sizeof(*dr));
+	if (dr) {
+		dr->c = c;
+		dr->se = se;
+	}
+	if (!dr || pthread_create(&t, NULL, drainer, dr) != 0) {
+		/* no thread to spare: end at once (what is read and unanswered is queued again
+		 * when we are gone) */
+		free(dr);
+		fuse_session_exit(se);
+		pthread_mutex_lock(&park_lock);
+		released = true;
+		pthread_mutex_unlock(&park_lock);
+		return;
+	}
+	pthread_detach(t);
 }
 
 int lx_conn_id(const struct lx_conn *c)
@@ -496,6 +691,9 @@ int lx_conn_id(const struct lx_conn *c)
 
 void lx_conn_close(struct lx_conn *c)
 {
+	for (int k = 0; k < 2; k++)
+		if (c->pred[k].fd >= 0)
+			close(c->pred[k].fd);
 	if (c->st)
 		munmap(c->st, sizeof(*c->st));
 	if (c->fd >= 0)

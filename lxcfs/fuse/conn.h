@@ -45,24 +45,31 @@ struct lx_suspect {
 	uint32_t deaths;
 };
 
-/* The memfd every process of one connection shares. */
+/* The memfd every process of one connection shares. A new field goes at the end (a
+ * process of another version reads what it knows); anything else is a new version. */
 struct lx_state {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t size;
-	uint32_t epoch;	      /* incremented by every process that serves */
-	uint32_t init_len;    /* the kernel's FUSE_INIT request, as first read */
+	uint32_t epoch;	   /* incremented by every process that serves */
+	uint32_t init_len; /* the kernel's FUSE_INIT request, as first read */
 	uint8_t init[256];
 	uint64_t init_flags;  /* its flags (with flags2 << 32) */
 	int32_t server_pid;   /* the process serving now */
 	uint32_t takeovers;   /* how many processes took over */
 	uint64_t started_ns;  /* CLOCK_REALTIME of the mount */
 	uint32_t conn_id;     /* the connection's number under /sys/fs/fuse/connections */
+	int32_t retiring_pid; /* a process answering what it has read before it exits */
+	int32_t clean_pid;    /* the last process that retired with nothing unanswered */
 	uint32_t pad;
 	char mountpoint[4096];
 	struct lx_inflight slots[LX_STATE_SLOTS];
 	struct lx_suspect suspects[LX_SUSPECTS];
 };
+
+/* the first layout of version 1: every later one starts with it */
+#define LX_STATE_V1_SIZE                                                                           \
+	(offsetof(struct lx_state, suspects) + sizeof(struct lx_suspect) * LX_SUSPECTS)
 
 #define LX_FUSE_HAS_RESEND (1ULL << 39)
 
@@ -70,13 +77,21 @@ struct lx_conn {
 	int fd;	      /* /dev/fuse */
 	int state_fd; /* memfd holding *st */
 	struct lx_state *st;
-	bool taken_over;	/* set up by an earlier process */
-	bool resend;		/* the kernel re-queues unanswered requests (FUSE_HAS_RESEND) */
-	uint32_t epoch;		/* ours */
-	bool retiring;		/* stop reading requests (atomic) */
+	bool taken_over; /* set up by an earlier process */
+	bool resend;	 /* the kernel re-queues unanswered requests (FUSE_HAS_RESEND) */
+	uint32_t epoch;	 /* ours */
+	bool retiring;	 /* stop reading requests (atomic) */
+	long inflight;	 /* requests read and not answered yet (atomic) */
+	/* processes before us that may still answer requests: the kernel is asked to queue
+	 * again what they leave when they exit */
+	struct {
+		int fd; /* pidfd */
+		pid_t pid;
+	} pred[2];
+	bool resend_at_init; /* every process before us is gone */
 	/* custom I/O */
-	bool init_pending;	/* the next read returns st->init */
-	bool init_swallow;	/* the reply to it goes nowhere */
+	bool init_pending; /* the next read returns st->init */
+	bool init_swallow; /* the reply to it goes nowhere */
 	uint64_t init_unique;
 	unsigned long long poisoned;
 	/* called once the kernel's INIT has been read (its flags say whether it can resend) */
@@ -96,9 +111,17 @@ void lx_conn_close(struct lx_conn *c);
 struct fuse_session;
 /* Give the session the connection (a duplicate of c->fd; libfuse closes it). */
 int lx_conn_attach(struct lx_conn *c, struct fuse_session *se, struct lx_error *err);
-/* Stop reading requests: every worker returns from its read and the loop ends; the
- * connection stays as it is for the process taking over. */
-void lx_conn_retire(struct lx_conn *c);
+/* Stop reading requests and end the session once every request read has its answer (at
+ * most LX_DRAIN_MS); the connection stays as it is for the process taking over. */
+#define LX_DRAIN_MS 5000
+void lx_conn_retire(struct lx_conn *c, struct fuse_session *se);
+/* The pidfd of the k-th earlier process still running (-1: none). */
+int lx_conn_predecessor_fd(const struct lx_conn *c, int k);
+/* The process of pidfd fd (lx_conn_predecessor_fd) exited: what it left unanswered is
+ * queued again. */
+void lx_conn_predecessor_exited(struct lx_conn *c, int fd);
+/* Earlier processes still running (their pid in *pid). */
+int lx_conn_predecessors(const struct lx_conn *c, pid_t *pid);
 /* Was the request this thread is handling in flight when earlier processes died? */
 bool lx_conn_request_poisoned(void);
 /* The FUSE connection's number under /sys/fs/fuse/connections (its device minor). */

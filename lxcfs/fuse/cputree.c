@@ -123,7 +123,8 @@ static void walk(int fd, char *rel, size_t len, int depth)
 		memcpy(rel + len + (len ? 1 : 0), e->d_name, n + 1);
 		insert(rel);
 		if (e->d_type == DT_DIR) {
-			sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = openat(dirfd(d), e->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				walk(sub, rel, len + (len ? 1 : 0) + n, depth + 1);
 		}

@@ -211,7 +211,7 @@ static bool view_cpus(struct lx_fuse *f, uint32_t view, pid_t hint, struct cpuse
  * container cannot be found (its init is gone). hint: a pid that may be in it. */
 static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node, pid_t hint)
 {
-		__sbfree struct strbuf sb = STRBUF_INIT;
+	__sbfree struct strbuf sb = STRBUF_INIT;
 	struct lx_container *ct = NULL;
 	struct lx_error err = {0, ""};
 	int r;
@@ -236,8 +236,8 @@ static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node
 
 /* ---------------------------------------------------------------- answering waiters */
 
-static void fill_entry(struct lx_fuse *f, fuse_ino_t ino, const struct lx_node *n,
-		       size_t pc_size, bool private_name, struct fuse_entry_param *e)
+static void fill_entry(struct lx_fuse *f, fuse_ino_t ino, const struct lx_node *n, size_t pc_size,
+		       bool private_name, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = ino;
@@ -342,7 +342,8 @@ static void stored(struct lx_job *job, int err)
 	bool again = false;
 
 	if (err && err != -ENOENT)
-		lx_log_ratelimited(LX_LOG_WARN, "notify", 60, "page cache update of inode %#llx: %s",
+		lx_log_ratelimited(LX_LOG_WARN, "notify", 60,
+				   "page cache update of inode %#llx: %s",
 				   (unsigned long long)job->ino, strerror(-err));
 	if (job->blob)
 		__atomic_add_fetch(&f->n_store, 1, __ATOMIC_RELAXED);
@@ -781,8 +782,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 }
 
 /* An open whose bytes are made per handle from the reader's cgroups (view 0). */
-static void open_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino,
-			const struct lx_node *n, struct fuse_file_info *fi, bool host_only)
+static void open_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, const struct lx_node *n,
+			struct fuse_file_info *fi, bool host_only)
 {
 	struct lx_handle *h;
 
@@ -919,8 +920,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /* direct_io READ: the handle's snapshot, made at its first read and again when a read
  * starts over at offset 0 (as procfs regenerates a file read again from the start). */
-static void read_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, size_t size,
-			off_t off, struct fuse_file_info *fi)
+static void read_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi)
 {
 	const struct lx_node *n = node_of(ino);
 	struct lx_handle *h = handles_get(f->handles, fi->fh, n->id);
@@ -958,8 +959,8 @@ static void read_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, size_
 		h->ready = true;
 		h->served = false;
 	}
-	if (view == 0 && size % PAGE_READ == 0 && size <= 16 * PAGE_READ &&
-	    off % PAGE_READ == 0 && (off < 0 || (size_t)off >= h->len || h->len - off < size))
+	if (view == 0 && size % PAGE_READ == 0 && size <= 16 * PAGE_READ && off % PAGE_READ == 0 &&
+	    (off < 0 || (size_t)off >= h->len || h->len - off < size))
 		__atomic_store_n(&node_shrunk[n->id], true, __ATOMIC_RELAXED);
 	h->served = true;
 	/* The snapshot is replaced only under the lock: keep a copy of the part we send. */
@@ -1026,9 +1027,8 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 	if (lx_fh_kind(fi->fh) == LX_FH_PAGE) {
 		/* a handle of an earlier process was never counted here */
-		struct lx_inode *i = lx_fh_epoch(fi->fh) == f->epoch
-					 ? lx_inodes_get(f->inodes, ino, false)
-					 : NULL;
+		struct lx_inode *i =
+		    lx_fh_epoch(fi->fh) == f->epoch ? lx_inodes_get(f->inodes, ino, false) : NULL;
 
 		if (i) {
 			pthread_mutex_lock(&i->lock);
@@ -1208,7 +1208,8 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	char rel[4096], host[4200], target[4096];
 	ssize_t n;
 
-	if (!lx_nodeid_passthrough(ino) || pt_paths(ino, rel, sizeof(rel), host, sizeof(host)) < 0) {
+	if (!lx_nodeid_passthrough(ino) ||
+	    pt_paths(ino, rel, sizeof(rel), host, sizeof(host)) < 0) {
 		fuse_reply_err(req, EINVAL);
 		return;
 	}

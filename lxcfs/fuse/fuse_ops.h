@@ -32,8 +32,8 @@ struct lx_handles;
 struct lx_conn;
 struct lx_fuse {
 	struct lx_view *view;
-	struct lx_conn *conn;	    /* fuse/conn.h: the connection and its state */
-	time_t start_time;	    /* every node's times */
+	struct lx_conn *conn; /* fuse/conn.h: the connection and its state */
+	time_t start_time;    /* every node's times */
 	struct fuse_session *se;
 	struct lx_inodes *inodes;
 	struct lx_notifier *notifier;

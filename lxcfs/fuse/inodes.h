@@ -26,10 +26,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LX_FRESH_MS	1    /* an open this soon after the last content shares it */
-#define LX_MAX_SHARE_MS 10   /* content shared with young handles at most this long */
-#define LX_YOUNG_MS	500  /* a handle is young this long after its open */
-#define LX_REFRESH_MS	50   /* persistent handles see content at most this old */
+#define LX_FRESH_MS	  1    /* an open this soon after the last content shares it */
+#define LX_MAX_SHARE_MS	  10   /* content shared with young handles at most this long */
+#define LX_YOUNG_MS	  500  /* a handle is young this long after its open */
+#define LX_REFRESH_MS	  50   /* persistent handles see content at most this old */
 #define LX_KEEP_CLOSED_MS 1000 /* the bytes of a closed inode are kept this long */
 
 /* Immutable, reference-counted bytes. */
@@ -48,11 +48,11 @@ uint64_t lx_hash(const char *data, size_t len);
 enum lx_wait_kind { LX_WAIT_OPEN, LX_WAIT_READ, LX_WAIT_GETATTR, LX_WAIT_LOOKUP };
 struct lx_waiter {
 	enum lx_wait_kind kind;
-	void *req;	    /* fuse_req_t */
-	int64_t open_ms;    /* OPEN: the open time the handle carries */
-	size_t size;	    /* READ */
-	int64_t off;	    /* READ */
-	bool private_name;  /* LOOKUP: a per-view name in a shared directory */
+	void *req;	   /* fuse_req_t */
+	int64_t open_ms;   /* OPEN: the open time the handle carries */
+	size_t size;	   /* READ */
+	int64_t off;	   /* READ */
+	bool private_name; /* LOOKUP: a per-view name in a shared directory */
 	struct lx_waiter *next;
 };
 
@@ -70,9 +70,9 @@ struct lx_inode {
 	int64_t cur_ms;	  /* when the last content was made */
 	bool ksize_known; /* the kernel's i_size is ksize */
 	size_t ksize;
-	bool stale;	    /* invalidated for a refresh: the next read makes it again */
-	unsigned open;	    /* page-cache handles of this process open */
-	unsigned young[2];  /* handles opened in bucket young_id[i] (of LX_YOUNG_MS) */
+	bool stale;	   /* invalidated for a refresh: the next read makes it again */
+	unsigned open;	   /* page-cache handles of this process open */
+	unsigned young[2]; /* handles opened in bucket young_id[i] (of LX_YOUNG_MS) */
 	int64_t young_id[2];
 	/* A content being made (rendering: READ, GETATTR and OPEN wait), then stored (storing:
 	 * OPEN waits; READ and GETATTR are answered from `pending` at once, since the store
@@ -100,9 +100,9 @@ void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *
 
 /* With i->lock held. */
 enum lx_open_step {
-	LX_OPEN_SHARE,	/* answer with the content the pages hold */
-	LX_OPEN_MAKE,	/* make the content, then store it */
-	LX_OPEN_WAIT,	/* another request is making it: queue */
+	LX_OPEN_SHARE, /* answer with the content the pages hold */
+	LX_OPEN_MAKE,  /* make the content, then store it */
+	LX_OPEN_WAIT,  /* another request is making it: queue */
 };
 enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms);
 unsigned lx_inode_young(const struct lx_inode *i, int64_t now_ms);

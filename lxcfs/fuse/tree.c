@@ -3,7 +3,8 @@
 #include <string.h>
 
 /* a file's directory node is named as its LX_DIR_* (common/served.h) */
-#define FILE_NODE_(id, dir, name) [N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id, true, false},
+#define FILE_NODE_(id, dir, name)                                                                  \
+	[N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id, true, false},
 static const struct lx_node nodes[N_COUNT] = {
     [N_ROOT] = {N_ROOT, N_ROOT, "", true, 0},
     [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0},

@@ -25,9 +25,9 @@
 #define NS_GET_TGID_FROM_PIDNS _IOR(0xb7, 0x7, int) /* Linux 6.7 */
 #endif
 
-#define SHARDS	     64
-#define TOPS	     256 /* buckets counting entries per top-level namespace */
-#define SWEEP_MS     2000
+#define SHARDS	 64
+#define TOPS	 256 /* buckets counting entries per top-level namespace */
+#define SWEEP_MS 2000
 
 struct shard {
 	pthread_mutex_t lock;
@@ -317,7 +317,7 @@ static uint64_t top_of(pid_t init, uint64_t ns, uint64_t host_ns)
 }
 
 static struct lx_container *container_new(struct lx_containers *t, uint64_t ns, pid_t hint,
-					   struct lx_error *err)
+					  struct lx_error *err)
 {
 	struct lx_container *c;
 	pid_t init = init_by_nsfd(hint, ns);

@@ -21,9 +21,9 @@
 
 /* File systems a scan may touch: the kernel answers for them by itself. Anything else
  * (FUSE, network file systems) could be made to hang by whoever serves it. */
-static const char *const safe_fs[] = {"tmpfs", "devtmpfs", "ramfs", "overlay", "ext4", "ext3",
-				      "ext2", "xfs", "btrfs", "squashfs", "erofs", "zfs", "vfat",
-				      "f2fs", "devpts", NULL};
+static const char *const safe_fs[] = {"tmpfs", "devtmpfs", "ramfs",  "overlay",	 "ext4",  "ext3",
+				      "ext2",  "xfs",	   "btrfs",  "squashfs", "erofs", "zfs",
+				      "vfat",  "f2fs",	   "devpts", NULL};
 
 static bool fs_safe(const char *type)
 {
@@ -113,8 +113,8 @@ static int scan(pid_t pid, struct devnames *out, struct lx_error *err)
 	__close int rootfd = -1, devfd = -1;
 	__closedir DIR *dir = NULL;
 	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS |
-					  RESOLVE_NO_MAGICLINKS};
+			       .resolve =
+				   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
 	struct devnames d = {0, NULL};
 	struct seen seen = {NULL, LX_DEVNAMES_MAX * 2};
 	struct dirent *e;
@@ -259,13 +259,15 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 	int rc;
 
 	if (proc_pidns_ino(pid, &ns, NULL) == 0 && hung_has(ns))
-		return lx_error_set(err, ETIMEDOUT, "the last scan of the /dev of pid %d has not "
-						    "returned yet",
+		return lx_error_set(err, ETIMEDOUT,
+				    "the last scan of the /dev of pid %d has not "
+				    "returned yet",
 				    pid);
 	if (__atomic_add_fetch(&running, 1, __ATOMIC_RELAXED) > LX_DEVNAMES_THREADS) {
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
-		return lx_error_set(err, EBUSY, "%d scans of containers' /dev hang: not starting "
-						"another",
+		return lx_error_set(err, EBUSY,
+				    "%d scans of containers' /dev hang: not starting "
+				    "another",
 				    LX_DEVNAMES_THREADS);
 	}
 	j = calloc(1, sizeof(*j));

@@ -20,9 +20,9 @@ struct lx_view {
 	struct cg_layout layout;
 	struct lx_containers *containers; /* view/containers.h */
 	long user_hz;
-	bool swap;    /* swap shows (no --disable-swap) */
-	bool cfs;     /* --enable-cfs: the CFS quota limits the CPUs too */
-	bool loadavg; /* --enable-loadavg: per-container load average (view/loadavg.h) */
+	bool swap;	/* swap shows (no --disable-swap) */
+	bool cfs;	/* --enable-cfs: the CFS quota limits the CPUs too */
+	bool loadavg;	/* --enable-loadavg: per-container load average (view/loadavg.h) */
 	bool host_view; /* SIGUSR2: every reader gets the host's files (atomic) */
 	/* when a file was last served from the host because of the daemon itself (out of
 	 * descriptors or memory): what check-lxcfs reports as degraded (atomic, seconds) */

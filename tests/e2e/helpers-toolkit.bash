@@ -43,6 +43,7 @@ tk_name() {
 
 tk_setup() {
 	require_root_and_binary
+	export LXCFS_RUNTIME_DIR=$BATS_TEST_TMPDIR/run # control sockets: never the host's /run/lxcfs
 	[ -x "$TK" ] || {
 		fail "$TK is missing: run make"
 		return 1

@@ -393,6 +393,9 @@ require_root_and_binary() {
 
 basic_setup() {
 	require_root_and_binary
+	# the daemons' control sockets (and the toolkit's view of them) in this test's directory,
+	# never the host's /run/lxcfs
+	export LXCFS_RUNTIME_DIR=$BATS_TEST_TMPDIR/run
 	[ -e "$CGROOT/memory/memory.limit_in_bytes" ] ||
 		skip "needs cgroup v1 hierarchies under $CGROOT (tests/v2 covers cgroup2)"
 }

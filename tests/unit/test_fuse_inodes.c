@@ -131,7 +131,7 @@ static void test_young_buckets(void **state)
 	int64_t t0 = 10 * LX_YOUNG_MS;
 
 	(void)state;
-	lx_inode_opened(i, t0);			 /* an old one */
+	lx_inode_opened(i, t0);			  /* an old one */
 	lx_inode_opened(i, t0 + 4 * LX_YOUNG_MS); /* a young one */
 	assert_int_equal(lx_inode_young(i, t0 + 4 * LX_YOUNG_MS), 1);
 	lx_inode_released(i, t0);

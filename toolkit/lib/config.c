@@ -19,6 +19,9 @@ void tk_config_defaults(struct tk_config *c)
 	strcpy(c->runc_root, "/run/runc");
 	strcpy(c->container_dir, "/var/lib/lxcfs");
 	strcpy(c->runtime_dir, "/run/lxcfs");
+	if (getenv("LXCFS_RUNTIME_DIR") && getenv("LXCFS_RUNTIME_DIR")[0] == '/' &&
+	    strlen(getenv("LXCFS_RUNTIME_DIR")) < sizeof(c->runtime_dir))
+		strcpy(c->runtime_dir, getenv("LXCFS_RUNTIME_DIR"));
 	c->mount_lxcfs_dir = true;
 	c->timeout = 10;
 	c->engine_timeout = 5;

@@ -87,9 +87,10 @@ int tk_run_in_pidns(pid_t pid, tk_child_fn fn, void *arg, char *info, size_t inf
 	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
 		;
 	if (got < sizeof(out))
-		return lx_error_code(err, EIO, "the worker in the pid namespace of pid %d ended "
-					    "without a result",
-				    (int)pid);
+		return lx_error_code(err, EIO,
+				     "the worker in the pid namespace of pid %d ended "
+				     "without a result",
+				     (int)pid);
 	memcpy(&rc, out, sizeof(rc));
 	if (err) {
 		memcpy(err, out + sizeof(rc), sizeof(*err));

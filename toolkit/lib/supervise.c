@@ -30,15 +30,15 @@
 struct sup {
 	const struct tk_config *cfg;
 	const struct tk_supervise_opts *o;
-	char *cmdline; /* "exec " + the command: the shell becomes the daemon */
-	int sfd;       /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
-	int ready_fd;  /* see tk_supervise_opts */
-	pid_t child;   /* the daemon serving now (ours, or a successor it started), 0: none */
+	char *cmdline;	 /* "exec " + the command: the shell becomes the daemon */
+	int sfd;	 /* signalfd: SIGCHLD, SIGTERM, SIGINT, SIGHUP */
+	int ready_fd;	 /* see tk_supervise_opts */
+	pid_t child;	 /* the daemon serving now (ours, or a successor it started), 0: none */
 	int child_pidfd; /* its pidfd: a successor is not our child until its parent exits */
 	int child_status;
 	bool child_reaped;
 	int64_t child_start_ms;
-	bool stop; /* SIGTERM/SIGINT seen */
+	bool stop;    /* SIGTERM/SIGINT seen */
 	bool upgrade; /* SIGHUP seen: hand the connection to the installed binary */
 	unsigned int flaps;
 	unsigned long restarts;
@@ -46,12 +46,12 @@ struct sup {
 	 * descriptors that keep its FUSE connection alive when it dies */
 	int hold_fd;
 	int fuse_fd, state_fd;
-	bool resend;	   /* the kernel queues again what a dead daemon left unanswered */
-	int conn_id;	   /* its number under /sys/fs/fuse/connections */
-	bool ready;	   /* the daemon said READY */
-	pid_t retiring;	   /* a daemon handing over to its successor (its exit is no failure) */
-	unsigned deaths;   /* deaths after READY in the current window */
-	int64_t deaths_ms; /* start of that window */
+	bool resend;	       /* the kernel queues again what a dead daemon left unanswered */
+	int conn_id;	       /* its number under /sys/fs/fuse/connections */
+	bool ready;	       /* the daemon said READY */
+	pid_t retiring;	       /* a daemon handing over to its successor (its exit is no failure) */
+	unsigned deaths;       /* deaths after READY in the current window */
+	int64_t deaths_ms;     /* start of that window */
 	int64_t safe_until_ms; /* crash storm: the daemon runs with the host view until then */
 	pid_t pgid;	       /* the process group of the daemon we started (its successors) */
 	bool child_safe;       /* the daemon was started with the host view (a storm) */
@@ -412,9 +412,8 @@ static int start_and_wait(struct sup *s, bool take_over, struct lx_error *why)
 		return -1;
 	if (spawn_daemon(s, take_over, why) < 0)
 		return -1;
-	tk_report(LX_LOG_INFO, "watchdog: started daemon pid %d (restart %lu%s): %s",
-		  (int)s->child, s->restarts - 1, take_over ? ", taking over the connection" : "",
-		  o->exec);
+	tk_report(LX_LOG_INFO, "watchdog: started daemon pid %d (restart %lu%s): %s", (int)s->child,
+		  s->restarts - 1, take_over ? ", taking over the connection" : "", o->exec);
 	for (;;) {
 		if (s->stop)
 			return lx_error_code(why, ECANCELED, "stop requested");
@@ -451,15 +450,17 @@ static int monitor(struct sup *s, struct lx_error *why)
 			return -1;
 		if (s->child_safe && lx_now_ms() >= s->safe_until_ms) {
 			s->child_safe = false;
-			tk_report(LX_LOG_INFO, "watchdog: the crash storm is %d s behind: containers "
-					       "get their own values again (SIGUSR2)",
+			tk_report(LX_LOG_INFO,
+				  "watchdog: the crash storm is %d s behind: containers "
+				  "get their own values again (SIGUSR2)",
 				  SAFE_MS / 1000);
 			kill(s->child, SIGUSR2);
 		}
 		if (s->upgrade) {
 			s->upgrade = false;
-			tk_report(LX_LOG_INFO, "watchdog: SIGHUP: the daemon hands the connection to "
-					       "the installed binary");
+			tk_report(LX_LOG_INFO,
+				  "watchdog: SIGHUP: the daemon hands the connection to "
+				  "the installed binary");
 			if (s->hold_fd < 0 || lx_msg_send(s->hold_fd, "UPGRADE", NULL, 0) < 0)
 				kill(s->child, SIGUSR1);
 		}
@@ -589,7 +590,8 @@ static bool adopt_running(struct sup *s)
 	if (fd < 0)
 		return false;
 	if (lx_control_ask(fd, "HOLD", reply, sizeof(reply), fds, &nfds, 2000, &err) < 0 ||
-	    strncmp(reply, "HOLD", 4) != 0 || nfds != 2 || !lx_msg_get(reply, "pid", v, sizeof(v))) {
+	    strncmp(reply, "HOLD", 4) != 0 || nfds != 2 ||
+	    !lx_msg_get(reply, "pid", v, sizeof(v))) {
 		for (int k = 0; k < nfds; k++)
 			close(fds[k]);
 		close(fd);
@@ -634,16 +636,18 @@ static void run_exec(struct sup *s)
 				/* readers wait while no daemon serves: try again at once, and
 				 * give up on the live connection only after a few */
 				if (++takeover_fails < TAKEOVER_TRIES) {
-					tk_report(LX_LOG_WARN, "watchdog: taking over failed (%s); "
-							       "again",
+					tk_report(LX_LOG_WARN,
+						  "watchdog: taking over failed (%s); "
+						  "again",
 						  why.msg);
 					continue;
 				}
-				tk_report(LX_LOG_ERROR,
-					  "watchdog: %u daemons in a row could not take the connection "
-					  "over (%s): ending it, containers on the host view, then a "
-					  "fresh mount",
-					  takeover_fails, why.msg);
+				tk_report(
+				    LX_LOG_ERROR,
+				    "watchdog: %u daemons in a row could not take the connection "
+				    "over (%s): ending it, containers on the host view, then a "
+				    "fresh mount",
+				    takeover_fails, why.msg);
 				abort_connection(s);
 				took = fleet_all(s, TK_FLEET_UMOUNT);
 				degraded = true;
@@ -665,17 +669,19 @@ static void run_exec(struct sup *s)
 		}
 		takeover_fails = 0;
 		if (take_over) {
-			tk_report(LX_LOG_INFO,
-				  "watchdog: recovered without a remount: pid %d took the connection "
-				  "over %lld ms after the failure",
-				  (int)s->child, (long long)(lx_now_ms() - fail_ms));
+			tk_report(
+			    LX_LOG_INFO,
+			    "watchdog: recovered without a remount: pid %d took the connection "
+			    "over %lld ms after the failure",
+			    (int)s->child, (long long)(lx_now_ms() - fail_ms));
 		} else {
 			took = fleet_all(s, TK_FLEET_REMOUNT);
 			if (degraded)
-				tk_report(LX_LOG_INFO,
-					  "watchdog: recovered: remount --all took %lld ms; "
-					  "containers back to their own view %lld ms after the failure",
-					  (long long)took, (long long)(lx_now_ms() - fail_ms));
+				tk_report(
+				    LX_LOG_INFO,
+				    "watchdog: recovered: remount --all took %lld ms; "
+				    "containers back to their own view %lld ms after the failure",
+				    (long long)took, (long long)(lx_now_ms() - fail_ms));
 			else
 				tk_report(LX_LOG_INFO,
 					  "watchdog: running: remount --all took %lld ms",
