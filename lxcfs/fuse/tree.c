@@ -7,11 +7,15 @@
 	[N_##id] = {N_##id, N_##dir, name, false, LX_FILE_##id, true, false},
 static const struct lx_node nodes[N_COUNT] = {
     [N_ROOT] = {N_ROOT, N_ROOT, "", true, 0},
-    [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0},
-    [N_SYS] = {N_SYS, N_ROOT, "sys", true, 0},
-    [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, 0},
-    [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0},
-    /* a container's copy lists only its CPUs: a directory per view */
+    /* Every node below the root is a container's own (its view's): only the names in the
+     * root are looked up by every container. A name's dentry is dropped whenever a reader
+     * of another view looks it up, and a dropped dentry cannot be bound (ENOENT): the
+     * files a container's binds come from sit in directories of its own. */
+    [N_PROC] = {N_PROC, N_ROOT, "proc", true, 0, true, false},
+    [N_SYS] = {N_SYS, N_ROOT, "sys", true, 0, true, false},
+    [N_SYS_DEVICES] = {N_SYS_DEVICES, N_SYS, "devices", true, 0, true, false},
+    [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0, true, false},
+    /* a container's copy lists only its CPUs */
     [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0, true, true},
     LX_FILES(FILE_NODE_)};
 #undef FILE_NODE_

@@ -141,3 +141,27 @@ start_limited() {
 	run grep -c "container $(tk_name) (pid [0-9]*): attached 9" "$BATS_TEST_TMPDIR/tk.log"
 	assert_output 1
 }
+
+@test "hook: 12 containers started at once all get their own files (no bind lost to a race)" {
+	# every container has inodes of its own; a lookup from one container drops the
+	# dentry another container's hook has just cloned, and the kernel refuses to attach
+	# a dropped dentry (ENOENT): the hook clones again
+	local n=12 i name pids=() mem
+	tk_start_daemon
+	for ((i = 0; i < n; i++)); do
+		make_bundle "$(tk_name "par$i")" $(((200 + 8 * i) * 1024 * 1024))
+	done
+	for ((i = 0; i < n; i++)); do
+		runc_start "$(tk_name "par$i")" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i"; done
+	for ((i = 0; i < n; i++)); do
+		name=$(tk_name "par$i")
+		_TK_RUNC+=("$name") # runc_start ran in a subshell
+		assert_equal "$(runc --root "$TK_RUNC_ROOT" state "$name" | jq -r .status)" running
+		mem=$(((200 + 8 * i) * 1024))
+		run runc_in "$name" grep MemTotal /proc/meminfo
+		assert_output --regexp "MemTotal: +$mem kB" || fail "container $i: $output"
+	done
+}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -187,12 +188,38 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 	return 0;
 }
 
+/* A clone whose file another container looked up in the meantime: the kernel dropped the
+ * clone's dentry (every container has inodes of its own, and a lookup from another view
+ * replaces the name's dentry), and a dropped dentry cannot be attached (ENOENT). Clone the
+ * file again from the host's mount namespace and come back. */
+#define ATTACH_TRIES 50
+
+static int reclone(const struct tk_inject *in, int hostmnt, int ctmnt, int rootfd, int i, int *src,
+		   struct lx_error *err)
+{
+	char path[PATH_MAX];
+
+	if (tk_path_join(path, sizeof(path), in->mountpoint, lx_file_paths[i]) < 0)
+		return lx_error_set(err, ENAMETOOLONG, "mount point path");
+	if (setns(hostmnt, CLONE_NEWNS) < 0)
+		return lx_error_set(err, errno, "back to the host's mount namespace");
+	close(*src);
+	*src = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (*src < 0)
+		lx_error_set(err, errno, "clone `%s`", path);
+	if (setns(ctmnt, CLONE_NEWNS) < 0)
+		return lx_error_set(err, errno, "enter the container's mount namespace again");
+	if (!in->rootfs && (fchdir(rootfd) < 0 || chroot(".") < 0))
+		return lx_error_set(err, errno, "enter the root of pid %d", (int)in->pid);
+	return *src < 0 ? -1 : 0;
+}
+
 static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
 	int src[LX_NFILES], tgt[LX_NFILES];
-	__close int rootfd = -1, procfd = -1, dirtree = -1;
-	int attached = 0, detached = 0, rc = -1;
+	__close int rootfd = -1, procfd = -1, dirtree = -1, hostmnt = -1, ctmnt = -1;
+	int attached = 0, detached = 0, rc = -1, retries = 0;
 	bool legacy = in->legacy;
 
 	for (int i = 0; i < LX_NFILES; i++)
@@ -241,6 +268,17 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 	}
 
 	/* 2. enter the container's mount namespace */
+	if (in->attach && !legacy) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)in->pid);
+		hostmnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+		ctmnt = open(path, O_RDONLY | O_CLOEXEC);
+		if (hostmnt < 0 || ctmnt < 0) {
+			lx_error_set(err, errno, "open the mount namespaces");
+			goto out;
+		}
+	}
 	if (tk_enter_mntns(in->pid, err) < 0)
 		goto out;
 	if (in->rootfs) {
@@ -278,10 +316,21 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 				continue;
 			struct mount_attr priv = {.propagation = MS_PRIVATE};
 
-			if (move_mount(src[i], "", tgt[i], "",
-				       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-				lx_error_set(err, errno, "attach `%s`", lx_file_paths[i]);
-				goto out;
+			int tries = 0;
+
+			while (move_mount(src[i], "", tgt[i], "",
+					  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+				if (errno != ENOENT || ++tries >= ATTACH_TRIES) {
+					lx_error_set(err, errno, "attach `%s`%s", lx_file_paths[i],
+						     tries ? " (the daemon's file kept changing)"
+							   : "");
+					goto out;
+				}
+				if (reclone(in, hostmnt, ctmnt, rootfd, i, &src[i], err) < 0) {
+					lx_error_wrap(err, "attach `%s`", lx_file_paths[i]);
+					goto out;
+				}
+				retries++;
 			}
 			/* a file mount needs no peers in the host's namespace */
 			if (mount_setattr(src[i], "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
@@ -323,6 +372,11 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 		size_t l = strlen(info);
 
 		snprintf(info + l, infosz - l, "attached %d, detached %d", attached, detached);
+		if (retries) {
+			l = strlen(info);
+			snprintf(info + l, infosz - l, " (%d attach%s retried)", retries,
+				 retries == 1 ? "" : "es");
+		}
 	}
 	rc = 0;
 out:
