@@ -18,7 +18,7 @@ ARG BASE=debian:bookworm
 FROM ${BASE} AS builder
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
 	--no-install-recommends make gcc libc6-dev pkg-config libfuse3-dev libinih-dev \
-	libjson-c-dev libcurl4-openssl-dev && rm -rf /var/lib/apt/lists/*
+	libjson-c-dev libcurl4-openssl-dev libsystemd-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
 COPY common ./common
@@ -29,7 +29,7 @@ RUN make -j"$(nproc)" all && ./build/lxcfs --version && ./build/lxcfs-toolkit --
 # ---- runtime: the runtime libraries and the two binaries only
 FROM ${BASE}
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	--no-install-recommends libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4 util-linux \
+	--no-install-recommends libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4 libsystemd0 util-linux \
 	&& rm -rf /var/lib/apt/lists/*
 COPY --from=builder /src/build/lxcfs /src/build/lxcfs-toolkit /usr/local/bin/
 COPY deploy/lxcfs.conf.example /etc/lxcfs/lxcfs.conf.example

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -35,21 +37,35 @@ int pidfile_lock(const char *path, const char *who, struct lx_error *err)
 
 int pidfile_write(int fd, pid_t pid, struct lx_error *err)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%d\n", pid);
+	char buf[64];
+	int n = snprintf(buf, 32, "%d\n", pid), w = n;
+	struct stat st;
 
-	if (ftruncate(fd, 0) < 0 || pwrite(fd, buf, n, 0) != n)
+	/* never empty or torn, not even for a moment: a reader (the watchdog, check-lxcfs)
+	 * sees the old pid or the new one; over a longer old pid, newlines until the truncate */
+	if (fstat(fd, &st) == 0 && st.st_size > n && st.st_size < (off_t)sizeof(buf)) {
+		memset(buf + n, '\n', st.st_size - n);
+		w = (int)st.st_size;
+	}
+	if (pwrite(fd, buf, w, 0) != w || ftruncate(fd, n) < 0)
 		return lx_error_set(err, errno, "write pidfile");
 	return 0;
 }
 
 int pidfile_read(const char *path, pid_t *pid, struct lx_error *err)
 {
-	__sbfree struct strbuf sb = STRBUF_INIT;
+	/* a read that races a rewrite can see it half done (a file's reads and writes are not
+	 * atomic to each other): read again a few times before calling it garbage */
+	for (int k = 0;; k++) {
+		__sbfree struct strbuf sb = STRBUF_INIT;
+		struct timespec ts = {0, 1000 * 1000};
 
-	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
-		return lx_error_wrap(err, "pidfile");
-	if (!sb.buf || lx_parse_pid(sb.buf, pid) < 0)
-		return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
-	return 0;
+		if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
+			return lx_error_wrap(err, "pidfile");
+		if (sb.buf && lx_parse_pid(sb.buf, pid) == 0)
+			return 0;
+		if (k == 4)
+			return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
+		nanosleep(&ts, NULL);
+	}
 }

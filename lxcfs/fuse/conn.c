@@ -378,6 +378,9 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 				if (in->flags & FLAG_INIT_EXT)
 					c->st->init_flags |= (uint64_t)in->flags2 << 32;
 			}
+			/* tests: the path of kernels without FUSE_NOTIFY_RESEND (Linux < 6.9) */
+			if (getenv("LXCFS_FAULT") && strstr(getenv("LXCFS_FAULT"), "no-resend"))
+				c->st->init_flags &= ~LX_FUSE_HAS_RESEND;
 			c->resend = (c->st->init_flags & LX_FUSE_HAS_RESEND) != 0;
 			if (c->on_init)
 				c->on_init(c->on_init_arg);
@@ -443,8 +446,45 @@ static void conn_init(struct lx_conn *c)
 	c->pred[0].fd = c->pred[1].fd = -1;
 }
 
-/* Split -o options: fsname= and subtype= name the mount, ro/rw are flags, the rest are
- * the kernel's FUSE mount options. */
+/* The generic mount options (as mount(8) spells them): set or clear their flag. */
+static bool mount_flag(const char *o, unsigned long *flags)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+		bool clear;
+	} table[] = {
+	    {"ro", MS_RDONLY, false},
+	    {"rw", MS_RDONLY, true},
+	    {"nosuid", MS_NOSUID, false},
+	    {"nodev", MS_NODEV, false},
+	    {"noexec", MS_NOEXEC, false},
+	    {"exec", MS_NOEXEC, true},
+	    {"noatime", MS_NOATIME, false},
+	    {"atime", MS_NOATIME, true},
+	    {"nodiratime", MS_NODIRATIME, false},
+	    {"relatime", MS_RELATIME, false},
+	    {"strictatime", MS_STRICTATIME, false},
+	    {"sync", MS_SYNCHRONOUS, false},
+	    {"async", MS_SYNCHRONOUS, true},
+	    {"dirsync", MS_DIRSYNC, false},
+	};
+
+	for (size_t k = 0; k < sizeof(table) / sizeof(table[0]); k++) {
+		if (strcmp(o, table[k].name) != 0)
+			continue;
+		if (table[k].clear)
+			*flags &= ~table[k].flag;
+		else
+			*flags |= table[k].flag;
+		return true;
+	}
+	/* suid and dev stay off: the files are the daemon's */
+	return strcmp(o, "suid") == 0 || strcmp(o, "dev") == 0;
+}
+
+/* Split -o options: fsname= and subtype= name the mount, the generic mount options are
+ * flags, the rest are the kernel's FUSE mount options. */
 static int mount_opts(const char *opts, char *data, size_t datasz, char *fsname, size_t fsz,
 		      char *type, size_t tsz, unsigned long *flags, struct lx_error *err)
 {
@@ -461,10 +501,8 @@ static int mount_opts(const char *opts, char *data, size_t datasz, char *fsname,
 			snprintf(fsname, fsz, "%s", o + 7);
 		} else if (strncmp(o, "subtype=", 8) == 0) {
 			snprintf(type, tsz, "fuse.%s", o + 8);
-		} else if (strcmp(o, "ro") == 0) {
-			*flags |= MS_RDONLY;
-		} else if (strcmp(o, "rw") == 0) {
-			*flags &= ~MS_RDONLY;
+		} else if (mount_flag(o, flags)) {
+			/* a mount(2) flag */
 		} else if (strcmp(o, "allow_other") == 0) {
 			/* always set */
 		} else if (strchr(o, ' ') || strncmp(o, "fd=", 3) == 0 ||

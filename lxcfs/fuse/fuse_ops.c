@@ -1174,7 +1174,7 @@ static void readdir_passthrough(struct lx_fuse *f, fuse_req_t req, fuse_ino_t in
 		} else {
 			size_t h = i - 2 - mine;
 			char crel[4096];
-			int cpu;
+			int cpu, r;
 
 			if (h >= n)
 				break;
@@ -1184,7 +1184,9 @@ static void readdir_passthrough(struct lx_fuse *f, fuse_req_t req, fuse_ino_t in
 			cpu = cputree_cpu_number(name);
 			if (pn && filter && cpu >= 0 && !cpuset_has(&set, (unsigned)cpu))
 				continue;
-			snprintf(crel, sizeof(crel), "%s%s%s", rel, rel[0] ? "/" : "", name);
+			r = snprintf(crel, sizeof(crel), "%s%s%s", rel, rel[0] ? "/" : "", name);
+			if (r < 0 || (size_t)r >= sizeof(crel))
+				continue; /* a path no lookup could reach */
 			st.st_ino = lx_nodeid(view, cputree_node(crel));
 			st.st_mode = S_IFREG; /* the type is looked up with the name */
 		}

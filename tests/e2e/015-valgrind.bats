@@ -17,6 +17,7 @@ start_valgrind_daemon() {
 	VG_LOG=$BATS_TEST_TMPDIR/valgrind.log
 	valgrind --quiet --leak-check=full --show-leak-kinds=definite,possible \
 		--errors-for-leak-kinds=definite,possible --error-exitcode=99 --log-file="$VG_LOG" \
+		--suppressions="$BATS_TEST_DIRNAME/valgrind.supp" \
 		"$LXCFS" -f "$@" "$LXCFS_MNT" </dev/null >"$BATS_TEST_TMPDIR/daemon.out" 2>&1 3>&- &
 	LXCFS_PID=$!
 	track_daemon "$LXCFS_PID"

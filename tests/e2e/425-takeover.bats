@@ -6,15 +6,17 @@
 # Nothing may fail, no reader may see the host's values, no mount may change.
 #
 # Knobs: TAKEOVER_KILLS (10), TAKEOVER_UPGRADES (5), TAKEOVER_CONTAINERS (2),
-# TAKEOVER_READERS (2 per container). tests/takeover/run.sh runs the acceptance figures
-# (50 kills, 20 upgrades, 10 containers, 16 readers).
+# TAKEOVER_READERS (4, spread over the containers), TAKEOVER_NEXT (a second lxcfs binary the
+# upgrades alternate with; default: a copy of build/lxcfs). tests/takeover/run.sh runs the
+# acceptance figures (50 kills, 20 upgrades to a freshly built binary, 10 containers, 16
+# readers).
 
 load helpers-deploy
 
 KILLS=${TAKEOVER_KILLS:-10}
 UPGRADES=${TAKEOVER_UPGRADES:-5}
 NCT=${TAKEOVER_CONTAINERS:-2}
-NRD=${TAKEOVER_READERS:-2}
+NRD=${TAKEOVER_READERS:-4}
 READER=${LXCFS_READER:-$REPO/build/tools/lxcfs-reader}
 FILES=(/proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime /proc/loadavg /proc/swaps
 	/proc/diskstats /proc/partitions /sys/devices/system/cpu/online)
@@ -28,8 +30,8 @@ teardown() { deploy_teardown; }
 
 mem_of() { echo $(((128 + 16 * $1) * 1024 * 1024)); }
 
-# containers tk-0 .. tk-(NCT-1) with the hook, distinct memory limits, NRD readers each for
-# SECS seconds; their summaries go to ROOTFS/tmp/out-R
+# containers tk-0 .. tk-(NCT-1) with the hook, distinct memory limits; NRD readers spread
+# over them for SECS seconds; reader R's summary goes to ROOTFS/tmp/out-R of its container
 start_readers() {
 	local secs=$1 i r name
 	for ((i = 0; i < NCT; i++)); do
@@ -39,13 +41,12 @@ start_readers() {
 		runc_start "$name"
 		assert_equal "$status" 0
 	done
-	for ((i = 0; i < NCT; i++)); do
+	for ((r = 0; r < NRD; r++)); do
+		i=$((r % NCT))
 		name=$(tk_name "$i")
-		for ((r = 0; r < NRD; r++)); do
-			timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$name" /bin/lxcfs-reader "$secs" \
-				"/tmp/out-$r" /tmp/stop $(($(mem_of "$i") / 1024)) "$(host_memtotal)" \
-				"${FILES[@]}" </dev/null || return 1
-		done
+		timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$name" /bin/lxcfs-reader "$secs" \
+			"/tmp/out-$r" /tmp/stop $(($(mem_of "$i") / 1024)) "$(host_memtotal)" \
+			"${FILES[@]}" </dev/null || return 1
 	done
 }
 
@@ -55,13 +56,11 @@ stop_readers() {
 	for ((i = 0; i < NCT; i++)); do
 		touch "$BATS_TEST_TMPDIR/rootfs-$(tk_name "$i")/tmp/stop"
 	done
-	for ((i = 0; i < NCT; i++)); do
-		name=$(tk_name "$i")
-		for ((r = 0; r < NRD; r++)); do
-			f=$BATS_TEST_TMPDIR/rootfs-$name/tmp/out-$r
-			wait_for '[ -s "$f" ]' 30 "reader $r of $name wrote its summary" || return 1
-			echo "$name/$r $(cat "$f")"
-		done
+	for ((r = 0; r < NRD; r++)); do
+		name=$(tk_name $((r % NCT)))
+		f=$BATS_TEST_TMPDIR/rootfs-$name/tmp/out-$r
+		wait_for '[ -s "$f" ]' 30 "reader $r of $name wrote its summary" || return 1
+		echo "$name/$r $(cat "$f")"
 	done
 }
 
@@ -116,16 +115,23 @@ check_summaries() {
 }
 
 @test "takeover: $UPGRADES live upgrades under load (lxcfs-toolkit upgrade): no failed read, the old process exits 0" {
-	local i out before after old
+	local i out before after old next=${TAKEOVER_NEXT:-} bins exe
+	if [ -z "$next" ]; then
+		next=$BATS_TEST_TMPDIR/next/lxcfs
+		mkdir -p "${next%/*}" && cp "$REPO/build/lxcfs" "$next"
+	fi
+	bins=("$next" "$REPO/build/lxcfs")
 	wd_start --interval 0.5
 	start_readers 600
 	sleep 1
 	before=$(mount_snapshot)
 	for ((i = 1; i <= UPGRADES; i++)); do
 		old=$(daemon_pid)
-		run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade
+		exe=${bins[$(((i - 1) % 2))]}
+		run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade --exe "$exe"
 		assert_output --partial "upgraded: daemon pid $old ->"
 		wait_gone "$old" 10
+		assert_equal "$(readlink "/proc/$(daemon_pid)/exe")" "$exe"
 	done
 	out=$(stop_readers)
 	after=$(mount_snapshot)

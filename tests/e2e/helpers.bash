@@ -265,12 +265,19 @@ _ENTER='
 for f in $CG_PROCS; do echo $$ >"$f" || { echo "cannot join $f" >&2; exit 125; }; done
 exec unshare --pid --fork --kill-child --mount --mount-proc --propagation private \
 	bash -c "$_INNER" container "$@"'
+# (a bind of a container's file fails with ENOENT when another container looked the name up
+# between the lookup and the attach: the hook clones again, and so does this)
 # shellcheck disable=SC2016
 _INNER='
+bind() {
+	local i
+	for i in 1 2 3 4 5 6 7 8 9 10; do mount --bind "$1" "$2" 2>/dev/null && return 0; done
+	mount --bind "$1" "$2"
+}
 for f in $PROC_FILES_S; do
-	mount --bind "$LXCFS_MNT/proc/$f" "/proc/$f" || { echo "cannot bind /proc/$f" >&2; exit 125; }
+	bind "$LXCFS_MNT/proc/$f" "/proc/$f" || { echo "cannot bind /proc/$f" >&2; exit 125; }
 done
-mount --bind "$LXCFS_MNT/sys/devices/system/cpu/online" /sys/devices/system/cpu/online ||
+bind "$LXCFS_MNT/sys/devices/system/cpu/online" /sys/devices/system/cpu/online ||
 	{ echo "cannot bind cpu/online" >&2; exit 125; }
 [ -n "$READY" ] && echo $$ >"$READY"
 exec "$@"'

@@ -1,5 +1,6 @@
 /* The locked pidfile (common/pidfile.c) both programs keep. */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +66,47 @@ static void test_lock_write_read(void **state)
 	close(fd);
 }
 
+static volatile int rewriting;
+
+static void *rewrite(void *arg)
+{
+	int fd = *(int *)arg;
+	struct lx_error err;
+
+	for (int k = 0; k < 5000; k++) {
+		pidfile_write(fd, k % 2 ? 7 : 1234567, &err);
+		usleep(20);
+	}
+	rewriting = 0;
+	return NULL;
+}
+
+/* The watchdog reads the pidfile while a successor writes its pid: never empty, never torn. */
+static void test_rewrite_never_torn(void **state)
+{
+	struct lx_error err;
+	pthread_t t;
+	int fd, bad = 0, reads = 0;
+
+	(void)state;
+	fd = pidfile_lock(path, "lxcfs", &err);
+	assert_true(fd >= 0);
+	assert_int_equal(pidfile_write(fd, 1234567, &err), 0);
+	rewriting = 1;
+	assert_int_equal(pthread_create(&t, NULL, rewrite, &fd), 0);
+	while (rewriting) {
+		pid_t pid = 0;
+
+		reads++;
+		if (pidfile_read(path, &pid, &err) < 0 || (pid != 7 && pid != 1234567))
+			bad++;
+	}
+	pthread_join(t, NULL);
+	close(fd);
+	assert_true(reads > 0);
+	assert_int_equal(bad, 0);
+}
+
 static void test_read_errors(void **state)
 {
 	struct lx_error err;
@@ -86,6 +128,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_lock_write_read, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rewrite_never_torn, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_errors, setup, teardown)};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

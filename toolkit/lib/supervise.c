@@ -19,6 +19,7 @@
 
 #include "fleet.h"
 #include "health.h"
+#include "mountstate.h"
 #include "nsexec.h"
 #include "report.h"
 #include "common/clock.h"
@@ -488,6 +489,24 @@ static int monitor(struct sup *s, struct lx_error *why)
 	}
 }
 
+/* Is the connection we hold still the one mounted at the mount point (its device minor is
+ * the connection's number)? True when we cannot tell. */
+static bool connection_mounted(struct sup *s)
+{
+	const struct lx_mount *top;
+	struct lx_error err;
+	struct lx_mounts m;
+	bool yes;
+
+	if (s->conn_id <= 0 || lx_mountinfo_read(0, &m, &err) < 0)
+		return true;
+	top = lx_mounts_top(&m, s->cfg->mountpoint);
+	yes = top && !strcmp(top->fstype, TK_LXCFS_FSTYPE) && top->major == 0 &&
+	      (int)top->minor == s->conn_id;
+	lx_mounts_free(&m);
+	return yes;
+}
+
 /* Detach every mount at the mount point (the daemon's, stale or not, and prestart's bind). */
 static void unmount_mountpoint(struct sup *s)
 {
@@ -702,7 +721,15 @@ static void run_exec(struct sup *s)
 
 			stop_child(s, 0);
 			s->child_status = status;
-			if (s->fuse_fd >= 0 && s->resend) {
+			if (s->fuse_fd >= 0 && s->resend && !connection_mounted(s)) {
+				/* unmounted from outside: the connection serves nobody now */
+				tk_report(LX_LOG_WARN,
+					  "watchdog: the connection we hold is no "
+					  "longer mounted at %s: ending it, then a "
+					  "fresh mount",
+					  s->cfg->mountpoint);
+				abort_connection(s);
+			} else if (s->fuse_fd >= 0 && s->resend) {
 				/* the connection lives on in our hands: the next daemon takes it
 				 * over, the requests the dead one took are queued again for it */
 				storm(s);
