@@ -3,6 +3,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 BINDIR     ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
+MANDIR     ?= $(PREFIX)/share/man
 VERSION    := 0.1.0
 B          := build
 
@@ -34,11 +35,25 @@ ifneq ($(wildcard toolkit/main.c),)
 BINS += $(B)/lxcfs-toolkit
 endif
 
-.PHONY: all deps check unit tools e2e v2 install uninstall asan tsan clean format format-check
+.PHONY: all man deps check unit tools e2e v2 install uninstall asan tsan clean format format-check
 # keep every object (make would delete the unit tests' objects as intermediates after the run,
 # printing a line after the test runner's closing line)
 .SECONDARY:
-all: $(BINS)
+all: $(BINS) man
+
+# Man pages: deploy/man/NAME.SECTION.scd -> build/man/manSECTION/NAME.SECTION (scdoc), so
+# MANPATH=build/man finds them
+MAN_SRC   := $(wildcard deploy/man/*.scd)
+MAN_PAGES := $(foreach f,$(MAN_SRC),$(B)/man/man$(subst .,,$(suffix $(basename $(f))))/$(notdir $(basename $(f))))
+man: $(MAN_PAGES)
+$(B)/man/man1/%: deploy/man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "scdoc is missing: run make deps" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
+$(B)/man/man5/%: deploy/man/%.scd
+	@mkdir -p $(dir $@)
+	@command -v scdoc >/dev/null || { echo "scdoc is missing: run make deps" >&2; exit 1; }
+	scdoc <$< >$@.tmp && mv $@.tmp $@
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -77,10 +92,10 @@ tools: $(TOOLS)
 
 # Debian packages the build and every test needs (idempotent).
 DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev libsystemd-dev \
-	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind
+	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind scdoc
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
-	     debootstrap yamllint python3-yaml systemd
+	     debootstrap yamllint python3-yaml systemd git man-db shfmt
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -94,13 +109,17 @@ check: all unit tools
 	tests/run-all.sh
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/lxcfs
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/lxcfs $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 deploy/lxcfs.conf.example $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example
+	install -m 0644 $(B)/man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(B)/man/man5/*.5 $(DESTDIR)$(MANDIR)/man5/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lxcfs $(DESTDIR)$(BINDIR)/lxcfs-toolkit \
-	      $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example
+	      $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example \
+	      $(addprefix $(DESTDIR)$(MANDIR)/,$(patsubst $(B)/man/%,%,$(MAN_PAGES)))
 
 # ASan + UBSan build in its own directory.
 asan:
@@ -137,12 +156,14 @@ bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor
 	B=$(B) tests/bench/run.sh
 
 # Release tarball for hosts without a compiler: the two binaries, install.sh (installs the
-# runtime libraries with apt-get when missing), systemd units, hook files, example config.
+# runtime libraries with apt-get when missing), systemd units, hook files, example config,
+# man pages.
 DIST := lxcfs-$(VERSION)-$(shell uname -m)
 .PHONY: dist
 dist: all
 	rm -rf $(B)/dist/$(DIST)
-	install -d $(B)/dist/$(DIST)/bin $(B)/dist/$(DIST)/systemd $(B)/dist/$(DIST)/hooks/oci-hooks.d
+	install -d $(B)/dist/$(DIST)/bin $(B)/dist/$(DIST)/systemd $(B)/dist/$(DIST)/hooks/oci-hooks.d \
+		$(B)/dist/$(DIST)/man/man1 $(B)/dist/$(DIST)/man/man5
 	install -m 0755 $(B)/lxcfs $(B)/lxcfs-toolkit $(B)/dist/$(DIST)/bin/
 	install -m 0755 installer/install.sh $(B)/dist/$(DIST)/
 	install -m 0644 installer/README.md $(B)/dist/$(DIST)/README.md
@@ -150,6 +171,8 @@ dist: all
 	install -m 0644 deploy/hooks/isulad-hookspec.json $(B)/dist/$(DIST)/hooks/
 	install -m 0644 deploy/hooks/oci-hooks.d/*.json $(B)/dist/$(DIST)/hooks/oci-hooks.d/
 	install -m 0644 deploy/lxcfs.conf.example $(B)/dist/$(DIST)/
+	install -m 0644 $(B)/man/man1/*.1 $(B)/dist/$(DIST)/man/man1/
+	install -m 0644 $(B)/man/man5/*.5 $(B)/dist/$(DIST)/man/man5/
 	tar -C $(B)/dist --owner=0 --group=0 --sort=name -czf $(B)/$(DIST).tar.gz.tmp $(DIST)
 	mv $(B)/$(DIST).tar.gz.tmp $(B)/$(DIST).tar.gz
 	@echo "wrote $(B)/$(DIST).tar.gz"

@@ -36,7 +36,8 @@ usage() {
 	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	cat <<EOF
 Options (defaults):
-  --prefix DIR        binaries in DIR/bin, manifest in DIR/share/lxcfs ($PREFIX)
+  --prefix DIR        binaries in DIR/bin, man pages in DIR/share/man, manifest in
+                      DIR/share/lxcfs ($PREFIX)
   --mountpoint DIR    the daemon's mount point ($MOUNTPOINT)
   --config FILE       INI config, written when absent ($CONFIG)
   --init MODE         auto: systemd when it is PID 1, else none (the toolkit's watchdog
@@ -85,6 +86,7 @@ case $REGISTRY in /*) ;; *) die_usage "--registry: \`$REGISTRY' is not an absolu
 MOUNTPOINT=${MOUNTPOINT%/}
 
 BINDIR=$PREFIX/bin
+MANDIR=$PREFIX/share/man
 SHAREDIR=$PREFIX/share/lxcfs
 MANIFEST=$SHAREDIR/install-manifest
 DAEMON_PIDFILE=$STATE_DIR/lxcfs.pid
@@ -205,22 +207,36 @@ systemd_is_init() { [ -d /run/systemd/system ] && [ "$(cat /proc/1/comm 2>/dev/n
 TMP=$(mktemp -d /tmp/lxcfs-install.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-# SRC_MODE: dist (a `make dist` tree: bin/, systemd/, hooks/) or source (the repository)
+# SRC_MODE: dist (a `make dist` tree: bin/, man/, systemd/, hooks/) or source (the repository)
 if [ -x "$HERE/bin/lxcfs" ] && [ -x "$HERE/bin/lxcfs-toolkit" ]; then
 	SRC_MODE=dist
 	SRC_BIN=$HERE/bin
+	SRC_MAN=$HERE/man
 	SRC_UNITS=$HERE/systemd
 	SRC_CONF=$HERE/lxcfs.conf.example
 elif [ -f "$HERE/../Makefile" ] && [ -d "$HERE/../lxcfs" ]; then
 	SRC_MODE=source
 	SRC_TREE=$(cd "$HERE/.." && pwd)
 	SRC_BIN=$SRC_TREE/build
+	SRC_MAN=$SRC_TREE/build/man
 	SRC_UNITS=$SRC_TREE/deploy/systemd
 	SRC_CONF=$SRC_TREE/deploy/lxcfs.conf.example
 else
 	echo "$PROG: run me from a source tree (installer/install.sh) or an unpacked \`make dist' tarball" >&2
 	exit 1
 fi
+
+# the man pages, as SECTION_DIR/PAGE (man1/lxcfs.1 ...): those of the tree when built (the
+# source tree before make has none yet), else the ones every build makes
+MAN_PAGES_DEFAULT=(man1/lxcfs.1 man1/lxcfs-toolkit.1 man5/lxcfs.conf.5)
+man_pages() {
+	local f
+	if [ -d "$SRC_MAN" ]; then
+		for f in "$SRC_MAN"/man[1-8]/*.[1-8]; do [ -f "$f" ] && echo "${f#"$SRC_MAN"/}"; done
+	else
+		printf '%s\n' "${MAN_PAGES_DEFAULT[@]}"
+	fi
+}
 
 # ---------------------------------------------------------------- install
 
@@ -338,7 +354,7 @@ do_install() {
 	OLD_DIRS=()
 	[ -f "$MANIFEST" ] && mapfile -t OLD_DIRS < <(sed -n 's/^dir=//p' "$MANIFEST")
 
-	step "binaries"
+	step "binaries and man pages"
 	if [ $SRC_MODE = source ]; then
 		if [ $DRY -eq 1 ]; then
 			log "  would run: make -C $SRC_TREE"
@@ -365,6 +381,11 @@ do_install() {
 	for f in lxcfs lxcfs-toolkit; do
 		[ $DRY -eq 1 ] && [ ! -e "$SRC_BIN/$f" ] && { INSTALLED_FILES+=("$BINDIR/$f"); continue; }
 		install_file "$SRC_BIN/$f" "$BINDIR/$f" 0755 || fail "install $BINDIR/$f"
+	done
+	for f in $(man_pages); do
+		[ $DRY -eq 1 ] && [ ! -e "$SRC_MAN/$f" ] && { INSTALLED_FILES+=("$MANDIR/$f"); continue; }
+		[ -f "$SRC_MAN/$f" ] || fail "$SRC_MAN/$f is missing"
+		install_file "$SRC_MAN/$f" "$MANDIR/$f" 0644 || fail "install $MANDIR/$f"
 	done
 
 	step "config"
@@ -504,6 +525,7 @@ do_uninstall() {
 	else
 		log "no manifest at $MANIFEST: removing what the options name"
 		FILES=("$LXCFS_BIN" "$TK_BIN")
+		for f in "${MAN_PAGES_DEFAULT[@]}"; do FILES+=("$MANDIR/$f"); done
 	fi
 	[ -f "$CONFIG" ] && TK_CFG_OK=1 || TK_CFG_OK=0
 	# a config that is gone must not stop the toolkit

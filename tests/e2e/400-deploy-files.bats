@@ -18,10 +18,14 @@ render_units() {
 	done
 }
 
-# verify_units FILE...: systemd-analyze verify; fails on a non-zero status or any message
+# verify_units FILE...: systemd-analyze verify; fails on a non-zero status or any message.
+# The units' Documentation=man:... pages are looked up with `man` in this tree's build/man
+# only (MANPATH; VERIFY_MANPATH overrides it), never in what the machine has installed.
 verify_units() {
-	local out rc=0
-	out=$(cd "$(dirname "$1")" && systemd-analyze verify "$@" 2>&1) || rc=$?
+	local out rc=0 manpath=${VERIFY_MANPATH:-$REPO/build/man}
+	[ -f "$REPO/build/man/man1/lxcfs.1" ] || { fail "no man pages in $REPO/build/man (make man)"; return 1; }
+	command -v man >/dev/null || { fail "man missing (apt-get install man-db)"; return 1; }
+	out=$(cd "$(dirname "$1")" && MANPATH=$manpath systemd-analyze verify "$@" 2>&1) || rc=$?
 	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/#   verify: /'
 	[ "$rc" -eq 0 ] && [ -z "$out" ]
 }
@@ -31,6 +35,9 @@ verify_units() {
 	local d=$BATS_TEST_TMPDIR/units u=$REPO/deploy/systemd/lxcfs.service
 	render_units "$d"
 	verify_units "$d/lxcfs.service" "$d/lxcfs-watchdog.service" "$d/lxcfs-watchdog.timer"
+	# the pages they name are the tree's own
+	grep -qx 'Documentation=man:lxcfs(1) man:lxcfs-toolkit(1) man:lxcfs.conf(5)' "$u"
+	grep -qx 'Documentation=man:lxcfs-toolkit(1)' "$REPO/deploy/systemd/lxcfs-watchdog.service"
 	grep -qE '^ExecStartPre=.*lxcfs-toolkit .* prestart$' "$u"
 	grep -qE '^ExecStart=/usr/local/bin/lxcfs -f ' "$u"
 	grep -qE '^ExecStartPost=.*lxcfs-toolkit .* check-lxcfs --wait [0-9]+$' "$u"
@@ -47,14 +54,25 @@ verify_units() {
 	grep -qE 'check-lxcfs \|\| exec systemctl restart lxcfs.service' "$REPO/deploy/systemd/lxcfs-watchdog.service"
 }
 
-@test "systemd: verify catches a broken unit (the check can fail)" {
+@test "systemd: verify catches a broken unit and a missing man page (the check can fail)" {
 	local d=$BATS_TEST_TMPDIR/units
 	render_units "$d"
 	sed -i 's/^KillMode=process/KilMode=process/' "$d/lxcfs.service"
-	! verify_units "$d/lxcfs.service"
+	run verify_units "$d/lxcfs.service"
+	printf '%s\n' "$output"
+	assert_failure  # a misspelt directive fails
 	render_units "$d"
 	sed -i "s|$REPO/build/lxcfs -f|$REPO/build/no-such-binary -f|" "$d/lxcfs.service"
-	! verify_units "$d/lxcfs.service"
+	run verify_units "$d/lxcfs.service"
+	printf '%s\n' "$output"
+	assert_failure  # a missing binary fails
+	# the pages are looked up where MANPATH says: none there, verify fails
+	render_units "$d"
+	mkdir -p "$BATS_TEST_TMPDIR/noman"
+	VERIFY_MANPATH=$BATS_TEST_TMPDIR/noman run verify_units "$d/lxcfs.service"
+	printf '%s\n' "$output"
+	assert_failure  # no lxcfs(1) in MANPATH fails
+	[[ "$output" == *"Command 'man lxcfs(1)' failed"* ]]
 }
 
 @test "kubernetes: yamllint and the schema check pass on every manifest" {

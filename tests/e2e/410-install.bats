@@ -72,6 +72,11 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	grep -qx "mountpoint = $T/mnt" "$T/etc/lxcfs.conf"
 	grep -qx '\[toolkit\]' "$T/etc/lxcfs.conf"
 	jq -e --arg tk "$TK" '.hook.path == $tk and (.stages | index("prestart"))' "$T/hooks.d/lxcfs.json"
+	# the tarball's man pages, where man looks for a prefix's pages
+	local p
+	for p in man1/lxcfs.1 man1/lxcfs-toolkit.1 man5/lxcfs.conf.5; do cmp "$DIST/man/$p" "$T/prefix/share/man/$p"; done
+	assert_equal "$(MANPATH=$T/prefix/share/man man -w lxcfs)" "$T/prefix/share/man/man1/lxcfs.1"  # man finds lxcfs(1)
+	assert_equal "$(MANPATH=$T/prefix/share/man man -w 5 lxcfs.conf)" "$T/prefix/share/man/man5/lxcfs.conf.5"  # man finds lxcfs.conf(5)
 
 	# a container started afterwards, with the hook as installed: its own view
 	make_bundle inst-a $((192 * 1024 * 1024)) 0
@@ -142,6 +147,7 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	[ "$(tree)" = "$before" ] || { diff <(echo "$before") <(tree) | sed 's/^/#   /'; false; }
 	assert [ "$(mounts_at_mnt)" -eq 0 ]  # nothing mounted
 	[[ "$output" == *"would run: install -m 0755 $DIST/bin/lxcfs $T/prefix/bin/lxcfs"* ]]
+	[[ "$output" == *"would run: install -m 0644 $DIST/man/man1/lxcfs.1 $T/prefix/share/man/man1/lxcfs.1"* ]]
 	[[ "$output" == *"would run: $TK "*" prestart"* ]]
 	[[ "$output" == *"would run: $TK "*"watchdog --exec"* ]]
 	# with systemd as the init: the units and systemctl, still nothing done

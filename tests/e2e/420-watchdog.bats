@@ -1,7 +1,10 @@
 #!/usr/bin/env bats
 # lxcfs-toolkit watchdog on real runc containers: crash recovery under load (kill -9 of the
-# daemon: host values within 2 s, the containers' own values within 5 s, no command typed,
-# repeated), a hung daemon (SIGSTOP), SIGTERM, and backoff for a daemon that keeps dying.
+# daemon: no failed read later than 2 s after it, the containers' own values within 5 s, no
+# command typed, nothing leaked, repeated), a hung daemon (SIGSTOP), SIGTERM, and backoff for a
+# daemon that keeps dying. What a container may see in between is the documented degradation
+# (lxcfs-toolkit(1), watchdog): failed reads until umount --all, then the host's values; a
+# test never requires that window to be seen, as a recovery can be faster than a reader samples.
 
 load helpers-deploy
 
@@ -45,8 +48,8 @@ analyse() {
 				$2 != host && $2 != own && $2 != "ERR" { bad = bad " value " $2 "@" int(d) "ms"; ownrun = 0 }
 				$2 == own && !ownrun { ownrun = d }
 				END {
-					# a reader may miss a short host-view window (it samples every ~10 ms):
-					# the rep as a whole must have seen it (checked by the caller)
+					# the host-view window may be missed altogether (it samples every ~10 ms,
+					# a recovery can take less): only counted, never required
 					if (!ownrun) bad = bad " never back to its own value"
 					else if (ownrun > 5000) bad = bad " own value only after " int(ownrun) "ms"
 					printf "%s %d %d %d %d%s\n", who, lasterr, firsthost, ownrun, nhost, bad ? " FAIL:" bad : ""
@@ -55,10 +58,10 @@ analyse() {
 	done
 }
 
-@test "watchdog: kill -9 of the daemon under load (4 readers, 2 containers): host view within 2 s, own view within 5 s, $REPS times, nothing leaks" {
+@test "watchdog: kill -9 of the daemon under load (4 readers, 2 containers): no failed read after 2 s, own view within 5 s, $REPS times, nothing leaks" {
 	wd_start --interval 1 --flap-uptime 2
 	start_loaded_containers
-	local i t0 res worst_gap=0 worst_rec=0 pa pb fd0 fd rss0 rss out line
+	local i t0 res worst_gap=0 worst_rec=0 pa pb fd0 fd rss0 rss out line hostreads
 	wait_for all_readers_own 10 "readers see their own values"
 	pa=$(runc_pid wd-a) pb=$(runc_pid wd-b)
 	local mnt_host mnt_a mnt_b
@@ -75,11 +78,11 @@ analyse() {
 		out=$(analyse "$t0")
 		res=$(awk 'BEGIN {g = h = r = 0} {if ($2 > g) g = $2; if ($3 > h) h = $3; if ($4 > r) r = $4}
 			END {print g, r, h}' <<<"$out")
+		hostreads=$(awk '{n += $5} END {print n + 0}' <<<"$out")
 		report "rep $i: daemon $LXCFS_PID killed; last read error after $(cut -d' ' -f1 <<<"$res") ms," \
-			"host values by $(cut -d' ' -f3 <<<"$res") ms, own values back after $(cut -d' ' -f2 <<<"$res") ms"
+			"$hostreads reads of the host values (the last reader's first by $(cut -d' ' -f3 <<<"$res") ms)," \
+			"own values back after $(cut -d' ' -f2 <<<"$res") ms"
 		res=${res% *}
-		# some reader read the host's values in the window (the degraded path, not an error)
-		awk '{n += $5} END {exit !(n > 0)}' <<<"$out" || out+=$'\nFAIL: no reader saw the host values'
 		if grep -q FAIL <<<"$out"; then
 			printf '%s\n' "$out" | sed 's/^/#   /'
 			sed 's/^/#   log: /' "$WD_LOG" | tail -20

@@ -93,15 +93,16 @@ lxcfs_logs() { dpm logs "$LXC_NAME" 2>&1 | sed 's/^/#   lxcfs: /'; }
 # own_view NAME KB: container NAME reads MemTotal KB
 own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev/null)" = "$2" ]; }
 
-@test "podman: the image is multi-stage: the runtime stage has the binaries and their libraries, no compiler" {
+@test "podman: the image is multi-stage: the runtime stage has the binaries, their libraries and man pages, no compiler" {
 	run dpm run --rm --network none --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
 		--entrypoint sh "$IMG" -c \
-		'command -v gcc cc make pkg-config; ls /usr/include/fuse3 2>&1; ldd /usr/local/bin/lxcfs /usr/local/bin/lxcfs-toolkit; lxcfs --version; lxcfs-toolkit --version'
+		'command -v gcc cc make pkg-config; ls /usr/include/fuse3 2>&1; ldd /usr/local/bin/lxcfs /usr/local/bin/lxcfs-toolkit; lxcfs --version; lxcfs-toolkit --version; cd /usr/local/share/man && echo "man pages:" man*/*'
 	printf '%s\n' "$output" | sed 's/^/#   /'
 	[[ "$output" != *"not found"* ]] || fail "a library is missing"
 	[[ "$output" != *"/gcc"* && "$output" != *"/make"* ]] || fail "a compiler in the runtime image"
 	[[ "$output" == *"No such file or directory"* ]] # no -dev headers
 	[[ "$output" == *"lxcfs-toolkit 0."* ]]
+	[[ "$output" == *"man pages: man1/lxcfs-toolkit.1 man1/lxcfs.1 man5/lxcfs.conf.5"* ]]
 }
 
 @test "podman: lxcfs in a privileged container serves host containers; podman kill + restart brings every container back to its own view with no command typed" {
@@ -168,11 +169,13 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 		/usr/local/bin/lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs
 		head -1 /var/lib/lxcfs/proc/meminfo
 		n1=$(grep -c " /var/lib/lxcfs " /proc/self/mountinfo)
+		echo "man pages: $(cd /usr/local/share/man && echo man*/*)"
 		./install.sh --init none --hooks none | grep -c "unchanged:" | sed "s/^/unchanged on the second run: /"
 		echo "mounts: $n1 then $(grep -c " /var/lib/lxcfs " /proc/self/mountinfo)"
 		./install.sh --uninstall >/dev/null
 		echo "after uninstall: $(grep -c " /var/lib/lxcfs " /proc/self/mountinfo) mounts;" \
-			"$(ls /usr/local/bin | wc -l) files in /usr/local/bin; config kept: $(ls /etc/lxcfs)"'
+			"$(ls /usr/local/bin | wc -l) files in /usr/local/bin;" \
+			"$(find /usr/local/share/man -type f 2>/dev/null | wc -l) man pages; config kept: $(ls /etc/lxcfs)"'
 	printf '%s\n' "$output" | grep -v '^\[install.sh\]   run: \|^Get:\|^Selecting\|^Preparing\|^Unpacking\|^Setting up' | sed 's/^/#   /'
 	assert_success  # install in a bare Debian container
 	[[ "$output" == *"libraries missing before: "[1-9]* ]] || fail "the base image already had the libraries"
@@ -181,5 +184,6 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	[[ "$output" == *"MemTotal:"* ]]
 	[[ "$output" =~ unchanged\ on\ the\ second\ run:\ [4-9] ]]
 	[[ "$output" =~ mounts:\ ([0-9]+)\ then\ ([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
-	[[ "$output" == *"after uninstall: 0 mounts; 0 files in /usr/local/bin; config kept: lxcfs.conf"* ]]
+	[[ "$output" == *"man pages: man1/lxcfs-toolkit.1 man1/lxcfs.1 man5/lxcfs.conf.5"* ]]
+	[[ "$output" == *"after uninstall: 0 mounts; 0 files in /usr/local/bin; 0 man pages; config kept: lxcfs.conf"* ]]
 }

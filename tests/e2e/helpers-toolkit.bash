@@ -212,7 +212,8 @@ fake_container() {
 # imported from a busybox rootfs tarball (TK_IMAGE)
 podman_init() {
 	command -v podman >/dev/null || skip "podman is not installed"
-	_TK_PODMAN=$(mktemp -d /tmp/lxcfs-tk-podman.XXXXXX)
+	# named for the run, so the leak check (299) sees this run's only
+	_TK_PODMAN=$(mktemp -d "/tmp/lxcfs-tk-podman.${BATS_ROOT_PID:-$$}.XXXXXX")
 	mkdir -p "$_TK_PODMAN"/{root,runroot,hooks,tmp}
 	local f
 	for f in "$REPO/deploy/hooks/oci-hooks.d/${1:-lxcfs-always.json}"; do
