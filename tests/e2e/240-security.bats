@@ -173,6 +173,26 @@ hook_refuses() {
 	assert_equal "$(mounts_snapshot self)" "$before_h"
 }
 
+@test "registry: a FIFO, a directory and a sparse 1 GiB file named like entries are skipped at once" {
+	tk_start_daemon
+	local ctr
+	ctr=$(tk_name)
+	make_bundle "$ctr" $((256 * 1024 * 1024)) 0
+	runc_start "$ctr"
+	assert_equal "$status" 0
+	mkfifo "$TK_REG/junk.json"
+	mkdir "$TK_REG/dir.json"
+	truncate -s 1G "$TK_REG/big.json"
+	# a FIFO blocked remount --all and status forever; the big file was read whole
+	TK_TIMEOUT=10 run_tk 0 remount --all
+	assert_line --index $((${#lines[@]} - 1)) "remounted 1 of 1 containers"
+	assert_output --partial "junk.json\` is a FIFO, not a regular file"
+	assert_output --partial "dir.json\` is a directory, not a regular file"
+	assert_output --partial "big.json\` is larger than 65536 bytes"
+	TK_TIMEOUT=10 run_tk 0 status
+	assert_line --regexp "^${ctr:0:12} .*( live +){9}$"
+}
+
 # engine_case MODE EXPECTED: remount --all against a misbehaving engine: exit 1, the message,
 # within the timeout, nothing mounted
 engine_case() {

@@ -224,3 +224,22 @@ analyse() {
 	grep -q 'not mounted' "$WD_LOG"
 	is_lxcfs_mount "$LXCFS_MNT"
 }
+
+@test "watchdog: a FIFO named like a registry entry stalls neither its start nor a recovery" {
+	# remount/umount --all read the registry: a FIFO there blocked them forever, so the watchdog
+	# never came up, or never restarted a killed daemon
+	mkdir -p "$TK_REG"
+	mkfifo "$TK_REG/junk.json"
+	wd_start --interval 0.5
+	make_bundle wd-f $((208 * 1024 * 1024)) && runc_start wd-f && [ "$status" -eq 0 ]
+	local old
+	old=$(daemon_pid)
+	own_mem() { runc_in wd-f awk '/^MemTotal/ {print $2}' /proc/meminfo; }
+	assert_equal "$(own_mem)" $((208 * 1024))  # own view
+	kill -KILL "$old"
+	wait_for '[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((208 * 1024)) ]' 15 ""
+	sed 's/^/#   log: /' "$WD_LOG" | tail -5
+	assert_not_equal "$(daemon_pid)" "$old"  # a new daemon
+	assert_equal "$(own_mem)" $((208 * 1024))  # own view again
+	grep -q 'junk.json` is a FIFO, not a regular file' "$WD_LOG"
+}
