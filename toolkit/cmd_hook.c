@@ -20,7 +20,8 @@ static int hook_usage(struct tk_ctx *ctx)
 {
 	printf("Usage: %s hook [--stage prestart|createRuntime|poststop] [--strict]\n"
 	       "Reads the OCI state JSON on stdin. prestart/createRuntime: bind the lxcfs files\n"
-	       "into the container and record it; poststop: forget it.\n"
+	       "into the container and record it; poststop: forget it. A record that cannot be\n"
+	       "written (read-only or full registry) is a warning: exit 0, the mounts stay.\n"
 	       "  --strict   fail when the daemon is down (default: warn, exit 0)\n"
 	       "  --no-lxcfs-dir  do not mount the mount point into the container\n",
 	       ctx->prog);
@@ -133,7 +134,13 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 				       err.msg);
 		tk_report(LX_LOG_INFO, "container %s (pid %d): %s", st.id, (int)st.pid, info);
 	}
+	/* The mounts are made and right: a registry that cannot take the record (read-only,
+	 * full) must not fail every container start. Without it remount/umount --all find the
+	 * container only through an engine, which the warning says. */
 	if (tk_registry_write(ctx->cfg.registry, &e, &err) < 0)
-		return tk_fail(ctx, "hook", TK_EXIT_FAIL, "container %s: %s", st.id, err.msg);
+		tk_report(LX_LOG_WARN,
+			  "container %s is not recorded in the registry (remount/umount --all "
+			  "find it only through an engine): %s",
+			  st.id, err.msg);
 	return TK_EXIT_OK;
 }
