@@ -40,7 +40,8 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 			       "%s\n"
 			       "  --all               every container started with the hook or "
 			       "holding an lxcfs mount\n"
-			       "  --container-id ID   a full id, a unique prefix or a name\n"
+			       "  --container-id ID   a full id, else a unique id prefix, else a "
+			       "unique name\n"
 			       "  --jobs N            containers handled in parallel (default 4)\n"
 			       "  --timeout S         seconds per container (default 10)\n",
 			       ctx->prog, cmd, help);

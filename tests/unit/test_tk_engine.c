@@ -182,6 +182,52 @@ static void test_resolve(void **state)
 	tk_targets_free(&t);
 }
 
+/* A container's name is its creator's choice (an annotation): named after another container's
+ * id, or a prefix of it, it must not be taken for that container. Ids first, then unique id
+ * prefixes, then names; several matches at the deciding level are an error. */
+static void test_resolve_ids_before_names(void **state)
+{
+	/* the impostors come first, as they may in the registry's directory order */
+	static const char *const ids[] = {"evil1111", "evil2222", "victim0000aaaa", "other3333",
+					  "other4444"};
+	static const char *const names[] = {"victim0000aaaa", "victim0000", "shop", "dup", "dup"};
+	struct tk_targets t = {0};
+	struct lx_error err;
+	size_t i;
+
+	(void)state;
+	for (int k = 0; k < 5; k++) {
+		struct tk_target x = {.pid = 200 + k};
+
+		strcpy(x.id, ids[k]);
+		strcpy(x.name, names[k]);
+		strcpy(x.source, "registry");
+		assert_int_equal(tk_targets_add(&t, &x, NULL), 0);
+	}
+	/* the victim's full id, which evil1111 took as its name */
+	assert_int_equal(tk_targets_resolve(&t, "victim0000aaaa", &i, &err), 0);
+	assert_int_equal(i, 2);
+	/* a prefix of the victim's id, which evil2222 took as its name */
+	assert_int_equal(tk_targets_resolve(&t, "victim0000", &i, &err), 0);
+	assert_int_equal(i, 2);
+	/* names still work where no id matches */
+	assert_int_equal(tk_targets_resolve(&t, "shop", &i, &err), 0);
+	assert_int_equal(i, 2);
+	/* two containers with one name: an error naming both */
+	i = 99;
+	assert_int_equal(tk_targets_resolve(&t, "dup", &i, &err), -1);
+	assert_int_equal(i, 99);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "ambiguous container name dup: matches"));
+	assert_non_null(strstr(err.msg, "other3333 (dup)"));
+	assert_non_null(strstr(err.msg, "other4444 (dup)"));
+	/* a prefix of two ids */
+	assert_int_equal(tk_targets_resolve(&t, "evil", &i, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "ambiguous container id evil: matches"));
+	tk_targets_free(&t);
+}
+
 static void test_merge(void **state)
 {
 	struct tk_targets t = targets();
@@ -252,6 +298,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_isula_inspect_array),
 	    cmocka_unit_test(test_parse_runc_list),
 	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_resolve_ids_before_names),
 	    cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_run_capture),
 	};
