@@ -62,7 +62,7 @@ crash_daemon() {
 	assert_line --index 0 --partial "lxcfs: healthy"
 	assert_line --regexp "^${CTR:0:12} .*( live +){9}$"
 	crash_daemon
-	run_tk 0 status --json
+	run_tk 1 status --json
 	assert_equal "$(jq -r .daemon.healthy <<<"$output")" false
 	assert_equal "$(jq -r '.containers[0].files | [.[]] | unique | join(",")' <<<"$output")" stale
 	tk_restart_daemon
@@ -71,6 +71,22 @@ crash_daemon() {
 	assert_equal "$(jq -r .daemon.healthy <<<"$output")" true
 	assert_equal "$(jq -r '.containers[0].files | [.[]] | unique | join(",")' <<<"$output")" live
 	assert_equal "$(jq -r '.containers[0].id' <<<"$output")" "$CTR"
+}
+
+@test "status: exits 1 while it says the daemon is not healthy (SIGSTOP), 0 once it runs again" {
+	tk_start_daemon
+	start_ctr
+	run_tk 0 status
+	kill -STOP "$LXCFS_PID"
+	run_tk 1 status
+	assert_line --index 0 --partial "lxcfs: NOT healthy:"
+	assert_output --partial "read timed out"
+	assert_line --regexp "^${CTR:0:12} "
+	run_tk 1 status --json
+	assert_equal "$(jq -r .daemon.healthy <<<"$output")" false
+	kill -CONT "$LXCFS_PID"
+	run_tk 0 status
+	assert_line --index 0 --partial "lxcfs: healthy"
 }
 
 @test "umount --all gives the host's values, remount --all the container's again" {
