@@ -166,6 +166,30 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	assert_output --partial "missing.conf"
 }
 
+@test "config: the toolkit reads it by the daemon's rules: long lines, NUL bytes, regular files only" {
+	new_mountpoint LXCFS_MNT
+	local conf=$BATS_TEST_TMPDIR/lxcfs.conf
+	# the tail of a long comment became a key (here: another mount point)
+	printf '[toolkit]\nmountpoint = %s\n# %s%s\n' "$LXCFS_MNT" "$(printf 'x%.0s' {1..197})" \
+		"mountpoint = /nonexistent-x" >"$conf"
+	TK_ARGS=(-c "$conf")
+	run_tk 2 check-lxcfs
+	assert_output --partial "$conf:3: line longer than 198 bytes"
+	printf '[toolkit]\nstrict = true\0 mountpoint = /x\n' >"$conf"
+	run_tk 2 status
+	assert_output --partial "$conf:2: a NUL byte"
+	# /dev/zero hung the toolkit, a directory was read as an empty file
+	TK_ARGS=(-c /dev/zero)
+	TK_TIMEOUT=10 run_tk 2 status
+	assert_output --partial "\`/dev/zero\` is a character device, not a regular file"
+	TK_ARGS=(-c "$BATS_TEST_TMPDIR")
+	run_tk 2 status
+	assert_output --partial "is a directory, not a regular file"
+	TK_ARGS=()
+	LXCFS_TOOLKIT_CONFIG=/dev/zero TK_TIMEOUT=10 run_tk 2 status
+	assert_output --partial "\`/dev/zero\` is a character device"
+}
+
 @test "prestart: under a shared parent the bind gets a peer group of its own (no doubled mounts)" {
 	local dir
 	dir=$(mktemp -d /tmp/lxcfs-tk-shared.XXXXXX)
