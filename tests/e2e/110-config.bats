@@ -189,3 +189,18 @@ refused_config() {
 	# /dev/null is no settings
 	start_daemon -c /dev/null
 }
+
+@test "log: a file of procfs or sysfs, a FIFO or a symlink is refused, exit 1, nothing mounted or written" {
+	# a log line went into /proc/sys/kernel/hostname; /proc/self/comm shows the same, harmlessly
+	refused_config 1 "log file: \`/proc/self/comm\` is a file of procfs, a kernel interface" \
+		--log /proc/self/comm
+	write_config '[lxcfs]' 'log = /proc/self/comm'
+	refused_config 1 "\`/proc/self/comm\` is a file of procfs" -c "$CONF"
+	refused_config 1 "\`/sys/kernel/uevent_seqnum\` is a file of sysfs" --log /sys/kernel/uevent_seqnum
+	mkfifo "$BATS_TEST_TMPDIR/log.fifo"
+	refused_config 1 "log.fifo\` is a FIFO, not a regular file" --log "$BATS_TEST_TMPDIR/log.fifo"
+	echo kept >"$BATS_TEST_TMPDIR/target.log"
+	ln -s "$BATS_TEST_TMPDIR/target.log" "$BATS_TEST_TMPDIR/link.log"
+	refused_config 1 "link.log\` is a symlink" --log "$BATS_TEST_TMPDIR/link.log"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/target.log")" kept
+}
