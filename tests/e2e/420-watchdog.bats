@@ -55,6 +55,30 @@ analyse() {
 	done
 }
 
+# memtotal_in NAME: MemTotal (kB) in runc container NAME
+memtotal_in() { runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo; }
+
+# watched_container NAME MIB [WATCHDOG_ARGS...]: wd_start, then runc container NAME limited to
+# MIB MiB, seeing it as its MemTotal; OLD is the daemon's pid
+watched_container() {
+	local name=$1 mib=$2
+	shift 2
+	wd_start "$@" || return 1
+	make_bundle "$name" $((mib * 1024 * 1024)) && runc_start "$name" && [ "$status" -eq 0 ] || return 1
+	OLD=$(daemon_pid)
+	assert_equal "$(memtotal_in "$name")" $((mib * 1024))  # own view
+}
+
+# wait_recovered OLD NAME KB: within 15 s a daemon other than pid OLD runs and container NAME
+# sees KB as its MemTotal again
+wait_recovered() {
+	local old=$1 name=$2 kb=$3
+	wait_for '[ "$(daemon_pid)" != "$old" ] && [ "$(memtotal_in "$name")" = "$kb" ]' 15 "" || true
+	sed 's/^/#   log: /' "$WD_LOG" | tail -5
+	assert_not_equal "$(daemon_pid)" "$old"  # a new daemon
+	assert_equal "$(memtotal_in "$name")" "$kb"  # own view again
+}
+
 @test "watchdog: kill -9 of the daemon under load (4 readers, 2 containers): host view within 2 s, own view within 5 s, $REPS times, nothing leaks" {
 	wd_start --interval 1 --flap-uptime 2
 	start_loaded_containers
@@ -208,19 +232,11 @@ analyse() {
 }
 
 @test "watchdog: a mount that went away under a live daemon is seen as a failure: restarted and remounted" {
-	wd_start --interval 0.5 --flap-uptime 0
-	make_bundle wd-u $((144 * 1024 * 1024)) && runc_start wd-u && [ "$status" -eq 0 ]
-	local old i
-	old=$(daemon_pid)
-	own_mem() { runc_in wd-u awk '/^MemTotal/ {print $2}' /proc/meminfo; }
-	assert_equal "$(own_mem)" $((144 * 1024))  # own view
+	watched_container wd-u 144 --interval 0.5 --flap-uptime 0
 	# someone detaches the daemon's mount; the daemon itself runs on
 	umount -l "$LXCFS_MNT"
-	wait_for '[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((144 * 1024)) ]' 10 ""
-	sed 's/^/#   log: /' "$WD_LOG" | tail -5
-	assert_not_equal "$(daemon_pid)" "$old"  # a new daemon
-	wait_gone "$old" 5
-	assert_equal "$(own_mem)" $((144 * 1024))  # own view again
+	wait_recovered "$OLD" wd-u $((144 * 1024))
+	wait_gone "$OLD" 5
 	grep -q 'not mounted' "$WD_LOG"
 	is_lxcfs_mount "$LXCFS_MNT"
 }
@@ -230,16 +246,8 @@ analyse() {
 	# never came up, or never restarted a killed daemon
 	mkdir -p "$TK_REG"
 	mkfifo "$TK_REG/junk.json"
-	wd_start --interval 0.5
-	make_bundle wd-f $((208 * 1024 * 1024)) && runc_start wd-f && [ "$status" -eq 0 ]
-	local old
-	old=$(daemon_pid)
-	own_mem() { runc_in wd-f awk '/^MemTotal/ {print $2}' /proc/meminfo; }
-	assert_equal "$(own_mem)" $((208 * 1024))  # own view
-	kill -KILL "$old"
-	wait_for '[ "$(daemon_pid)" != "$old" ] && [ "$(own_mem)" = $((208 * 1024)) ]' 15 ""
-	sed 's/^/#   log: /' "$WD_LOG" | tail -5
-	assert_not_equal "$(daemon_pid)" "$old"  # a new daemon
-	assert_equal "$(own_mem)" $((208 * 1024))  # own view again
+	watched_container wd-f 208 --interval 0.5
+	kill -KILL "$OLD"
+	wait_recovered "$OLD" wd-f $((208 * 1024))
 	grep -q 'junk.json` is a FIFO, not a regular file' "$WD_LOG"
 }

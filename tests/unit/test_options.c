@@ -39,6 +39,20 @@ static void write_conf_n(const char *text, size_t len)
 	fclose(f);
 }
 
+/* a config file of head, n times c, then tail */
+static void write_conf_fill(const char *head, char c, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *text = malloc(hl + n + tl);
+
+	assert_non_null(text);
+	memcpy(text, head, hl);
+	memset(text + hl, c, n);
+	memcpy(text + hl + n, tail, tl);
+	write_conf_n(text, hl + n + tl);
+	free(text);
+}
+
 static int parse(struct lx_options *o, int *code, struct lx_error *err, ...)
 {
 	char *argv[32];
@@ -220,35 +234,19 @@ static void expect_conf_error(const char *path, const char *part)
  * text after one), are refused with the line they are on. */
 static void test_config_long_lines_and_nul(void **state)
 {
-	char *text = malloc(1100000), want[256];
-	size_t n;
+	char want[256];
 
 	(void)state;
-	assert_non_null(text);
 	/* 199 bytes of comment, then what looked like a key */
-	n = (size_t)sprintf(text, "[lxcfs]\n# ");
-	memset(text + n, 'x', 197);
-	n += 197;
-	n += (size_t)sprintf(text + n, "cgroup_root = /nonexistent\nloadavg = true\n");
-	write_conf_n(text, n);
+	write_conf_fill("[lxcfs]\n# ", 'x', 197, "cgroup_root = /nonexistent\nloadavg = true\n");
 	snprintf(want, sizeof(want), "%s:2: line longer than 198 bytes", conf_path);
 	expect_conf_error(conf_path, want);
-
 	/* a 1 MB line: its own line number, not a "syntax error" elsewhere */
-	n = (size_t)sprintf(text, "[lxcfs]\nloadavg = true\n");
-	memset(text + n, 'y', 1000000);
-	n += 1000000;
-	text[n++] = '\n';
-	write_conf_n(text, n);
+	write_conf_fill("[lxcfs]\nloadavg = true\n", 'y', 1000000, "\n");
 	snprintf(want, sizeof(want), "%s:3: line longer than 198 bytes", conf_path);
 	expect_conf_error(conf_path, want);
-
 	/* the longest line taken is 198 bytes */
-	n = (size_t)sprintf(text, "[lxcfs]\n#");
-	memset(text + n, 'z', 197);
-	n += 197;
-	n += (size_t)sprintf(text + n, "\nloadavg = true\n");
-	write_conf_n(text, n);
+	write_conf_fill("[lxcfs]\n#", 'z', 197, "\nloadavg = true\n");
 	{
 		struct lx_options o;
 		struct lx_error err = {0, ""};
@@ -268,14 +266,10 @@ static void test_config_long_lines_and_nul(void **state)
 	snprintf(want, sizeof(want), "%s:2: a NUL byte", conf_path);
 	expect_conf_error(conf_path, want);
 
-	/* over 1 MiB, in short lines */
-	n = 0;
-	while (n <= 1024 * 1024)
-		n += (size_t)sprintf(text + n, "# a comment line\n");
-	write_conf_n(text, n);
+	/* over 1 MiB (of empty lines) */
+	write_conf_fill("", '\n', 1024 * 1024 + 1, "");
 	expect_conf_error(conf_path, "is larger than 1048576 bytes");
 	unlink(conf_path);
-	free(text);
 }
 
 /* -c takes a regular file (or /dev/null): a directory was silently ignored, a FIFO or
