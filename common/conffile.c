@@ -48,8 +48,10 @@ static int conf_handler(void *user, const char *section, const char *name, const
 {
 	struct conf_ctx *c = user;
 
-	if (c->fail_line || !name) /* !name: a new section, with INI_CALL_HANDLER_ON_NEW_SECTION */
-		return c->fail_line ? 0 : 1;
+	if (c->fail_line)
+		return 0; /* after the first error nothing more is applied */
+	if (!name)
+		return 1; /* a new section (a libinih built with INI_CALL_HANDLER_ON_NEW_SECTION) */
 	if (c->fn(c->user, section, name, value ? value : "", c->err) < 0) {
 		c->fail_line = c->line;
 		return 0;

@@ -10,10 +10,10 @@
 
 #include "error.h"
 
-#define LX_CONF_MAX_SIZE (1024 * 1024) /* bytes in a config file */
-#define LX_CONF_MAX_LINE                                                                           \
-	198 /* bytes in a line without its newline: libinih's buffer                               \
-	       (200) less the newline and the NUL */
+/* bytes in a config file, and in one of its lines without the newline: libinih's line buffer
+ * (200) less the newline and the NUL */
+#define LX_CONF_MAX_SIZE (1024 * 1024)
+#define LX_CONF_MAX_LINE 198
 
 /* One key: 0, or -1 with err's code and message (lx_conf_parse puts "PATH:LINE: " before it;
  * EINVAL for a bad key or value). section is "" before the first [section]. */

@@ -50,7 +50,7 @@ static const char *file_type(mode_t m)
 		return "a block device";
 	if (S_ISSOCK(m))
 		return "a socket";
-	return "not a plain file";
+	return "of an unknown type";
 }
 
 /* Kernel interfaces that look like files: writing a log line there acts on the machine
