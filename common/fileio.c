@@ -3,7 +3,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -33,6 +36,140 @@ int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error
 		sb->buf[sb->len] = '\0';
 	}
 	return (int)total;
+}
+
+static const char *file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	return "of an unknown type";
+}
+
+/* Kernel interfaces that look like files: writing a log line there acts on the machine
+ * (/proc/sys/kernel/hostname, /sys/..., cgroup.procs, binfmt_misc/register). */
+static const char *pseudo_fs(int fd)
+{
+	static const struct {
+		long magic;
+		const char *name;
+	} fs[] = {
+	    {PROC_SUPER_MAGIC, "procfs"},
+	    {SYSFS_MAGIC, "sysfs"},
+	    {CGROUP_SUPER_MAGIC, "cgroupfs"},
+	    {CGROUP2_SUPER_MAGIC, "cgroup2"},
+	    {DEBUGFS_MAGIC, "debugfs"},
+	    {TRACEFS_MAGIC, "tracefs"},
+	    {SECURITYFS_MAGIC, "securityfs"},
+	    {SELINUX_MAGIC, "selinuxfs"},
+	    {SMACK_MAGIC, "smackfs"},
+	    {BINFMTFS_MAGIC, "binfmt_misc"},
+	    {BPF_FS_MAGIC, "bpf"},
+	    {PSTOREFS_MAGIC, "pstore"},
+	    {EFIVARFS_MAGIC, "efivarfs"},
+	    {RDTGROUP_SUPER_MAGIC, "resctrl"},
+	    {0x62656570 /* CONFIGFS_MAGIC */, "configfs"},
+	};
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return "a file system that cannot be identified";
+	for (size_t i = 0; i < sizeof(fs) / sizeof(fs[0]); i++)
+		if ((long)sf.f_type == fs[i].magic)
+			return fs[i].name;
+	return NULL;
+}
+
+/* 0 when fd is a regular file on an acceptable file system, else -1 with the reason */
+static int check_regular(int fd, const char *path, bool real_fs, struct stat *st,
+			 struct lx_error *err)
+{
+	const char *fs;
+
+	if (fstat(fd, st) < 0)
+		return lx_error_set(err, errno, "stat `%s`", path);
+	if (S_ISLNK(st->st_mode)) /* O_PATH|O_NOFOLLOW opened the link itself */
+		return lx_error_set(err, ELOOP, "`%s` is a symlink", path);
+	if (!S_ISREG(st->st_mode))
+		return lx_error_code(err, EINVAL, "`%s` is %s, not a regular file", path,
+				     file_type(st->st_mode));
+	if (real_fs && (fs = pseudo_fs(fd)))
+		return lx_error_code(err, EINVAL, "`%s` is a file of %s, a kernel interface", path,
+				     fs);
+	return 0;
+}
+
+int open_regular_at(int dirfd, const char *path, int flags, mode_t mode, bool real_fs,
+		    struct lx_error *err)
+{
+	__close int pfd = openat(dirfd, path, O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW));
+	__close int fd = -1;
+	struct stat before, st;
+
+	if (pfd < 0 && !(errno == ENOENT && (flags & O_CREAT)))
+		return lx_error_set(err, errno, "open `%s`", path);
+	if (pfd >= 0 && check_regular(pfd, path, real_fs, &before, err) < 0)
+		return -1;
+	fd = openat(dirfd, path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	if (fd < 0)
+		return lx_error_set(err, errno, "open `%s`", path);
+	if (check_regular(fd, path, real_fs, &st, err) < 0)
+		return -1;
+	if (pfd >= 0 && (st.st_dev != before.st_dev || st.st_ino != before.st_ino))
+		return lx_error_code(err, EAGAIN, "`%s` was replaced while it was opened", path);
+	return steal_fd(fd);
+}
+
+ssize_t read_regular_at(int dirfd, const char *path, int flags, size_t max, struct strbuf *sb,
+			struct lx_error *err)
+{
+	__close int fd =
+	    open_regular_at(dirfd, path, O_RDONLY | (flags & O_NOFOLLOW), 0, false, err);
+	size_t start = sb->len, total = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		return lx_error_set(err, errno, "stat `%s`", path);
+	if ((uintmax_t)st.st_size > max)
+		return lx_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+	/* room for the whole file and one byte more, to see it grew past max */
+	if (sb_reserve(sb, (size_t)st.st_size + 2) < 0)
+		return lx_error_set(err, ENOMEM, "read `%s`", path);
+	for (;;) {
+		ssize_t n;
+
+		if (total > max) {
+			sb_truncate(sb, start);
+			return lx_error_set(err, EFBIG, "`%s` is larger than %zu bytes", path, max);
+		}
+		if (sb->cap - sb->len < 2 && sb_reserve(sb, 4096) < 0) {
+			sb_truncate(sb, start);
+			return lx_error_set(err, ENOMEM, "read `%s`", path);
+		}
+		n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			sb_truncate(sb, start);
+			return lx_error_set(err, e, "read `%s`", path);
+		}
+		if (n == 0)
+			return (ssize_t)total;
+		sb->len += n;
+		total += n;
+		sb->buf[sb->len] = '\0';
+	}
 }
 
 /* seq_file stops short of the buffer's end when the next record does not fit: a read that

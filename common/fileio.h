@@ -14,6 +14,27 @@
  * O_RDONLY|O_NOFOLLOW|O_CLOEXEC, appending to sb. Returns bytes read or -1. */
 int read_file_at(int dirfd, const char *path, struct strbuf *sb, struct lx_error *err);
 
+/* Open `path` (relative to dirfd) only when it is a regular file, for files whose name comes
+ * from outside (config files, the log, registry entries, a bundle's config.json): a FIFO
+ * would hang the caller and opening a device can act (a watchdog, a tape). The type is checked
+ * on an O_PATH descriptor before the real open and again on the opened descriptor, which must
+ * be the same inode. flags: O_RDONLY, or O_WRONLY|O_APPEND[|O_CREAT] (mode for a new file);
+ * with O_NOFOLLOW a final symlink fails (ELOOP). O_NONBLOCK|O_NOCTTY|O_CLOEXEC are added.
+ * With real_fs, a file of a kernel interface file system (procfs, sysfs, cgroupfs, debugfs,
+ * tracefs, securityfs, selinuxfs, binfmt_misc, bpf, ...) is refused as well. Returns the fd,
+ * or -1: "`path` is a FIFO, not a regular file", "`path` is a file of procfs, a kernel
+ * interface" (EINVAL), "`path` is a symlink" (ELOOP), "`path` was replaced while it was
+ * opened" (EAGAIN) or the open's errno. */
+int open_regular_at(int dirfd, const char *path, int flags, mode_t mode, bool real_fs,
+		    struct lx_error *err);
+
+/* Append the whole of the regular file `path` (open_regular_at with flags O_RDONLY plus
+ * O_NOFOLLOW when given) to sb, when it holds at most max bytes: a bigger one fails (EFBIG,
+ * "`path` is larger than MAX bytes") before a byte is read, as does one that grows past max
+ * while read. Returns the bytes read or -1. */
+ssize_t read_regular_at(int dirfd, const char *path, int flags, size_t max, struct strbuf *sb,
+			struct lx_error *err);
+
 /* Append the whole text of a held procfs/sysfs/cgroupfs fd, read with pread from offset 0
  * (those files regenerate their text there), to sb. The buffer is sized so that one pread
  * normally gets it all: a read that leaves more than a record's worth of room unused is

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "fileio.h"
 
 static enum lx_log_target log_target = LX_LOG_STDERR;
 static enum lx_log_level log_level = LX_LOG_INFO;
@@ -27,10 +28,14 @@ int lx_log_open(const char *ident, enum lx_log_target target, const char *path,
 {
 	log_ident = ident;
 	if (target == LX_LOG_FILE) {
-		int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		/* a regular file of a real file system, never through a final symlink: a log
+		 * line written to /proc/sys/kernel/hostname renamed the machine, and a FIFO
+		 * without a reader blocked the open */
+		int fd = open_regular_at(AT_FDCWD, path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW,
+					 0640, true, err);
 
 		if (fd < 0)
-			return lx_error_set(err, errno, "open log file `%s`", path);
+			return lx_error_wrap(err, "log file");
 		if (log_fd >= 0) {
 			/* other threads may be writing: replace the file under the same number */
 			dup3(fd, log_fd, O_CLOEXEC);

@@ -7,7 +7,9 @@
 enum lx_log_level { LX_LOG_ERROR, LX_LOG_WARN, LX_LOG_INFO, LX_LOG_DEBUG };
 enum lx_log_target { LX_LOG_STDERR, LX_LOG_SYSLOG, LX_LOG_FILE };
 
-/* ident names the program in syslog and file lines. path is used for LX_LOG_FILE. */
+/* ident names the program in syslog and file lines. path is used for LX_LOG_FILE: appended
+ * to, created when missing; it must be a regular file (not a symlink, FIFO or device) and not
+ * one of a kernel interface (procfs, sysfs, cgroupfs, debugfs, ...): see open_regular_at. */
 int lx_log_open(const char *ident, enum lx_log_target target, const char *path,
 		struct lx_error *err);
 /* Open the log file again (after a rotation); 0 when not logging to a file. */

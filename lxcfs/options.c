@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/cleanup.h"
+#include "common/conffile.h"
 #include "common/parse.h"
 
 enum {
@@ -60,106 +60,79 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
-struct ini_ctx {
+struct cfg_ctx {
 	struct lx_options *o;
 	unsigned set; /* what the command line set: those keys are not overridden */
-	const char *file;
-	FILE *f;
-	int line;
-	char msg[512];
-	int err_line;
 };
 
-static char *cfg_reader(char *str, int num, void *stream)
-{
-	struct ini_ctx *c = stream;
-	char *r = fgets(str, num, c->f);
-
-	if (r)
-		c->line++;
-	return r;
-}
-
-static int ini_fail(struct ini_ctx *c, const char *fmt, const char *a, const char *b)
-{
-	if (!c->err_line) {
-		c->err_line = c->line;
-		snprintf(c->msg, sizeof(c->msg), fmt, a, b);
-	}
-	return 0;
-}
-
-static int ini_bool(struct ini_ctx *c, const char *name, const char *value, unsigned flag,
-		    bool *dst, bool invert)
+static int cfg_bool(const struct cfg_ctx *c, const char *name, const char *value, unsigned flag,
+		    bool *dst, struct lx_error *err)
 {
 	bool b;
 
 	if (lx_parse_bool(value, &b) < 0)
-		return ini_fail(c, "invalid boolean `%s` for key `%s` (use true or false)", value,
-				name);
+		return lx_error_code(err, EINVAL,
+				     "invalid boolean `%s` for key `%s` (use true or false)", value,
+				     name);
 	if (!(c->set & flag))
-		*dst = invert ? !b : b;
-	return 1;
+		*dst = b;
+	return 0;
 }
 
-static int ini_path(struct ini_ctx *c, const char *name, const char *value, unsigned flag,
-		    char **dst)
+static int cfg_path(const struct cfg_ctx *c, const char *name, const char *value, unsigned flag,
+		    char **dst, struct lx_error *err)
 {
 	if (value[0] != '/')
-		return ini_fail(c, "key `%s` needs an absolute path, got `%s`", name, value);
+		return lx_error_code(err, EINVAL, "key `%s` needs an absolute path, got `%s`", name,
+				     value);
 	if (!(c->set & flag) && set_str(dst, value) < 0)
-		return ini_fail(c, "out of memory for key `%s`%s", name, "");
-	return 1;
+		return lx_error_set(err, ENOMEM, "key `%s`", name);
+	return 0;
 }
 
-static int cfg_handler(void *user, const char *section, const char *name, const char *value)
+static int cfg_key(void *user, const char *section, const char *name, const char *value,
+		   struct lx_error *err)
 {
-	struct ini_ctx *c = user;
+	struct cfg_ctx *c = user;
 	struct lx_options *o = c->o;
 
 	if (strcmp(section, "lxcfs") != 0)
-		return 1; /* other programs' sections ([toolkit], ...) share the file */
-	if (!name)
-		return 1;
+		return 0; /* other programs' sections ([toolkit], ...) share the file */
 	if (!strcmp(name, "mountpoint"))
-		return ini_path(c, name, value, SET_MOUNTPOINT, &o->mountpoint);
+		return cfg_path(c, name, value, SET_MOUNTPOINT, &o->mountpoint, err);
 	if (!strcmp(name, "pidfile"))
-		return ini_path(c, name, value, SET_PIDFILE, &o->pidfile);
+		return cfg_path(c, name, value, SET_PIDFILE, &o->pidfile, err);
 	if (!strcmp(name, "log"))
-		return ini_path(c, name, value, SET_LOG, &o->log);
+		return cfg_path(c, name, value, SET_LOG, &o->log, err);
 	if (!strcmp(name, "cgroup_root"))
-		return ini_path(c, name, value, SET_CGROOT, &o->cgroup_root);
+		return cfg_path(c, name, value, SET_CGROOT, &o->cgroup_root, err);
 	if (!strcmp(name, "loadavg"))
-		return ini_bool(c, name, value, SET_LOADAVG, &o->loadavg, false);
+		return cfg_bool(c, name, value, SET_LOADAVG, &o->loadavg, err);
 	if (!strcmp(name, "cfs"))
-		return ini_bool(c, name, value, SET_CFS, &o->cfs, false);
+		return cfg_bool(c, name, value, SET_CFS, &o->cfs, err);
 	if (!strcmp(name, "swap"))
-		return ini_bool(c, name, value, SET_SWAP, &o->swap, false);
-	return ini_fail(c, "unknown key `%s` in section [%s]", name, section);
+		return cfg_bool(c, name, value, SET_SWAP, &o->swap, err);
+	return lx_error_code(err, EINVAL, "unknown key `%s` in section [%s]", name, section);
 }
 
 static int load_config(struct lx_options *o, unsigned set, const char *path, bool explicit,
 		       int *exit_code, struct lx_error *err)
 {
-	struct ini_ctx c = {.o = o, .set = set, .file = path};
-	__fclose FILE *f = fopen(path, "re");
-	int r;
+	struct cfg_ctx c = {.o = o, .set = set};
+	int r = lx_conf_parse(path, explicit, cfg_key, &c, err);
 
-	if (!f) {
-		if (!explicit && errno == ENOENT)
-			return 0;
-		*exit_code = explicit && errno == ENOENT ? LX_EXIT_USAGE : LX_EXIT_FAILURE;
-		return lx_error_set(err, errno, "config file `%s`", path);
+	if (r < 0) {
+		/* the file's content or type (EINVAL), size, absence: the caller's to fix (usage);
+		 * an error reading it, or memory: a failure */
+		bool usage = err->code == EINVAL || err->code == ENOENT || err->code == EFBIG ||
+			     err->code == ELOOP || err->code == ENOTDIR;
+
+		*exit_code = usage ? LX_EXIT_USAGE : LX_EXIT_FAILURE;
+		return -1;
 	}
-	c.f = f;
-	r = ini_parse_stream(cfg_reader, &c, cfg_handler, &c);
-	if (r != 0 || c.err_line) {
-		*exit_code = LX_EXIT_USAGE;
-		if (c.err_line)
-			return lx_error_code(err, EINVAL, "%s:%d: %s", path, c.err_line, c.msg);
-		return lx_error_code(err, EINVAL, "%s:%d: syntax error", path, r > 0 ? r : c.line);
-	}
-	return set_str(&o->config, path);
+	if (r == 1 && set_str(&o->config, path) < 0)
+		return lx_error_set(err, ENOMEM, "options");
+	return 0;
 }
 
 int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,

@@ -20,7 +20,11 @@ static int hook_usage(struct tk_ctx *ctx)
 {
 	printf("Usage: %s hook [--stage prestart|createRuntime|poststop] [--strict]\n"
 	       "Reads the OCI state JSON on stdin. prestart/createRuntime: bind the lxcfs files\n"
-	       "into the container and record it; poststop: forget it.\n"
+	       "into the container and record it; poststop: forget it. A record that cannot be\n"
+	       "written (read-only or full registry) is a warning: exit 0, the mounts stay.\n"
+	       "Refused (exit 1, nothing mounted): a state over 1 MiB or whose stdin does not\n"
+	       "end within `timeout` seconds; a bundle config.json that is not a regular file\n"
+	       "of at most 16 MiB; a rootfs that is the host's / or not the bundle's rootfs.\n"
 	       "  --strict   fail when the daemon is down (default: warn, exit 0)\n"
 	       "  --no-lxcfs-dir  do not mount the mount point into the container\n",
 	       ctx->prog);
@@ -53,7 +57,7 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 	struct tk_health h;
 	struct tk_inject in = {0};
 	struct lx_error err;
-	char rootfs[PATH_MAX], info[256];
+	char rootfs[PATH_MAX], expect[PATH_MAX], info[256];
 	int c, rc;
 
 	while ((c = tk_getopt(ctx, "hook", argc, argv, opts, NULL, &rc)) > 0) {
@@ -78,7 +82,7 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 		return tk_fail(ctx, "hook", TK_EXIT_USAGE,
 			       "--stage: `%s` is not prestart, createRuntime or poststop", stage);
 
-	if (tk_read_limited(STDIN_FILENO, TK_STATE_MAX, &sb, &err) < 0 ||
+	if (tk_read_limited(STDIN_FILENO, TK_STATE_MAX, ctx->cfg.timeout * 1000, &sb, &err) < 0 ||
 	    tk_state_parse(sb.buf ? sb.buf : "", sb.len, &st, &err) < 0) {
 		sb_free(&sb);
 		return tk_fail(ctx, "hook", TK_EXIT_FAIL, "bad OCI state: %s", err.msg);
@@ -103,7 +107,7 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 				       "pid %d is not a container: it shares our mount namespace",
 				       (int)st.pid);
 	}
-	if (tk_state_rootfs(&st, rootfs, sizeof(rootfs), &err) < 0)
+	if (tk_state_rootfs(&st, rootfs, sizeof(rootfs), expect, sizeof(expect), &err) < 0)
 		return tk_fail(ctx, "hook", TK_EXIT_FAIL, "container %s: %s", st.id, err.msg);
 
 	snprintf(e.id, sizeof(e.id), "%s", st.id);
@@ -123,6 +127,7 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 		in.mountpoint = ctx->cfg.mountpoint;
 		in.pid = st.pid;
 		in.rootfs = rootfs;
+		in.expect_rootfs = expect[0] ? expect : NULL;
 		in.attach = true;
 		in.mount_dir = ctx->cfg.mount_lxcfs_dir;
 		in.container_dir = ctx->cfg.container_dir;
@@ -133,7 +138,13 @@ int cmd_hook(struct tk_ctx *ctx, int argc, char **argv)
 				       err.msg);
 		tk_report(LX_LOG_INFO, "container %s (pid %d): %s", st.id, (int)st.pid, info);
 	}
+	/* The mounts are made and right: a registry that cannot take the record (read-only,
+	 * full) must not fail every container start. Without it remount/umount --all find the
+	 * container only through an engine, which the warning says. */
 	if (tk_registry_write(ctx->cfg.registry, &e, &err) < 0)
-		return tk_fail(ctx, "hook", TK_EXIT_FAIL, "container %s: %s", st.id, err.msg);
+		tk_report(LX_LOG_WARN,
+			  "container %s is not recorded in the registry (remount/umount --all "
+			  "find it only through an engine): %s",
+			  st.id, err.msg);
 	return TK_EXIT_OK;
 }

@@ -1,5 +1,6 @@
 /* status: the daemon's health, then one row per container with the state of each lxcfs file:
- * live, stale, absent, or degraded (started with the hook but holding no mount). --json. */
+ * live, stale, absent, or degraded (started with the hook but holding no mount). --json.
+ * Exits 1 when the daemon is not healthy. */
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -58,7 +59,9 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		/* 'h' */
 		printf("Usage: %s status [--json]\n"
 		       "The daemon's health and, per container, whether each lxcfs file's "
-		       "mount is live, stale, absent or degraded.\n",
+		       "mount is live, stale, absent or degraded.\n"
+		       "Exit status: 0 the daemon is healthy; 1 it is not (the table is printed "
+		       "all the same) or the containers cannot be listed; 2 a usage error.\n",
 		       ctx->prog);
 		return TK_EXIT_OK;
 	}
@@ -145,5 +148,6 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		json_object_put(root);
 	}
 	tk_targets_free(&t);
-	return TK_EXIT_OK;
+	/* what it says is what it exits with: scripts and probes read the code */
+	return h.healthy ? TK_EXIT_OK : TK_EXIT_FAIL;
 }

@@ -148,3 +148,59 @@ write_config() {
 	run cat "$LXCFS_MNT/proc/meminfo"
 	assert_success
 }
+
+# refused_config RC MESSAGE ARGS...: the daemon exits RC within 10 s with MESSAGE, nothing is
+# mounted and no pidfile written
+refused_config() {
+	local rc=$1 msg=$2 mnt
+	shift 2
+	new_mountpoint mnt
+	LXCFS_TIMEOUT=10 run_lxcfs "$rc" -p "$BATS_TEST_TMPDIR/r.pid" "$@" "$mnt"
+	assert_output --partial "$msg"
+	run findmnt -n --mountpoint "$mnt"
+	assert_output ""
+	refute [ -e "$BATS_TEST_TMPDIR/r.pid" ]  # no pidfile
+}
+
+@test "a long comment's tail is not a key: FILE:LINE, exit 2, nothing mounted" {
+	# libinih cut the line at 199 bytes and applied the rest as a key
+	write_config '[lxcfs]' "# $(printf 'x%.0s' {1..197})cgroup_root = /nonexistent"
+	refused_config 2 "$CONF:2: line longer than 198 bytes" -c "$CONF"
+}
+
+@test "a 1 MB line is named by its own line, not a syntax error elsewhere" {
+	write_config '[lxcfs]' 'loadavg = true' "$(head -c 1000000 /dev/zero | tr '\0' y)" 'swap = true'
+	refused_config 2 "$CONF:3: line longer than 198 bytes" -c "$CONF"
+}
+
+@test "a NUL byte: FILE:LINE, exit 2 (the text after it was dropped)" {
+	CONF=$BATS_TEST_TMPDIR/lxcfs.conf
+	printf '[lxcfs]\nloadavg = true\0 swap = false\n' >"$CONF"
+	refused_config 2 "$CONF:2: a NUL byte" -c "$CONF"
+}
+
+@test "-c takes a regular file: a directory, /dev/zero, a FIFO are refused at once, exit 2" {
+	# a directory was silently ignored; /dev/zero and a FIFO hung the daemon
+	refused_config 2 "\`$BATS_TEST_TMPDIR\` is a directory, not a regular file" -c "$BATS_TEST_TMPDIR"
+	refused_config 2 "\`/dev/zero\` is a character device, not a regular file" -c /dev/zero
+	mkfifo "$BATS_TEST_TMPDIR/fifo.conf"
+	refused_config 2 "fifo.conf\` is a FIFO, not a regular file" -c "$BATS_TEST_TMPDIR/fifo.conf"
+	LXCFS_CONFIG=/dev/zero refused_config 2 "\`/dev/zero\` is a character device"
+	# /dev/null is no settings
+	start_daemon -c /dev/null
+}
+
+@test "log: a file of procfs or sysfs, a FIFO or a symlink is refused, exit 1, nothing mounted or written" {
+	# a log line went into /proc/sys/kernel/hostname; /proc/self/comm shows the same, harmlessly
+	refused_config 1 "log file: \`/proc/self/comm\` is a file of procfs, a kernel interface" \
+		--log /proc/self/comm
+	write_config '[lxcfs]' 'log = /proc/self/comm'
+	refused_config 1 "\`/proc/self/comm\` is a file of procfs" -c "$CONF"
+	refused_config 1 "\`/sys/kernel/uevent_seqnum\` is a file of sysfs" --log /sys/kernel/uevent_seqnum
+	mkfifo "$BATS_TEST_TMPDIR/log.fifo"
+	refused_config 1 "log.fifo\` is a FIFO, not a regular file" --log "$BATS_TEST_TMPDIR/log.fifo"
+	echo kept >"$BATS_TEST_TMPDIR/target.log"
+	ln -s "$BATS_TEST_TMPDIR/target.log" "$BATS_TEST_TMPDIR/link.log"
+	refused_config 1 "link.log\` is a symlink" --log "$BATS_TEST_TMPDIR/link.log"
+	assert_equal "$(cat "$BATS_TEST_TMPDIR/target.log")" kept
+}

@@ -166,6 +166,51 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	assert_output --partial "missing.conf"
 }
 
+@test "config: the toolkit reads it by the daemon's rules: long lines, NUL bytes, regular files only" {
+	new_mountpoint LXCFS_MNT
+	local conf=$BATS_TEST_TMPDIR/lxcfs.conf
+	# the tail of a long comment became a key (here: another mount point)
+	printf '[toolkit]\nmountpoint = %s\n# %s%s\n' "$LXCFS_MNT" "$(printf 'x%.0s' {1..197})" \
+		"mountpoint = /nonexistent-x" >"$conf"
+	TK_ARGS=(-c "$conf")
+	run_tk 2 check-lxcfs
+	assert_output --partial "$conf:3: line longer than 198 bytes"
+	printf '[toolkit]\nstrict = true\0 mountpoint = /x\n' >"$conf"
+	run_tk 2 status
+	assert_output --partial "$conf:2: a NUL byte"
+	# /dev/zero hung the toolkit, a directory was read as an empty file
+	TK_ARGS=(-c /dev/zero)
+	TK_TIMEOUT=10 run_tk 2 status
+	assert_output --partial "\`/dev/zero\` is a character device, not a regular file"
+	TK_ARGS=(-c "$BATS_TEST_TMPDIR")
+	run_tk 2 status
+	assert_output --partial "is a directory, not a regular file"
+	TK_ARGS=()
+	LXCFS_TOOLKIT_CONFIG=/dev/zero TK_TIMEOUT=10 run_tk 2 status
+	assert_output --partial "\`/dev/zero\` is a character device"
+}
+
+@test "log: the toolkit's log is never a kernel interface, a FIFO or a symlink: exit 1" {
+	new_mountpoint LXCFS_MNT
+	local conf=$BATS_TEST_TMPDIR/lxcfs.conf
+	# a log line went into /proc/sys/kernel/hostname; /proc/self/comm shows the same, harmlessly
+	TK_ARGS=(--mountpoint "$LXCFS_MNT" --log /proc/self/comm)
+	run_tk 1 check-lxcfs
+	assert_output --partial "log file: \`/proc/self/comm\` is a file of procfs, a kernel interface"
+	printf '[toolkit]\nlog = /proc/self/comm\n' >"$conf"
+	TK_ARGS=(-c "$conf" --mountpoint "$LXCFS_MNT")
+	run_tk 1 check-lxcfs
+	assert_output --partial "is a file of procfs"
+	mkfifo "$BATS_TEST_TMPDIR/log.fifo"
+	TK_ARGS=(--mountpoint "$LXCFS_MNT" --log "$BATS_TEST_TMPDIR/log.fifo")
+	TK_TIMEOUT=10 run_tk 1 check-lxcfs
+	assert_output --partial "log.fifo\` is a FIFO, not a regular file"
+	ln -s "$conf" "$BATS_TEST_TMPDIR/link.log"
+	TK_ARGS=(--mountpoint "$LXCFS_MNT" --log "$BATS_TEST_TMPDIR/link.log")
+	run_tk 1 check-lxcfs
+	assert_output --partial "link.log\` is a symlink"
+}
+
 @test "prestart: under a shared parent the bind gets a peer group of its own (no doubled mounts)" {
 	local dir
 	dir=$(mktemp -d /tmp/lxcfs-tk-shared.XXXXXX)

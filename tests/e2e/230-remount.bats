@@ -62,7 +62,7 @@ crash_daemon() {
 	assert_line --index 0 --partial "lxcfs: healthy"
 	assert_line --regexp "^${CTR:0:12} .*( live +){9}$"
 	crash_daemon
-	run_tk 0 status --json
+	run_tk 1 status --json
 	assert_equal "$(jq -r .daemon.healthy <<<"$output")" false
 	assert_equal "$(jq -r '.containers[0].files | [.[]] | unique | join(",")' <<<"$output")" stale
 	tk_restart_daemon
@@ -71,6 +71,22 @@ crash_daemon() {
 	assert_equal "$(jq -r .daemon.healthy <<<"$output")" true
 	assert_equal "$(jq -r '.containers[0].files | [.[]] | unique | join(",")' <<<"$output")" live
 	assert_equal "$(jq -r '.containers[0].id' <<<"$output")" "$CTR"
+}
+
+@test "status: exits 1 while it says the daemon is not healthy (SIGSTOP), 0 once it runs again" {
+	tk_start_daemon
+	start_ctr
+	run_tk 0 status
+	kill -STOP "$LXCFS_PID"
+	run_tk 1 status
+	assert_line --index 0 --partial "lxcfs: NOT healthy:"
+	assert_output --partial "read timed out"
+	assert_line --regexp "^${CTR:0:12} "
+	run_tk 1 status --json
+	assert_equal "$(jq -r .daemon.healthy <<<"$output")" false
+	kill -CONT "$LXCFS_PID"
+	run_tk 0 status
+	assert_line --index 0 --partial "lxcfs: healthy"
 }
 
 @test "umount --all gives the host's values, remount --all the container's again" {
@@ -137,6 +153,41 @@ crash_daemon() {
 	assert_output --partial "${a1:0:12}"
 	run_tk 1 remount --container-id nosuchthing
 	assert_output --partial "no such container: nosuchthing"
+}
+
+@test "--container-id: another container's id, or a prefix of it, taken as a name does not reach the impostor" {
+	tk_start_daemon
+	start_ctr victim
+	local victim=$CTR prefix impostor1 impostor2 host
+	prefix=${victim:0:${#victim}-2}
+	host=$(awk '$1 == "MemTotal:" {print $2}' /proc/meminfo)
+	# two containers named (org.lxcfs.name) after the victim's id and after a prefix of it
+	impostor1=$(tk_name evil1)
+	impostor2=$(tk_name evil2)
+	make_bundle "$impostor1" "$MIB256" 0
+	jq --arg n "$victim" '.annotations["org.lxcfs.name"] = $n' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	runc_start "$impostor1"
+	assert_equal "$status" 0
+	make_bundle "$impostor2" "$MIB256" 0
+	jq --arg n "$prefix" '.annotations["org.lxcfs.name"] = $n' "$BUNDLE/config.json" >"$BUNDLE/c.json"
+	mv "$BUNDLE/c.json" "$BUNDLE/config.json"
+	runc_start "$impostor2"
+	assert_equal "$status" 0
+	assert_equal "$(jq -r .name "$TK_REG/$impostor2.json")" "$prefix"
+
+	# the prefix is the victim's (an id prefix), not the container named so
+	run_tk 0 umount --container-id "$prefix"
+	assert_equal "$(memtotal_in "$victim")" "$host"
+	assert_equal "$(memtotal_in "$impostor2")" "$KB256"
+	assert_equal "$(memtotal_in "$impostor1")" "$KB256"
+	run_tk 0 remount --container-id "$victim"
+	assert_equal "$(memtotal_in "$victim")" "$KB256"
+	# the victim's full id is the victim's, not the container named so
+	run_tk 0 umount --container-id "$victim"
+	assert_equal "$(memtotal_in "$victim")" "$host"
+	assert_equal "$(memtotal_in "$impostor1")" "$KB256"
+	assert_equal "$(memtotal_in "$impostor2")" "$KB256"
 }
 
 @test "remount --container-id: a container started without the hook can be given mounts" {

@@ -152,6 +152,95 @@ hook_refuses() {
 	assert_output 1
 }
 
+# root_refused STATE MESSAGE: the hook for the fake container (TK_BG_PID) exits 1 with MESSAGE;
+# no new mount on the host or in the container, no record
+root_refused() {
+	local before_h before_c
+	before_h=$(mounts_snapshot self)
+	before_c=$(mounts_snapshot "$TK_BG_PID")
+	hook_with "$1"
+	assert_output --partial "$2"
+	assert_equal "$(mounts_snapshot self)" "$before_h"
+	assert_equal "$(mounts_snapshot "$TK_BG_PID")" "$before_c"
+	assert_equal "$(ls -A "$TK_REG" 2>/dev/null)" ""
+}
+
+@test "root: a state root of / is refused (it was \"attached 9\" on the host's paths)" {
+	tk_start_daemon
+	evil_rootfs
+	fake_container "$ROOTFS"
+	root_refused "{\"id\": \"$(tk_name)\", \"pid\": $TK_BG_PID, \"root\": \"/\"}" \
+		"its root \`/\` is the host's root directory"
+	root_refused "{\"id\": \"$(tk_name)\", \"pid\": $TK_BG_PID, \"root\": \"/tmp/..\"}" \
+		"is the host's root directory"
+}
+
+@test "root: a state root that is a symlink to / is refused" {
+	tk_start_daemon
+	evil_rootfs
+	ln -s / "$BATS_TEST_TMPDIR/rootlink"
+	fake_container "$ROOTFS"
+	root_refused "{\"id\": \"$(tk_name)\", \"pid\": $TK_BG_PID, \"root\": \"$BATS_TEST_TMPDIR/rootlink\"}" \
+		"rootlink\` is the host's root directory"
+}
+
+@test "root: a state root that is not the rootfs of the state's bundle is refused" {
+	tk_start_daemon
+	evil_rootfs
+	local bundle=$BATS_TEST_TMPDIR/bundle-$(tk_name)
+	mkdir -p "$bundle"
+	make_rootfs "$bundle/rootfs"
+	echo '{"ociVersion": "1.0.2", "root": {"path": "rootfs"}}' >"$bundle/config.json"
+	fake_container "$ROOTFS"
+	root_refused "{\"id\": \"$(tk_name)\", \"pid\": $TK_BG_PID, \"root\": \"$ROOTFS\", \"bundle\": \"$bundle\"}" \
+		"its root \`$ROOTFS\` is not the bundle's rootfs \`$bundle/rootfs\`"
+	# the bundle's own rootfs (spelled otherwise) is accepted
+	printf '{"id": "%s", "pid": %d, "root": "%s/./rootfs/", "bundle": "%s"}' "$(tk_name)" \
+		"$TK_BG_PID" "$bundle" "$bundle" >"$BATS_TEST_TMPDIR/state.json"
+	TK_STDIN=$BATS_TEST_TMPDIR/state.json run_tk 0 hook
+	assert_output --partial "attached"
+}
+
+@test "config.json: a FIFO, a symlink and a sparse 2 GB file are refused at once, nothing mounted" {
+	tk_start_daemon
+	evil_rootfs
+	local bundle=$BATS_TEST_TMPDIR/bundle-$(tk_name) state
+	mkdir -p "$bundle"
+	fake_container "$ROOTFS"
+	state="{\"id\": \"$(tk_name)\", \"pid\": $TK_BG_PID, \"bundle\": \"$bundle\"}"
+	mkfifo "$bundle/config.json"
+	TK_TIMEOUT=10 root_refused "$state" "config.json\` is a FIFO, not a regular file"
+	rm "$bundle/config.json"
+	echo '{"root": {"path": "/"}}' >"$BATS_TEST_TMPDIR/elsewhere.json"
+	ln -s "$BATS_TEST_TMPDIR/elsewhere.json" "$bundle/config.json"
+	root_refused "$state" "config.json\` is a symlink"
+	rm "$bundle/config.json"
+	truncate -s 2G "$bundle/config.json"
+	TK_TIMEOUT=10 root_refused "$state" "config.json\` is larger than 16777216 bytes"
+}
+
+@test "stdin that never ends: the hook gives up at its timeout, nothing mounted" {
+	tk_start_daemon
+	evil_rootfs
+	fake_container "$ROOTFS"
+	local pid=$TK_BG_PID before_h before_c t0
+	printf '[toolkit]\ntimeout = 2\n' >"$BATS_TEST_TMPDIR/tk.conf"
+	TK_ARGS=(-c "$BATS_TEST_TMPDIR/tk.conf" "${TK_ARGS[@]}")
+	# the whole state, on a pipe whose writer never closes it
+	mkfifo "$BATS_TEST_TMPDIR/stdin"
+	tk_bg sh -c 'exec 3>"$0"; printf "%s" "$1" >&3; exec sleep 100000' "$BATS_TEST_TMPDIR/stdin" \
+		"{\"id\": \"$(tk_name)\", \"pid\": $pid, \"root\": \"$ROOTFS\"}"
+	before_h=$(mounts_snapshot self)
+	before_c=$(mounts_snapshot "$pid")
+	t0=$SECONDS
+	TK_TIMEOUT=15 TK_STDIN=$BATS_TEST_TMPDIR/stdin run_tk 1 hook
+	assert_output --partial "stdin did not end within 2s"
+	assert [ $((SECONDS - t0)) -lt 10 ]  # bounded by the toolkit's timeout
+	assert_equal "$(mounts_snapshot self)" "$before_h"
+	assert_equal "$(mounts_snapshot "$pid")" "$before_c"
+	assert_equal "$(ls -A "$TK_REG" 2>/dev/null)" ""
+}
+
 @test "symlink: remount refuses a container whose proc/meminfo became a symlink" {
 	tk_start_daemon
 	evil_rootfs
@@ -171,6 +260,48 @@ hook_refuses() {
 	assert_output --partial "remounted 0 of 1 containers; failed:"
 	assert_equal "$(mounts_snapshot "$pid")" "$before_c"
 	assert_equal "$(mounts_snapshot self)" "$before_h"
+}
+
+@test "registry: a FIFO, a directory and a sparse 1 GiB file named like entries are skipped at once" {
+	tk_start_daemon
+	local ctr
+	ctr=$(tk_name)
+	make_bundle "$ctr" $((256 * 1024 * 1024)) 0
+	runc_start "$ctr"
+	assert_equal "$status" 0
+	mkfifo "$TK_REG/junk.json"
+	mkdir "$TK_REG/dir.json"
+	truncate -s 1G "$TK_REG/big.json"
+	# a FIFO blocked remount --all and status forever; the big file was read whole
+	TK_TIMEOUT=10 run_tk 0 remount --all
+	assert_line --index $((${#lines[@]} - 1)) "remounted 1 of 1 containers"
+	assert_output --partial "junk.json\` is a FIFO, not a regular file"
+	assert_output --partial "dir.json\` is a directory, not a regular file"
+	assert_output --partial "big.json\` is larger than 65536 bytes"
+	TK_TIMEOUT=10 run_tk 0 status
+	assert_line --regexp "^${ctr:0:12} .*( live +){9}$"
+}
+
+@test "registry: a read-only registry does not fail the container start: a warning, the mounts stay" {
+	tk_start_daemon
+	local ro ctr hooklog=$BATS_TEST_TMPDIR/hook.log
+	new_mountpoint ro
+	mount -t tmpfs -o ro,size=1m "$(tk_name)" "$ro"
+	TK_REG=$ro
+	tk_use_daemon
+	TK_ARGS+=(--log "$hooklog")
+	ctr=$(tk_name)
+	make_bundle "$ctr" $((256 * 1024 * 1024)) 0
+	# the hook mounted the files, then failed on the registry without undoing them: runc
+	# refused every container
+	runc_start "$ctr"
+	assert_equal "$status" 0
+	run runc_in "$ctr" grep ^MemTotal: /proc/meminfo
+	assert_output --regexp "^MemTotal: +$((256 * 1024)) kB$"
+	run grep "container $ctr is not recorded in the registry" "$hooklog"
+	assert_success
+	assert_output --partial "Read-only file system"
+	assert_equal "$(ls -A "$ro")" ""
 }
 
 # engine_case MODE EXPECTED: remount --all against a misbehaving engine: exit 1, the message,

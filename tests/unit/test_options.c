@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -24,6 +25,32 @@ static void write_conf(const char *text)
 	assert_non_null(f);
 	fputs(text, f);
 	fclose(f);
+}
+
+/* write_conf with a length: text may hold NUL bytes */
+static void write_conf_n(const char *text, size_t len)
+{
+	FILE *f;
+
+	snprintf(conf_path, sizeof(conf_path), "/tmp/lxcfs-test-conf-%d.ini", getpid());
+	f = fopen(conf_path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+/* a config file of head, n times c, then tail */
+static void write_conf_fill(const char *head, char c, size_t n, const char *tail)
+{
+	size_t hl = strlen(head), tl = strlen(tail);
+	char *text = malloc(hl + n + tl);
+
+	assert_non_null(text);
+	memcpy(text, head, hl);
+	memset(text + hl, c, n);
+	memcpy(text + hl + n, tail, tl);
+	write_conf_n(text, hl + n + tl);
+	free(text);
 }
 
 static int parse(struct lx_options *o, int *code, struct lx_error *err, ...)
@@ -183,6 +210,90 @@ static void test_config_missing_explicit(void **state)
 	lx_options_free(&o);
 }
 
+/* expect_conf_error(PATH, PART): the daemon refuses config file PATH with exit code 2 and a
+ * message holding PART, before any key is applied */
+static void expect_conf_error(const char *path, const char *part)
+{
+	struct lx_options o;
+	struct lx_error err = {0, ""};
+	int code;
+
+	alarm(10); /* a hang (a FIFO, /dev/zero) fails the test instead of stalling the suite */
+	assert_int_equal(parse(&o, &code, &err, "-c", path, NULL), -1);
+	alarm(0);
+	assert_int_equal(code, 2);
+	if (!strstr(err.msg, part))
+		fail_msg("`%s` lacks `%s`", err.msg, part);
+	assert_null(o.cgroup_root);
+	assert_false(o.loadavg);
+	lx_options_free(&o);
+}
+
+/* libinih cut lines longer than its 200-byte buffer and parsed the rest as a line: the tail of
+ * a long comment became a key and was applied. Such lines, and NUL bytes (libinih dropped the
+ * text after one), are refused with the line they are on. */
+static void test_config_long_lines_and_nul(void **state)
+{
+	char want[256];
+
+	(void)state;
+	/* 199 bytes of comment, then what looked like a key */
+	write_conf_fill("[lxcfs]\n# ", 'x', 197, "cgroup_root = /nonexistent\nloadavg = true\n");
+	snprintf(want, sizeof(want), "%s:2: line longer than 198 bytes", conf_path);
+	expect_conf_error(conf_path, want);
+	/* a 1 MB line: its own line number, not a "syntax error" elsewhere */
+	write_conf_fill("[lxcfs]\nloadavg = true\n", 'y', 1000000, "\n");
+	snprintf(want, sizeof(want), "%s:3: line longer than 198 bytes", conf_path);
+	expect_conf_error(conf_path, want);
+	/* the longest line taken is 198 bytes */
+	write_conf_fill("[lxcfs]\n#", 'z', 197, "\nloadavg = true\n");
+	{
+		struct lx_options o;
+		struct lx_error err = {0, ""};
+		int code;
+
+		assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+		assert_true(o.loadavg);
+		lx_options_free(&o);
+	}
+
+	/* text after a NUL byte */
+	{
+		static const char nul[] = "[lxcfs]\nloadavg = true\0 swap = false\n";
+
+		write_conf_n(nul, sizeof(nul) - 1);
+	}
+	snprintf(want, sizeof(want), "%s:2: a NUL byte", conf_path);
+	expect_conf_error(conf_path, want);
+
+	/* over 1 MiB (of empty lines) */
+	write_conf_fill("", '\n', 1024 * 1024 + 1, "");
+	expect_conf_error(conf_path, "is larger than 1048576 bytes");
+	unlink(conf_path);
+}
+
+/* -c takes a regular file (or /dev/null): a directory was silently ignored, a FIFO or
+ * /dev/zero hung the daemon */
+static void test_config_not_regular(void **state)
+{
+	char fifo[64];
+	struct lx_options o;
+	struct lx_error err = {0, ""};
+	int code;
+
+	(void)state;
+	expect_conf_error("/tmp", "`/tmp` is a directory, not a regular file");
+	expect_conf_error("/dev/zero", "`/dev/zero` is a character device, not a regular file");
+	snprintf(fifo, sizeof(fifo), "/tmp/lxcfs-test-conf-%d.fifo", getpid());
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	expect_conf_error(fifo, "is a FIFO, not a regular file");
+	unlink(fifo);
+	/* /dev/null: no settings */
+	assert_int_equal(parse(&o, &code, &err, "-c", "/dev/null", NULL), 0);
+	assert_string_equal(o.cgroup_root, "/sys/fs/cgroup");
+	lx_options_free(&o);
+}
+
 static void test_bad_flags(void **state)
 {
 	struct lx_options o;
@@ -229,6 +340,8 @@ int main(void)
 	    cmocka_unit_test(test_config_unknown_key),
 	    cmocka_unit_test(test_config_bad_value),
 	    cmocka_unit_test(test_config_missing_explicit),
+	    cmocka_unit_test(test_config_long_lines_and_nul),
+	    cmocka_unit_test(test_config_not_regular),
 	    cmocka_unit_test(test_bad_flags),
 	    cmocka_unit_test(test_parse_bool),
 	};

@@ -92,6 +92,56 @@ static void test_bad_values(void **state)
 	expect_bad("[toolkit]\nthis line has no equals\n", "2: syntax error");
 }
 
+/* The toolkit reads the shared file with the daemon's rules (common/conffile.c): the tail of a
+ * long comment was applied as a key, text after a NUL dropped, a directory ignored, /dev/zero
+ * read forever. */
+static void test_file_rules(void **state)
+{
+	char text[512];
+	struct tk_config c;
+	struct lx_error err;
+	FILE *f;
+	int n;
+
+	(void)state;
+	n = snprintf(text, sizeof(text), "[toolkit]\n# %0197dstrict = true\n", 0);
+	write_conf(text);
+	tk_config_defaults(&c);
+	assert_int_equal(tk_config_load(&c, path, true, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, ":2: line longer than 198 bytes"));
+	assert_false(c.strict);
+	unlink(path);
+	assert_true(n > 200);
+
+	strcpy(path, "/tmp/tk-conf-XXXXXX");
+	assert_true(mkstemp(path) >= 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	{
+		static const char nul[] = "[toolkit]\njobs = 8\0 strict = true\n";
+
+		assert_int_equal(fwrite(nul, 1, sizeof(nul) - 1, f), sizeof(nul) - 1);
+	}
+	fclose(f);
+	assert_int_equal(tk_config_load(&c, path, true, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, ":2: a NUL byte"));
+	unlink(path);
+
+	alarm(10); /* /dev/zero hung the toolkit */
+	assert_int_equal(tk_config_load(&c, "/dev/zero", true, &err), -1);
+	alarm(0);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "`/dev/zero` is a character device, not a regular file"));
+	assert_int_equal(tk_config_load(&c, "/tmp", true, &err), -1);
+	assert_non_null(strstr(err.msg, "`/tmp` is a directory"));
+	/* /dev/null: nothing set, no error */
+	assert_int_equal(tk_config_load(&c, "/dev/null", true, &err), 0);
+	assert_false(c.strict);
+	assert_int_equal(c.jobs, 4);
+}
+
 static void test_missing_file(void **state)
 {
 	struct tk_config c;
@@ -122,9 +172,9 @@ static void test_canon(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),   cmocka_unit_test(test_sections),
-	    cmocka_unit_test(test_bad_values), cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_canon),
+	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_sections),
+	    cmocka_unit_test(test_bad_values),	 cmocka_unit_test(test_file_rules),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_canon),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -134,13 +134,12 @@ static void test_parse_runc_list(void **state)
 	assert_int_equal(tk_runc_parse_list("{}", &l, &err), -1);
 }
 
-static struct tk_targets targets(void)
+/* n registry containers ids[i] named names[i], pids 100, 101, ... */
+static struct tk_targets make_targets(const char *const *ids, const char *const *names, int n)
 {
-	static const char *const ids[] = {"abc123def", "abd456", "xyz789"};
-	static const char *const names[] = {"web", "db", "abc123def-sidecar"};
 	struct tk_targets t = {0};
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < n; i++) {
 		struct tk_target x = {.pid = 100 + i};
 
 		strcpy(x.id, ids[i]);
@@ -151,6 +150,40 @@ static struct tk_targets targets(void)
 	return t;
 }
 
+static struct tk_targets targets(void)
+{
+	static const char *const ids[] = {"abc123def", "abd456", "xyz789"};
+	static const char *const names[] = {"web", "db", "abc123def-sidecar"};
+
+	return make_targets(ids, names, 3);
+}
+
+/* ref resolves to the target at index want */
+static void expect_resolves(const struct tk_targets *t, const char *ref, size_t want)
+{
+	struct lx_error err;
+	size_t i = 99;
+
+	if (tk_targets_resolve(t, ref, &i, &err) < 0)
+		fail_msg("`%s`: %s", ref, err.msg);
+	assert_int_equal(i, want);
+}
+
+/* ref is an error (EINVAL) naming what it matches (msg, then a and b), and nothing is
+ * resolved */
+static void expect_ambiguous(const struct tk_targets *t, const char *ref, const char *msg,
+			     const char *a, const char *b)
+{
+	struct lx_error err;
+	size_t i = 99;
+
+	assert_int_equal(tk_targets_resolve(t, ref, &i, &err), -1);
+	assert_int_equal(i, 99);
+	assert_int_equal(err.code, EINVAL);
+	if (!strstr(err.msg, msg) || !strstr(err.msg, a) || !strstr(err.msg, b))
+		fail_msg("`%s` lacks `%s`, `%s` or `%s`", err.msg, msg, a, b);
+}
+
 static void test_resolve(void **state)
 {
 	struct tk_targets t = targets();
@@ -158,27 +191,47 @@ static void test_resolve(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(tk_targets_resolve(&t, "abc123def", &i, &err), 0);
-	assert_int_equal(i, 0);
-	assert_int_equal(tk_targets_resolve(&t, "db", &i, &err), 0);
-	assert_int_equal(i, 1);
+	expect_resolves(&t, "abc123def", 0);
+	expect_resolves(&t, "db", 1);
 	/* a unique prefix */
-	assert_int_equal(tk_targets_resolve(&t, "xy", &i, &err), 0);
-	assert_int_equal(i, 2);
-	assert_int_equal(tk_targets_resolve(&t, "abc", &i, &err), 0);
-	assert_int_equal(i, 0);
+	expect_resolves(&t, "xy", 2);
+	expect_resolves(&t, "abc", 0);
 	/* ambiguous: both candidates named */
-	assert_int_equal(tk_targets_resolve(&t, "ab", &i, &err), -1);
-	assert_int_equal(err.code, EINVAL);
-	assert_non_null(strstr(err.msg, "ambiguous container id ab: matches"));
-	assert_non_null(strstr(err.msg, "abc123def (web)"));
-	assert_non_null(strstr(err.msg, "abd456 (db)"));
+	expect_ambiguous(&t, "ab", "ambiguous container id ab: matches", "abc123def (web)",
+			 "abd456 (db)");
 	assert_int_equal(tk_targets_resolve(&t, "nope", &i, &err), -1);
 	assert_int_equal(err.code, ENOENT);
 	assert_string_equal(err.msg, "no such container: nope");
 	assert_int_equal(tk_targets_resolve(&t, "", &i, &err), -1);
 	assert_int_equal(tk_targets_resolve(&t, "../../etc", &i, &err), -1);
 	assert_string_equal(err.msg, "no such container: ../../etc");
+	tk_targets_free(&t);
+}
+
+/* A container's name is its creator's choice (an annotation): named after another container's
+ * id, or a prefix of it, it must not be taken for that container. Ids first, then unique id
+ * prefixes, then names; several matches at the deciding level are an error. */
+static void test_resolve_ids_before_names(void **state)
+{
+	/* the impostors come first, as they may in the registry's directory order */
+	static const char *const ids[] = {"evil1111", "evil2222", "victim0000aaaa", "other3333",
+					  "other4444"};
+	static const char *const names[] = {"victim0000aaaa", "victim0000", "shop", "dup", "dup"};
+	struct tk_targets t = make_targets(ids, names, 5);
+
+	(void)state;
+	/* the victim's full id, which evil1111 took as its name */
+	expect_resolves(&t, "victim0000aaaa", 2);
+	/* a prefix of the victim's id, which evil2222 took as its name */
+	expect_resolves(&t, "victim0000", 2);
+	/* names still work where no id matches */
+	expect_resolves(&t, "shop", 2);
+	/* two containers with one name: an error naming both */
+	expect_ambiguous(&t, "dup", "ambiguous container name dup: matches", "other3333 (dup)",
+			 "other4444 (dup)");
+	/* a prefix of two ids */
+	expect_ambiguous(&t, "evil", "ambiguous container id evil: matches", "evil1111",
+			 "evil2222");
 	tk_targets_free(&t);
 }
 
@@ -252,6 +305,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_isula_inspect_array),
 	    cmocka_unit_test(test_parse_runc_list),
 	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_resolve_ids_before_names),
 	    cmocka_unit_test(test_merge),
 	    cmocka_unit_test(test_run_capture),
 	};

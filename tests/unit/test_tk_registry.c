@@ -1,6 +1,7 @@
 /* toolkit registry: entries round-trip, atomic writes, validation and pruning. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -36,7 +37,7 @@ static int teardown(void **state)
 		if (de->d_name[0] == '.' && (!de->d_name[1] || !strcmp(de->d_name, "..")))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
+		remove(p);
 	}
 	if (d)
 		closedir(d);
@@ -206,6 +207,53 @@ static void test_load_prunes_dead_and_reused(void **state)
 	free(v);
 }
 
+/* Files of the registry that are not small regular files are skipped without being read: a
+ * FIFO named like an entry would block the open or the read forever (remount --all, status and
+ * the watchdog hung on one), a sparse 1 GiB entry was read whole. */
+static void test_load_skips_special_files(void **state)
+{
+	struct tk_entry live = self_entry("live"), e, *v;
+	struct lx_error err;
+	char p[256];
+	size_t n;
+	int fd;
+
+	(void)state;
+	assert_int_equal(tk_registry_write(dir, &live, NULL), 0);
+	snprintf(p, sizeof(p), "%s/junk.json", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	snprintf(p, sizeof(p), "%s/big.json", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 1LL << 30), 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/sub.json", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	/* a symlink to a valid entry is not followed */
+	snprintf(p, sizeof(p), "%s/link.json", dir);
+	assert_int_equal(symlink("live.json", p), 0);
+
+	alarm(10); /* a hang fails the test instead of stalling the suite */
+	assert_int_equal(tk_registry_get(dir, "junk", &e, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "is a FIFO, not a regular file"));
+	assert_int_equal(tk_registry_get(dir, "big", &e, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	assert_non_null(strstr(err.msg, "is larger than 65536 bytes"));
+	assert_int_equal(tk_registry_get(dir, "sub", &e, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "is a directory"));
+	assert_int_equal(tk_registry_get(dir, "link", &e, &err), -1);
+	assert_int_equal(err.code, ELOOP);
+	assert_int_equal(tk_registry_load(dir, true, &v, &n, NULL), 0);
+	alarm(0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].id, "live");
+	free(v);
+	/* skipped, not pruned */
+	assert_int_equal(count_files(), 5);
+}
+
 static void test_load_missing_dir(void **state)
 {
 	struct tk_entry *v = (void *)1;
@@ -225,6 +273,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_get_remove, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_ids_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_load_prunes_dead_and_reused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_load_skips_special_files, setup, teardown),
 	    cmocka_unit_test(test_load_missing_dir),
 	};
 

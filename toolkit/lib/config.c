@@ -1,12 +1,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "common/conffile.h"
 #include "common/parse.h"
 
 void tk_config_defaults(struct tk_config *c)
@@ -144,51 +144,17 @@ int tk_config_set(struct tk_config *c, const char *key, const char *v, struct lx
 	return lx_error_code(err, EINVAL, "unknown key `%s`", key);
 }
 
-struct ini_ctx {
-	struct tk_config *c;
-	struct lx_error *err;
-	bool failed;
-};
-
-static int on_ini_line(void *user, const char *section, const char *key, const char *value)
+static int on_key(void *user, const char *section, const char *key, const char *value,
+		  struct lx_error *err)
 {
-	struct ini_ctx *ctx = user;
-
 	if (strcmp(section, "toolkit"))
-		return 1; /* the daemon's section or someone else's */
-	if (ctx->failed)
-		return 0;
-	if (tk_config_set(ctx->c, key, value, ctx->err) < 0) {
-		ctx->failed = true;
-		return 0;
-	}
-	return 1;
+		return 0; /* the daemon's section or someone else's */
+	return tk_config_set(user, key, value, err);
 }
 
 int tk_config_load(struct tk_config *c, const char *path, bool must_exist, struct lx_error *err)
 {
-	struct ini_ctx ctx = {c, err, false};
-	FILE *f = fopen(path, "re");
-	int line;
-
-	if (!f) {
-		if (errno == ENOENT && !must_exist)
-			return 0;
-		return lx_error_set(err, errno, "config file `%s`", path);
-	}
-	line = ini_parse_file(f, on_ini_line, &ctx);
-	fclose(f);
-	if (line == 0)
-		return 0;
-	if (line < 0)
-		return lx_error_code(err, EIO, "config file `%s`: cannot read", path);
-	if (ctx.failed) {
-		char msg[LX_ERR_MSG_MAX];
-
-		snprintf(msg, sizeof(msg), "%s", err->msg);
-		return lx_error_code(err, EINVAL, "%s:%d: %s", path, line, msg);
-	}
-	return lx_error_code(err, EINVAL, "%s:%d: syntax error", path, line);
+	return lx_conf_parse(path, must_exist, on_key, c, err) < 0 ? -1 : 0;
 }
 
 int tk_config_canon(struct tk_config *c, struct lx_error *err)

@@ -32,8 +32,10 @@ struct tk_config {
 
 void tk_config_defaults(struct tk_config *c);
 
-/* Load section [toolkit] of `path`. A missing file is fine unless `must_exist`.
- * An unknown key or a bad value fails with "FILE:LINE: message" (err->code EINVAL). */
+/* Load section [toolkit] of `path` with the rules of lx_conf_parse (common/conffile.h: a
+ * regular file or /dev/null, bounded, no NUL, no over-long line). A missing file is fine unless
+ * `must_exist`. An unknown key or a bad value fails with "FILE:LINE: message" (err->code
+ * EINVAL). */
 int tk_config_load(struct tk_config *c, const char *path, bool must_exist, struct lx_error *err);
 
 /* Set one key as the file would (also used by the command line); -1 with a message. */

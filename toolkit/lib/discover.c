@@ -189,34 +189,45 @@ fail:
 	return -1;
 }
 
+/* Does target x match ref at this level: 0 its full id, 1 a prefix of its id, 2 its name? */
+static bool matches(const struct tk_target *x, const char *ref, int level)
+{
+	if (level == 0)
+		return !strcmp(x->id, ref);
+	if (level == 1)
+		return !strncmp(x->id, ref, strlen(ref));
+	return !strcmp(x->name, ref);
+}
+
 int tk_targets_resolve(const struct tk_targets *t, const char *ref, size_t *idx,
 		       struct lx_error *err)
 {
-	size_t matches = 0, first = 0;
-	char list[512] = "";
+	/* Ids first: a name is whatever its container's creator chose (an annotation), so a
+	 * container named after another's id, or a prefix of it, must not be taken for it. */
+	static const char *const what[] = {"id", "id", "name"};
 
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].id, ref) || !strcmp(t->v[i].name, ref)) {
-			*idx = i;
+	for (int level = 0; ref[0] && level < 3; level++) {
+		size_t matched = 0, first = 0;
+		char list[512] = "";
+
+		for (size_t i = 0; i < t->n; i++) {
+			size_t l = strlen(list);
+
+			if (!matches(&t->v[i], ref, level))
+				continue;
+			if (matched++ == 0)
+				first = i;
+			snprintf(list + l, sizeof(list) - l, "%s%.12s (%s)", l ? ", " : "",
+				 t->v[i].id, t->v[i].name);
+		}
+		if (matched == 1) {
+			*idx = first;
 			return 0;
 		}
-	for (size_t i = 0; i < t->n; i++) {
-		size_t l = strlen(list);
-
-		if (strncmp(t->v[i].id, ref, strlen(ref)))
-			continue;
-		if (matches++ == 0)
-			first = i;
-		snprintf(list + l, sizeof(list) - l, "%s%.12s (%s)", l ? ", " : "", t->v[i].id,
-			 t->v[i].name);
+		if (matched > 1)
+			return lx_error_code(err, EINVAL, "ambiguous container %s %s: matches %s",
+					     what[level], ref, list);
 	}
-	if (matches == 1 && ref[0]) {
-		*idx = first;
-		return 0;
-	}
-	if (matches > 1 && ref[0])
-		return lx_error_code(err, EINVAL, "ambiguous container id %s: matches %s", ref,
-				     list);
 	return lx_error_code(err, ENOENT, "no such container: %s", ref);
 }
 

@@ -35,8 +35,11 @@ void tk_targets_free(struct tk_targets *t);
 /* Add or merge (same id, or same live pid) one container. */
 int tk_targets_add(struct tk_targets *t, const struct tk_target *x, struct lx_error *err);
 
-/* Resolve a full id, a unique id prefix or a name to an index. Unknown: "no such container:
- * X"; ambiguous: "ambiguous container id X: matches A, B" (both EINVAL). */
+/* Resolve ref to an index: a full id first, else a unique id prefix, else a unique name (a
+ * name never shadows an id). Unknown: "no such container: X" (ENOENT); several ids with that
+ * prefix: "ambiguous container id X: matches A (name), B (name)"; several containers with that
+ * name: "ambiguous container name X: matches ..." (both EINVAL). Nothing is resolved on an
+ * error. */
 int tk_targets_resolve(const struct tk_targets *t, const char *ref, size_t *idx,
 		       struct lx_error *err);
 

@@ -214,6 +214,47 @@ static int reclone(const struct tk_inject *in, int hostmnt, int ctmnt, int rootf
 	return *src < 0 ? -1 : 0;
 }
 
+static bool same_inode(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The container's root must not be the host's root directory: the files would be mounted on
+ * the host's /proc paths in the container's namespace, outside its root. host: "/" as seen
+ * before entering the namespace; in the hook also "/" of the namespace (before pivot_root the
+ * host's too) and the bundle's rootfs, which the root must be. */
+static int check_root(const struct tk_inject *in, int rootfd, const struct stat *host,
+		      struct lx_error *err)
+{
+	const char *what = in->rootfs ? in->rootfs : "/proc/PID/root";
+	struct stat st, here;
+
+	if (fstat(rootfd, &st) < 0)
+		return lx_error_set(err, errno, "stat the container root `%s`", what);
+	if (same_inode(&st, host) ||
+	    (in->rootfs && stat("/", &here) == 0 && same_inode(&st, &here)))
+		return lx_error_code(err, EPERM,
+				     "refusing to mount into the container: its root `%s` is the "
+				     "host's root directory",
+				     what);
+	if (in->rootfs && in->expect_rootfs) {
+		__close int fd = open(in->expect_rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct stat b;
+
+		if (fd < 0 || fstat(fd, &b) < 0)
+			return lx_error_set(err, errno,
+					    "refusing to mount into the container: the bundle's "
+					    "rootfs `%s`",
+					    in->expect_rootfs);
+		if (!same_inode(&st, &b))
+			return lx_error_code(err, EPERM,
+					     "refusing to mount into the container: its root `%s` "
+					     "is not the bundle's rootfs `%s`",
+					     in->rootfs, in->expect_rootfs);
+	}
+	return 0;
+}
+
 static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
@@ -221,6 +262,7 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 	__close int rootfd = -1, procfd = -1, dirtree = -1, hostmnt = -1, ctmnt = -1;
 	int attached = 0, detached = 0, rc = -1, retries = 0;
 	bool legacy = in->legacy;
+	struct stat host_root;
 
 	for (int i = 0; i < LX_NFILES; i++)
 		src[i] = tgt[i] = -1;
@@ -256,6 +298,10 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 			goto out;
 		}
 	}
+	if (stat("/", &host_root) < 0) {
+		lx_error_set(err, errno, "stat /");
+		goto out;
+	}
 	if (!in->rootfs) {
 		char path[64];
 
@@ -265,6 +311,8 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 			lx_error_set(err, errno, "open `%s`", path);
 			goto out;
 		}
+		if (check_root(in, rootfd, &host_root, err) < 0)
+			goto out;
 	}
 
 	/* 2. enter the container's mount namespace */
@@ -287,6 +335,8 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 			lx_error_set(err, errno, "open rootfs `%s`", in->rootfs);
 			goto out;
 		}
+		if (check_root(in, rootfd, &host_root, err) < 0)
+			goto out;
 	} else {
 		/* see paths as the container does (umount2 takes paths) */
 		if (fchdir(rootfd) < 0 || chroot(".") < 0) {

@@ -19,6 +19,7 @@ struct tk_inject {
 	pid_t pid;		   /* a process of the container */
 	const char *rootfs;	   /* hook: rootfs path in the container's namespace before
 				      pivot_root; NULL: the root of pid (/proc/PID/root) */
+	const char *expect_rootfs; /* hook: the bundle's rootfs, which rootfs must be; NULL */
 	bool attach;		   /* bind the live files */
 	bool detach;		   /* first detach the lxcfs mounts listed in depth[] */
 	bool mount_dir;		   /* also mountpoint -> container_dir, read-only, slave */
@@ -31,7 +32,9 @@ struct tk_inject {
 /* In the parent: read /proc/PID/mountinfo and fill depth[] for a later detach. */
 int tk_inject_plan(struct tk_inject *in, struct lx_error *err);
 
-/* The child's work (a tk_child_fn). */
+/* The child's work (a tk_child_fn). A root that is the host's root directory (a state
+ * "root": "/", a rootfs that is a symlink to /) or is not expect_rootfs is refused before
+ * anything is detached or mounted. */
 int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err);
 
 /* "/var/lib/lxcfs" + "proc/meminfo" without a doubled slash; 0 or -1 (too long). */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "config.h"
 #include "safepath.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 
 static void put_json(struct json_object **o)
@@ -126,16 +128,31 @@ int tk_state_parse(const char *text, size_t len, struct tk_state *st, struct lx_
 	return 0;
 }
 
-int tk_read_limited(int fd, size_t max, struct strbuf *sb, struct lx_error *err)
+int tk_read_limited(int fd, size_t max, int timeout_ms, struct strbuf *sb, struct lx_error *err)
 {
-	for (;;) {
-		ssize_t n;
+	int64_t deadline = lx_now_ms() + timeout_ms;
 
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = deadline - lx_now_ms();
+		ssize_t n;
+		int r;
+
+		/* a runtime writes the state and closes stdin: one that never does must not hold
+		 * the container's start (and us) forever */
+		if (left <= 0)
+			return lx_error_code(err, ETIMEDOUT, "stdin did not end within %ds",
+					     (timeout_ms + 999) / 1000);
+		r = poll(&p, 1, (int)left);
+		if (r < 0 && errno != EINTR)
+			return lx_error_set(err, errno, "wait for the state on stdin");
+		if (r <= 0)
+			continue;
 		if (sb_reserve(sb, 65536) < 0)
 			return lx_error_set(err, ENOMEM, "read state");
 		n = read(fd, sb->buf + sb->len, sb->cap - sb->len - 1);
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return lx_error_set(err, errno, "read state from stdin");
 		}
@@ -178,25 +195,40 @@ int tk_config_rootfs(const char *config_json, const char *bundle, char *out, siz
 	return join_path(bundle, json_object_get_string(path), out, outsz, err);
 }
 
-int tk_state_rootfs(const struct tk_state *st, char *out, size_t outsz, struct lx_error *err)
+/* root.path of BUNDLE/config.json: a regular file (a FIFO there hung the hook) of at most
+ * TK_CONFIG_MAX bytes, its size checked before it is read */
+static int bundle_rootfs(const char *bundle, char *out, size_t outsz, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 	char cfg[PATH_MAX + 16];
 
-	if (st->root[0]) {
-		if (st->root[0] != '/')
-			return lx_error_set(err, EINVAL, "state root `%s` is not absolute",
-					    st->root);
-		return join_path("", st->root, out, outsz, err);
-	}
-	if (!st->bundle[0])
-		return lx_error_set(err, EINVAL, "state has neither `root` nor `bundle`");
-	if (st->bundle[0] != '/')
-		return lx_error_set(err, EINVAL, "bundle `%s` is not absolute", st->bundle);
-	snprintf(cfg, sizeof(cfg), "%s/config.json", st->bundle);
-	if (read_file_at(AT_FDCWD, cfg, &sb, err) < 0)
+	if (bundle[0] != '/')
+		return lx_error_set(err, EINVAL, "bundle `%s` is not absolute", bundle);
+	snprintf(cfg, sizeof(cfg), "%s/config.json", bundle);
+	if (read_regular_at(AT_FDCWD, cfg, O_NOFOLLOW, TK_CONFIG_MAX, &sb, err) < 0)
 		return -1;
-	if (sb.len > 16 * TK_STATE_MAX)
-		return lx_error_set(err, EFBIG, "`%s` is too big", cfg);
-	return tk_config_rootfs(sb.buf, st->bundle, out, outsz, err);
+	return tk_config_rootfs(sb.buf, bundle, out, outsz, err);
+}
+
+int tk_state_rootfs(const struct tk_state *st, char *out, size_t outsz, char *expect,
+		    size_t expectsz, struct lx_error *err)
+{
+	expect[0] = '\0';
+	if (!st->root[0]) {
+		if (!st->bundle[0])
+			return lx_error_set(err, EINVAL, "state has neither `root` nor `bundle`");
+		return bundle_rootfs(st->bundle, out, outsz, err);
+	}
+	if (st->root[0] != '/')
+		return lx_error_set(err, EINVAL, "state root `%s` is not absolute", st->root);
+	if (join_path("", st->root, out, outsz, err) < 0)
+		return -1;
+	/* a bundle next to the root says where the rootfs is: the root must be that directory */
+	if (st->bundle[0] && bundle_rootfs(st->bundle, expect, expectsz, err) < 0) {
+		if (err->code != ENOENT)
+			return lx_error_wrap(err, "state root `%s`", st->root);
+		expect[0] = '\0'; /* a bundle without config.json implies nothing */
+		lx_error_clear(err);
+	}
+	return 0;
 }

@@ -10,7 +10,8 @@
 #include "common/error.h"
 #include "common/strbuf.h"
 
-#define TK_STATE_MAX (1024 * 1024) /* bigger state JSON is refused */
+#define TK_STATE_MAX  (1024 * 1024)	 /* bigger state JSON is refused */
+#define TK_CONFIG_MAX (16 * 1024 * 1024) /* and a bigger bundle config.json */
 
 struct tk_state {
 	char id[129];
@@ -25,14 +26,19 @@ struct tk_state {
  * present. */
 int tk_state_parse(const char *text, size_t len, struct tk_state *st, struct lx_error *err);
 
-/* Read all of fd (stdin) into sb, failing when it exceeds max bytes. */
-int tk_read_limited(int fd, size_t max, struct strbuf *sb, struct lx_error *err);
+/* Read all of fd (stdin) into sb, failing when it exceeds max bytes (EFBIG) or does not end
+ * within timeout_ms (ETIMEDOUT, "stdin did not end within Ns"). */
+int tk_read_limited(int fd, size_t max, int timeout_ms, struct strbuf *sb, struct lx_error *err);
 
 /* root.path of a bundle's config.json text, made absolute against bundle. */
 int tk_config_rootfs(const char *config_json, const char *bundle, char *out, size_t outsz,
 		     struct lx_error *err);
 
-/* The container rootfs: st->root when given, else from BUNDLE/config.json. */
-int tk_state_rootfs(const struct tk_state *st, char *out, size_t outsz, struct lx_error *err);
+/* The container rootfs: st->root when given, else root.path of BUNDLE/config.json (a regular
+ * file, not a symlink, of at most TK_CONFIG_MAX bytes). When the state gives both a root and
+ * a bundle with a config.json, that file's rootfs goes to expect (the root must be that
+ * directory: tk_inject checks it where the paths resolve), else expect is "". */
+int tk_state_rootfs(const struct tk_state *st, char *out, size_t outsz, char *expect,
+		    size_t expectsz, struct lx_error *err);
 
 #endif

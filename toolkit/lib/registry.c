@@ -162,7 +162,9 @@ int tk_registry_get(const char *dir, const char *id, struct tk_entry *e, struct 
 	if (!tk_id_valid(id))
 		return lx_error_set(err, EINVAL, "invalid container id `%.64s`", id);
 	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
-	if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
+	/* a FIFO, device or symlink named ID.json must not hang or steer us, nor a huge file
+	 * fill our memory */
+	if (read_regular_at(AT_FDCWD, path, O_NOFOLLOW, TK_ENTRY_MAX, &sb, err) < 0)
 		return -1;
 	if (tk_entry_from_json(sb.buf ? sb.buf : "", e, err) < 0)
 		return lx_error_wrap(err, "%s", path);

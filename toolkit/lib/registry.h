@@ -11,6 +11,10 @@
 
 #include "common/error.h"
 
+/* An entry is a few hundred bytes (a rootfs path at most 4 KiB): a file of the registry that
+ * is bigger, or not a regular file, is skipped with a warning without being read. */
+#define TK_ENTRY_MAX (64 * 1024)
+
 struct tk_entry {
 	char id[129];
 	char name[256];
@@ -31,7 +35,8 @@ int tk_registry_remove(const char *dir, const char *id, struct lx_error *err);
 int tk_registry_get(const char *dir, const char *id, struct tk_entry *e, struct lx_error *err);
 
 /* All valid entries; with prune, entries whose pid is gone or was reused (start time
- * differs) are deleted and left out. Unparsable files are skipped with a warning. */
+ * differs) are deleted and left out. Unparsable files, and files that are not regular or
+ * over TK_ENTRY_MAX bytes, are skipped with a warning (never read: a FIFO cannot block). */
 int tk_registry_load(const char *dir, bool prune, struct tk_entry **out, size_t *n,
 		     struct lx_error *err);
 
