@@ -74,9 +74,6 @@ DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
 	     debootstrap yamllint python3-yaml systemd
-# the packages (make deb, make rpm) and their checks
-DEB_BUILD += debhelper dpkg-dev fakeroot jq scdoc rpm
-DEB_TEST  += lintian
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -155,6 +152,9 @@ dist: all
 # PKG_RELEASE is the packaging revision: `make deb PKG_RELEASE=2` rebuilds VERSION as
 # VERSION-2, which upgrades VERSION-1.
 PKG_RELEASE ?= 1
+# what they are built with (Build-Depends, rpmbuild) and checked with, for make deps
+DEB_BUILD   += debhelper dpkg-dev fakeroot jq scdoc rpm
+DEB_TEST    += lintian
 PKG_SRC     := Makefile common lxcfs toolkit deploy
 PKG_DEB     := $(B)/deb/lxcfs-$(VERSION)
 .PHONY: deb rpm
