@@ -68,10 +68,12 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 
 unit: $(UNIT_BIN)
 
-# Debian packages the build and every test needs (idempotent).
+# Debian packages the build and every test needs (idempotent; the second DEB_TEST line: make deb
+# and make rpm, which tests/e2e/450-packages.bats runs, and lintian).
 DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev \
 	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
+	     debhelper dpkg-dev fakeroot rpm scdoc lintian \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
 	     debootstrap yamllint python3-yaml systemd
 deps:
@@ -152,9 +154,6 @@ dist: all
 # PKG_RELEASE is the packaging revision: `make deb PKG_RELEASE=2` rebuilds VERSION as
 # VERSION-2, which upgrades VERSION-1.
 PKG_RELEASE ?= 1
-# what they are built with (Build-Depends, rpmbuild) and checked with, for make deps
-DEB_BUILD   += debhelper dpkg-dev fakeroot jq scdoc rpm
-DEB_TEST    += lintian
 PKG_SRC     := Makefile common lxcfs toolkit deploy
 PKG_DEB     := $(B)/deb/lxcfs-$(VERSION)
 .PHONY: deb rpm
