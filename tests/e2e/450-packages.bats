@@ -328,6 +328,7 @@ deb_linked() {
 	assert [ "$output" -eq 0 ]  # no lxcfs file left mounted in the container
 	in_pk 'grep -c " - fuse.lxcfs " /proc/self/mountinfo; findmnt -rn --mountpoint /var/lib/lxcfs | wc -l'
 	assert_output $'0\n0'  # no lxcfs mount left
+	in_pk 'systemctl list-units --all "lxcfs*" --no-legend' # (in the log: what is left, if anything)
 	in_pk 'systemctl list-unit-files "lxcfs*" --no-legend | wc -l; systemctl list-units --all "lxcfs*" --no-legend | wc -l;
 		grep -l lxcfs /proc/[0-9]*/comm 2>/dev/null | wc -l'
 	assert_output $'0\n0\n0'  # no unit file, no loaded unit, no process left
