@@ -90,10 +90,12 @@ $(B)/tools/%: tests/tools/%.c
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
 tools: $(TOOLS)
 
-# Debian packages the build and every test needs (idempotent).
+# Debian packages the build and every test needs (idempotent; the second DEB_TEST line: make deb
+# and make rpm, which tests/e2e/450-packages.bats runs, and lintian).
 DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev libsystemd-dev \
 	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind scdoc
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
+	     debhelper dpkg-dev fakeroot rpm scdoc lintian \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
 	     debootstrap yamllint python3-yaml systemd git man-db shfmt
 deps:
@@ -176,3 +178,39 @@ dist: all
 	tar -C $(B)/dist --owner=0 --group=0 --sort=name -czf $(B)/$(DIST).tar.gz.tmp $(DIST)
 	mv $(B)/$(DIST).tar.gz.tmp $(B)/$(DIST).tar.gz
 	@echo "wrote $(B)/$(DIST).tar.gz"
+
+# Debian and RPM packages lxcfs and lxcfs-toolkit (deploy/packages): build/deb/*.deb and
+# build/rpm/RPMS/ARCH/*.rpm, built with PREFIX=/usr from a copy of the tree's sources.
+# PKG_RELEASE is the packaging revision: `make deb PKG_RELEASE=2` rebuilds VERSION as
+# VERSION-2, which upgrades VERSION-1.
+PKG_RELEASE ?= 1
+PKG_SRC     := Makefile common lxcfs toolkit deploy
+PKG_DEB     := $(B)/deb/lxcfs-$(VERSION)
+.PHONY: deb rpm
+deb:
+	rm -rf $(PKG_DEB) $(B)/deb/*_$(VERSION)-$(PKG_RELEASE)_* && mkdir -p $(PKG_DEB)
+	tar -cf - $(PKG_SRC) | tar -xf - -C $(PKG_DEB)
+	cp -r deploy/packages/debian $(PKG_DEB)/debian
+	@# another revision than the changelog's: a rebuild entry on top
+	cd $(PKG_DEB) && v=$$(dpkg-parsechangelog -S Version) && \
+	if [ "$$v" != $(VERSION)-$(PKG_RELEASE) ]; then \
+		{ printf 'lxcfs (%s) unstable; urgency=medium\n\n  * Rebuild of %s.\n\n -- %s  %s\n\n' \
+			$(VERSION)-$(PKG_RELEASE) "$$v" "$$(dpkg-parsechangelog -S Maintainer)" "$$(date -R)"; \
+		  cat debian/changelog; } >debian/changelog.new && mv debian/changelog.new debian/changelog; \
+	fi
+	@# the build tree's own make: not this one's command line (B=, PKG_RELEASE=)
+	cd $(PKG_DEB) && env -u MAKEFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	@ls $(B)/deb/*_$(VERSION)-$(PKG_RELEASE)_*.deb
+
+PKG_RPM := $(abspath $(B)/rpm)
+# on a dpkg machine the BuildRequires are Debian packages rpm cannot see (make deps has them)
+RPMBUILD_FLAGS ?= $(if $(wildcard /var/lib/dpkg/status),--nodeps)
+rpm:
+	rm -rf $(PKG_RPM) && mkdir -p $(PKG_RPM)/SOURCES
+	tar -czf $(PKG_RPM)/SOURCES/lxcfs-$(VERSION).tar.gz --transform 's,^,lxcfs-$(VERSION)/,' \
+		--owner=0 --group=0 $(PKG_SRC)
+	env -u MAKEFLAGS -u MAKELEVEL rpmbuild -bb $(RPMBUILD_FLAGS) --define "_topdir $(PKG_RPM)" \
+		--define "pkg_version $(VERSION)" --define "pkg_release $(PKG_RELEASE)" \
+		$(if $(wildcard deploy/man),--define "with_man 1") \
+		deploy/packages/rpm/lxcfs.spec >$(PKG_RPM)/build.log 2>&1 || { tail -40 $(PKG_RPM)/build.log; exit 1; }
+	@ls $(PKG_RPM)/RPMS/*/*.rpm

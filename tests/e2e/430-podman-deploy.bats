@@ -7,34 +7,13 @@
 
 load helpers-deploy
 
-CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
-BASE_TAR=$CACHE/bookworm-minbase.tar
-BASE_IMG=localhost/lxcfs-e2e-base:bookworm
 # per checkout: two trees tested at once share the store, not the tags
 TAG=e2e-$(echo "$REPO" | md5sum | cut -c1-8)
 IMG=localhost/lxcfs:$TAG
 
-# podman with a persistent store under $CACHE (build layers survive between runs) and its
-# run state in /run; the same options as the toolkit tests otherwise
-dpm() {
-	TMPDIR=/var/tmp timeout --kill-after=5 "${DPM_TIMEOUT:-120}" podman \
-		--root "$CACHE/podman" --runroot /run/lxcfs-e2e-podman --storage-driver vfs \
-		--cgroup-manager cgroupfs --runtime runc --events-backend file "$@"
-}
-
 setup_file() {
 	command -v podman >/dev/null || return 0
-	mkdir -p "$CACHE"
-	if [ ! -s "$BASE_TAR" ]; then
-		echo "# building the base image with debootstrap (once; cached in $CACHE)" >&3
-		DPM_TIMEOUT=900 "$REPO/deploy/docker/make-base.sh" "$BASE_TAR" >"$BATS_FILE_TMPDIR/base.log" 2>&1 || {
-			tail -20 "$BATS_FILE_TMPDIR/base.log" >&3
-			return 1
-		}
-	fi
-	if ! dpm image exists "$BASE_IMG"; then
-		dpm import "$BASE_TAR" "$BASE_IMG" >/dev/null || return 1
-	fi
+	base_image || return 1
 	local t0=$SECONDS target
 	# the builder stage tagged too, so its layers (the -dev packages) stay cached when the
 	# superseded images are pruned below (vfs storage: every image is a full copy)

@@ -8,39 +8,10 @@
 
 load helpers-deploy
 
-CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
-BASE_IMG=localhost/lxcfs-e2e-base:bookworm
-SD_IMG=localhost/lxcfs-e2e-systemd:bookworm
-
-dpm() {
-	TMPDIR=/var/tmp timeout --kill-after=5 "${DPM_TIMEOUT:-120}" podman \
-		--root "$CACHE/podman" --runroot /run/lxcfs-e2e-podman --storage-driver vfs \
-		--cgroup-manager cgroupfs --runtime runc --events-backend file "$@"
-}
-
 setup_file() {
 	command -v podman >/dev/null || return 0
 	make -C "$REPO" dist >"$BATS_FILE_TMPDIR/dist.log" 2>&1 || { tail "$BATS_FILE_TMPDIR/dist.log" >&3; return 1; }
-	if ! dpm image exists "$SD_IMG"; then
-		if ! dpm image exists "$BASE_IMG"; then
-			[ -s "$CACHE/bookworm-minbase.tar" ] ||
-				DPM_TIMEOUT=900 "$REPO/deploy/docker/make-base.sh" "$CACHE/bookworm-minbase.tar" >&3 || return 1
-			dpm import "$CACHE/bookworm-minbase.tar" "$BASE_IMG" >/dev/null || return 1
-		fi
-		mkdir -p "$BATS_FILE_TMPDIR/sd"
-		cat >"$BATS_FILE_TMPDIR/sd/Containerfile" <<'EOF'
-ARG BASE
-FROM ${BASE}
-RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-	--no-install-recommends systemd systemd-sysv libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4 \
-	&& rm -rf /var/lib/apt/lists/*
-EOF
-		DPM_TIMEOUT=900 dpm build --network host --build-arg BASE="$BASE_IMG" -t "$SD_IMG" \
-			"$BATS_FILE_TMPDIR/sd" >"$BATS_FILE_TMPDIR/sd.log" 2>&1 || {
-			tail -20 "$BATS_FILE_TMPDIR/sd.log" >&3
-			return 1
-		}
-	fi
+	sd_image
 }
 
 setup() {
@@ -56,11 +27,7 @@ teardown() {
 }
 
 # in_sd CMD: a shell command in the systemd container; status and output set, output logged
-in_sd() {
-	status=0
-	output=$(dpm exec "$SD_NAME" sh -c "$1" 2>&1) || status=$?
-	printf '%s\n' "$output" | sed 's/^/#   /'
-}
+in_sd() { dpm_sh "$SD_NAME" "$1"; }
 
 # pid of the daemon systemd runs, and the mounts at the mount point
 # the daemon's pid, or nothing while systemd restarts it (no pidfile for a moment)
@@ -69,13 +36,8 @@ sd_mounts() { dpm exec "$SD_NAME" sh -c 'findmnt -rn --mountpoint /var/lib/lxcfs
 sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs >/dev/null 2>&1; }
 
 @test "systemd as PID 1 (in a container): install.sh --init auto runs lxcfs.service; Restart=always and the watchdog timer recover a killed and a hung daemon; --uninstall removes everything but the config" {
-	dpm run -d --name "$SD_NAME" --privileged --systemd=always --network none \
-		--cgroup-parent "/$TK_CG_PARENT/sd" --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
-		-v "$TGZ:/dist.tgz:ro" "$SD_IMG" /lib/systemd/systemd >/dev/null
-	local i state old new m0 t0
-	wait_for 'state=$(dpm exec "$SD_NAME" systemctl is-system-running 2>/dev/null) ||
-		[ "$state" = degraded ]' 20 "" 0.2
-	log "systemd in the container: $state"
+	sd_start "$SD_NAME" "$SD_IMG" -v "$TGZ:/dist.tgz:ro"
+	local old new m0 t0
 	in_sd 'tar -C /tmp -xzf /dist.tgz && cd /tmp/lxcfs-*/ && ./install.sh --hooks none'
 	assert_success  # install.sh succeeds
 	[[ "$output" == *"init: systemd (auto)"* ]]

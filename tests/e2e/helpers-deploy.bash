@@ -15,6 +15,13 @@
 # - lxcfs_file_mounts_in PID     the same, only those on /proc and /sys files
 # - report LINE                  a line for the TAP output even when the test passes
 # - now_us                       the host's clock in µs (the readers' clock too)
+# - dpm ARGS...                  podman with the e2e store in E2E_CACHE (images kept between runs)
+# - base_image                   BASE_IMG: Debian bookworm debootstrapped from the mirror (once)
+# - apt_image IMG FROM PKG...    IMG: image FROM with the Debian packages PKG (built when missing)
+# - sd_image                     SD_IMG: the base with systemd as init and the runtime libraries
+# - sd_start NAME IMG [ARGS...]  a privileged container NAME from IMG with systemd as PID 1,
+#                                booted (ARGS: more podman run options)
+# - dpm_sh NAME CMD              a shell command in container NAME ($status, $output; logged)
 #
 # deploy_teardown stops every watchdog and daemon a test started (by pid), then tk_teardown.
 
@@ -125,6 +132,78 @@ deploy_teardown() {
 	done
 	_DEPLOY_DIRS=()
 	return 0
+}
+
+# ---------------------------------------------------------------- podman images
+
+E2E_CACHE=${LXCFS_E2E_CACHE:-/var/cache/lxcfs-e2e}
+BASE_TAR=$E2E_CACHE/bookworm-minbase.tar
+BASE_IMG=localhost/lxcfs-e2e-base:bookworm
+SD_IMG=localhost/lxcfs-e2e-systemd:bookworm
+
+# dpm ARGS...: podman with a persistent store under E2E_CACHE (build layers survive between
+# runs) and its run state in /run; the same options as the toolkit tests otherwise
+dpm() {
+	TMPDIR=/var/tmp timeout --kill-after=5 "${DPM_TIMEOUT:-120}" podman \
+		--root "$E2E_CACHE/podman" --runroot /run/lxcfs-e2e-podman --storage-driver vfs \
+		--cgroup-manager cgroupfs --runtime runc --events-backend file "$@"
+}
+
+# base_image: BASE_IMG from no registry: deploy/docker/make-base.sh debootstraps it from the
+# Debian mirror once (the tarball is cached in E2E_CACHE); for setup_file (messages on fd 3)
+base_image() {
+	mkdir -p "$E2E_CACHE"
+	if [ ! -s "$BASE_TAR" ]; then
+		echo "# building the base image with debootstrap (once; cached in $E2E_CACHE)" >&3
+		DPM_TIMEOUT=900 "$REPO/deploy/docker/make-base.sh" "$BASE_TAR" >"$BATS_FILE_TMPDIR/base.log" 2>&1 || {
+			tail -20 "$BATS_FILE_TMPDIR/base.log" >&3
+			return 1
+		}
+	fi
+	dpm image exists "$BASE_IMG" || dpm import "$BASE_TAR" "$BASE_IMG" >/dev/null
+}
+
+# apt_image IMG FROM PACKAGE...: IMG, built from the image FROM with the Debian packages
+# installed from the mirror (the build has the network; containers run from IMG need none)
+apt_image() {
+	local img=$1 from=$2 dir
+	shift 2
+	dpm image exists "$img" && return 0
+	dir=$(mktemp -d "$BATS_FILE_TMPDIR/image.XXXXXX")
+	printf '%s\n' "FROM $from" "RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive \\" \
+		"	apt-get install -y -q --no-install-recommends $* && rm -rf /var/lib/apt/lists/*" \
+		>"$dir/Containerfile"
+	DPM_TIMEOUT=900 dpm build --network host -t "$img" "$dir" >"$dir/build.log" 2>&1 || {
+		tail -20 "$dir/build.log" >&3
+		return 1
+	}
+}
+
+# sd_image: SD_IMG, systemd as PID 1 with the daemon's and the toolkit's runtime libraries and
+# no compiler (440, 450)
+sd_image() {
+	base_image &&
+		apt_image "$SD_IMG" "$BASE_IMG" systemd systemd-sysv libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4
+}
+
+# sd_start NAME IMAGE [RUN_ARGS...]: NAME from IMAGE, privileged, systemd as PID 1, no network,
+# below this run's parent cgroup; returns once systemd has booted (running or degraded)
+sd_start() {
+	local name=$1 img=$2 state=""
+	shift 2
+	dpm run -d --name "$name" --privileged --systemd=always --network none \
+		--cgroup-parent "/$TK_CG_PARENT/sd" --ulimit nofile=20000:20000 --ulimit nproc=20000:20000 \
+		"$@" "$img" /lib/systemd/systemd >/dev/null || return 1
+	wait_for 'state=$(dpm exec "$name" systemctl is-system-running 2>/dev/null) ||
+		[ "$state" = degraded ]' 20 "" 0.2
+	log "systemd in $name: $state"
+}
+
+# dpm_sh NAME CMD: CMD (sh -c) in container NAME; $status and $output set, output logged
+dpm_sh() {
+	status=0
+	output=$(dpm exec "$1" sh -c "$2" 2>&1) || status=$?
+	printf '%s\n' "$output" | sed 's/^/#   /'
 }
 
 setup() { deploy_setup; }
