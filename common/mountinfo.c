@@ -69,11 +69,45 @@ static size_t split(const char *line, size_t len, const char **f, size_t *fl, si
 	return n;
 }
 
+/* A decimal number of at most 9 digits making up all of s[0..n) up to a stop character
+ * (none when stop is 0); its end in *used. */
+static int number(const char *s, size_t n, char stop, unsigned *out, size_t *used)
+{
+	size_t i = 0;
+
+	*out = 0;
+	for (; i < n && s[i] != stop; i++) {
+		if (s[i] < '0' || s[i] > '9' || i == 9)
+			return -1;
+		*out = *out * 10 + (unsigned)(s[i] - '0');
+	}
+	*used = i;
+	return i > 0 ? 0 : -1;
+}
+
+/* "ID PARENT MAJ:MIN" exactly as the kernel prints them: whole decimal fields (a field with
+ * anything after its digits is malformed, not read as its leading number), and no mount is
+ * its own parent (a walk down a mount stack would never end). */
+static int parse_ids(const char **f, const size_t *fl, struct lx_mount *m)
+{
+	unsigned id, parent;
+	size_t used;
+
+	if (number(f[0], fl[0], 0, &id, &used) < 0 || number(f[1], fl[1], 0, &parent, &used) < 0 ||
+	    id == parent)
+		return -1;
+	if (number(f[2], fl[2], ':', &m->major, &used) < 0 || used == fl[2] ||
+	    number(f[2] + used + 1, fl[2] - used - 1, 0, &m->minor, &used) < 0)
+		return -1;
+	m->id = (int)id;
+	m->parent = (int)parent;
+	return 0;
+}
+
 static int parse_line(const char *line, size_t len, struct lx_mount *m)
 {
 	const char *f[64];
 	size_t fl[64], n, sep;
-	char num[64];
 
 	n = split(line, len, f, fl, 64);
 	for (sep = 6; sep < n; sep++)
@@ -81,13 +115,7 @@ static int parse_line(const char *line, size_t len, struct lx_mount *m)
 			break;
 	if (sep + 3 >= n)
 		return -1; /* need fstype, source and super options after "-" */
-	if (fl[2] >= sizeof(num))
-		return -1;
-	memcpy(num, f[2], fl[2]);
-	num[fl[2]] = '\0';
-	if (sscanf(num, "%u:%u", &m->major, &m->minor) != 2)
-		return -1;
-	if (sscanf(f[0], "%d", &m->id) != 1 || sscanf(f[1], "%d", &m->parent) != 1)
+	if (parse_ids(f, fl, m) < 0)
 		return -1;
 	m->root = unescape(f[3], fl[3]);
 	m->mountpoint = unescape(f[4], fl[4]);

@@ -1,4 +1,5 @@
 /* toolkit mountinfo: parsing (escapes, optional fields), mount stacks, live/stale/absent. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +122,41 @@ static void test_malformed(void **state)
 	lx_mounts_free(&x);
 }
 
+/* Found by tests/fuzz/fuzz_mountinfo: a field was read as its leading number ("115/sys..." as
+ * mount 115, "0:2)" as 0:2), and a mount could name itself as its parent, which left its
+ * mount point without a top mount and a walk down its stack without an end. */
+static void test_fuzz_found(void **state)
+{
+	static const char *const bad[] = {
+	    "115/sys/fs/cgroupnt-wi@h\\16 115 0:2) / / /mnt/with\\040srace\\011tab rw - tmpfs x "
+	    "rw\n",
+	    "1x 0 0:1 / / rw - tmpfs x rw\n",
+	    "1 0x 0:1 / / rw - tmpfs x rw\n",
+	    "1 0 0:1) / / rw - tmpfs x rw\n",
+	    "1 0 0: / / rw - tmpfs x rw\n",
+	    "1 0 :1 / / rw - tmpfs x rw\n",
+	    "1 0 -1:1 / / rw - tmpfs x rw\n",
+	    "1 0 0:12345678901 / / rw - tmpfs x rw\n",
+	    "7 7 0:1 / / rw - tmpfs x rw\n",
+	};
+	struct lx_mounts x;
+	struct lx_error err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err.code = 0;
+		assert_int_equal(lx_mountinfo_parse(bad[i], &x, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+	}
+	/* the largest numbers the kernel prints still parse */
+	assert_int_equal(
+	    lx_mountinfo_parse("999999999 1 4095:1048575 / / rw - tmpfs x rw\n", &x, &err), 0);
+	assert_int_equal(x.v[0].id, 999999999);
+	assert_int_equal(x.v[0].major, 4095);
+	assert_int_equal(x.v[0].minor, 1048575);
+	lx_mounts_free(&x);
+}
+
 static void test_read_self(void **state)
 {
 	struct lx_mounts x;
@@ -140,6 +176,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_stack, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_classify, setup, teardown),
 	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_fuzz_found),
 	    cmocka_unit_test(test_read_self),
 	};
 
