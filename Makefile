@@ -84,7 +84,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 unit: $(UNIT_BIN)
 
 # programs the end-to-end tests run inside containers: static, for any rootfs
-TOOLS := $(B)/tools/lxcfs-reader
+TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/lxcfs-pidns
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -93,7 +93,8 @@ tools: $(TOOLS)
 # Debian packages the build and every test needs (idempotent; the second DEB_TEST line: make deb
 # and make rpm, which tests/e2e/450-packages.bats runs, and lintian).
 DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c-dev libsystemd-dev \
-	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind scdoc
+	     libcurl4-openssl-dev libcmocka-dev clang-format valgrind scdoc \
+	     clang-14 libfuzzer-14-dev libclang-rt-14-dev
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     debhelper dpkg-dev fakeroot rpm scdoc lintian \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
@@ -128,6 +129,28 @@ asan:
 	CFLAGS="-O1 -g" $(MAKE) B=build/asan \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		all unit
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) with ASan+UBSan, built by clang-14 in build/fuzz;
+# `make fuzz` runs each FUZZ_S seconds (default 60) from its seeds in tests/fuzz/corpus (the
+# corpus it grows stays in build/fuzz/corpus); `make check` runs each 10 s (tests/run-all.sh fuzz).
+FUZZ_CC  ?= clang-14
+FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
+FUZZ_S   ?= 60
+$(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS_CORE) $(LIBS_TK)
+fuzz-bins: $(FUZZ_BIN)
+.PHONY: fuzz fuzz-build fuzz-bins
+fuzz-build:
+	@# (clang warns of designated initializers that leave fields out: gcc, which builds the
+	@# programs, does not, and C says what they are)
+	CFLAGS="-O1 -g" $(MAKE) B=build/fuzz CC=$(FUZZ_CC) \
+		SAN="$(FUZZ_SAN) -Wno-missing-field-initializers" fuzz-bins
+fuzz: fuzz-build
+	B=build/fuzz tests/fuzz/run.sh $(FUZZ_S)
 
 # the lock-free code's unit test under ThreadSanitizer (tests/run-all.sh unit runs it)
 tsan:
