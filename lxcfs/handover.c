@@ -112,6 +112,9 @@ struct lx_handover {
 	bool systemd_held;
 	int end; /* enum lx_end (atomic) */
 	int wake[2];
+	/* a descriptor kept for the control socket: a daemon at its descriptor limit can still
+	 * accept check-lxcfs and tell it that it is degraded */
+	int spare;
 	pthread_t thread;
 	bool running;
 };
@@ -501,6 +504,24 @@ static void on_control(struct lx_handover *h)
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+		/* out of descriptors: the spare one takes the client (its STATUS says degraded);
+		 * without it, wait rather than spin on a socket that stays readable */
+		__atomic_store_n(&h->d->view.last_internal_error_s, (int64_t)time(NULL),
+				 __ATOMIC_RELAXED);
+		lx_log_ratelimited(LX_LOG_WARN, "control-emfile", 60,
+				   "control socket: out of file descriptors (%s)",
+				   h->spare >= 0 ? "answering with the spare one" : "waiting");
+		if (h->spare >= 0) {
+			close(h->spare);
+			h->spare = -1;
+			fd = accept4(h->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		}
+		if (fd < 0) {
+			usleep(100 * 1000);
+			return;
+		}
+	}
 	if (fd < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0 ||
@@ -519,7 +540,11 @@ static void *control_thread(void *arg)
 
 	for (;;) {
 		struct epoll_event ev[16];
-		int n = epoll_wait(h->epfd, ev, 16, -1);
+		int n;
+
+		if (h->spare < 0) /* given to a client at the descriptor limit: take it back */
+			h->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		n = epoll_wait(h->epfd, ev, 16, h->spare < 0 ? 1000 : -1);
 
 		for (int k = 0; k < n; k++) {
 			int fd = ev[k].data.fd;
@@ -608,6 +633,7 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 	h->handover_fd = in->handover;
 	h->sigfd = h->epfd = -1;
 	h->wake[0] = h->wake[1] = -1;
+	h->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	h->systemd_held = getenv("NOTIFY_SOCKET") && getenv("LXCFS_FDSTORE");
 	for (int k = 0; k < in->nholders; k++) {
 		h->peers[h->npeers].fd = in->holders[k];
@@ -735,5 +761,7 @@ void lx_handover_free(struct lx_handover *h)
 	for (int k = 0; k < 2; k++)
 		if (h->wake[k] >= 0)
 			close(h->wake[k]);
+	if (h->spare >= 0)
+		close(h->spare);
 	free(h);
 }

@@ -21,6 +21,7 @@
 #include "handover.h"
 #include "fuse/conn.h"
 #include "options.h"
+#include "view/containers.h"
 #include "view/loadavg.h"
 #include "common/daemonize.h"
 #include "common/pidfile.h"
@@ -138,7 +139,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	}
 	if (lx_conn_attach(&conn, se, &err) < 0)
 		goto out_session;
-	if (lx_fuse_start(&d->fuse, se, &err) < 0)
+	if (containers_start(d->view.containers, &err) < 0 || lx_fuse_start(&d->fuse, se, &err) < 0)
 		goto out_session;
 	h = lx_handover_start(d, &conn, se, in, argv, pidfd, &err);
 	if (!h)

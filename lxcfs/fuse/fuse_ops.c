@@ -223,11 +223,18 @@ static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node
 	} else {
 		char key[64];
 
-		snprintf(key, sizeof(key), "ns:%u", view);
+		/* one line a minute per reason, not per namespace: a container can make
+		 * namespaces faster than anyone reads a log */
+		snprintf(key, sizeof(key), "nslookup:%d", err.code);
 		lx_log_ratelimited(LX_LOG_WARN, key, 60,
 				   "no container for pid namespace %u: serving host files: %s",
 				   view, err.code ? err.msg : "its init is gone");
-		r = content_make(f->view, tree_node(node)->file, 0, &sb);
+		/* out of descriptors or memory: the daemon's own failure, which check-lxcfs
+		 * reports (view/view.h) */
+		if (err.code == EMFILE || err.code == ENFILE || err.code == ENOMEM)
+			__atomic_store_n(&f->view->last_internal_error_s, (int64_t)time(NULL),
+					 __ATOMIC_RELAXED);
+		r = host_file_read(tree_node(node)->file, &sb, &err);
 	}
 	if (r < 0)
 		return NULL;

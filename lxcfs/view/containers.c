@@ -174,15 +174,20 @@ struct lx_containers *containers_new(struct lx_error *err)
 		lx_error_set(err, errno, "container reaper");
 		goto fail;
 	}
-	if (pthread_create(&t->reaper, NULL, reaper, t) != 0) {
-		lx_error_set(err, EAGAIN, "container reaper thread");
-		goto fail;
-	}
-	t->reaper_running = true;
 	return t;
 fail:
 	containers_free(t);
 	return NULL;
+}
+
+int containers_start(struct lx_containers *t, struct lx_error *err)
+{
+	if (t->reaper_running)
+		return 0;
+	if (pthread_create(&t->reaper, NULL, reaper, t) != 0)
+		return lx_error_set(err, EAGAIN, "container reaper thread");
+	t->reaper_running = true;
+	return 0;
 }
 
 void containers_free(struct lx_containers *t)
@@ -215,20 +220,31 @@ void containers_free(struct lx_containers *t)
 	free(t);
 }
 
-static int is_init_of(pid_t pid, uint64_t ns)
+/* The daemon's own failures (out of descriptors or memory), kept in *fail while looking for
+ * an init: a container that cannot be found for them is not one that is gone. */
+static void note_fail(int *fail, int code)
 {
+	if (fail && (code == EMFILE || code == ENFILE || code == ENOMEM))
+		*fail = code;
+}
+
+static int is_init_of(pid_t pid, uint64_t ns, int *fail)
+{
+	struct lx_error e = {0, ""};
 	pid_t ppid, inner;
 	uint64_t ino;
 
 	if (proc_pidns_ino(pid, &ino, NULL) < 0 || ino != ns)
 		return 0;
-	if (proc_status_ids(pid, &ppid, &inner, NULL) < 0)
+	if (proc_status_ids(pid, &ppid, &inner, &e) < 0) {
+		note_fail(fail, e.code);
 		return 0;
+	}
 	return inner == 1;
 }
 
 /* Pid 1 of the namespace of pid, translated by the kernel (Linux 6.7+). */
-static pid_t init_by_nsfd(pid_t pid, uint64_t ns)
+static pid_t init_by_nsfd(pid_t pid, uint64_t ns, int *fail)
 {
 	char path[64];
 	__close int fd = -1;
@@ -239,6 +255,8 @@ static pid_t init_by_nsfd(pid_t pid, uint64_t ns)
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		note_fail(fail, errno);
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != ns)
 		return -1;
 	r = ioctl(fd, NS_GET_TGID_FROM_PIDNS, 1);
@@ -246,18 +264,21 @@ static pid_t init_by_nsfd(pid_t pid, uint64_t ns)
 }
 
 /* Walk up the parents of pid while they stay in the namespace. */
-static pid_t init_by_parents(pid_t pid, uint64_t ns)
+static pid_t init_by_parents(pid_t pid, uint64_t ns, int *fail)
 {
 	pid_t cur = pid;
 
 	for (int depth = 0; depth < 4096 && cur > 0; depth++) {
+		struct lx_error e = {0, ""};
 		pid_t ppid, inner;
 		uint64_t ino;
 
 		if (proc_pidns_ino(cur, &ino, NULL) < 0 || ino != ns)
 			return -1;
-		if (proc_status_ids(cur, &ppid, &inner, NULL) < 0)
+		if (proc_status_ids(cur, &ppid, &inner, &e) < 0) {
+			note_fail(fail, e.code);
 			return -1;
+		}
 		if (inner == 1)
 			return cur;
 		cur = ppid;
@@ -267,20 +288,22 @@ static pid_t init_by_parents(pid_t pid, uint64_t ns)
 
 /* A process entered the namespace with setns (its parent is outside), or nobody of it
  * asked: scan /proc. */
-static pid_t init_by_scan(uint64_t ns)
+static pid_t init_by_scan(uint64_t ns, int *fail)
 {
 	__closedir DIR *d = opendir("/proc");
 	struct dirent *e;
 
-	if (!d)
+	if (!d) {
+		note_fail(fail, errno);
 		return -1;
+	}
 	while ((e = readdir(d))) {
 		pid_t pid;
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid = (pid_t)atoi(e->d_name);
-		if (is_init_of(pid, ns))
+		if (is_init_of(pid, ns, fail))
 			return pid;
 	}
 	return -1;
@@ -320,14 +343,16 @@ static struct lx_container *container_new(struct lx_containers *t, uint64_t ns, 
 					  struct lx_error *err)
 {
 	struct lx_container *c;
-	pid_t init = init_by_nsfd(hint, ns);
+	int fail = 0;
+	pid_t init = init_by_nsfd(hint, ns, &fail);
 
 	if (init < 0)
-		init = init_by_parents(hint, ns);
+		init = init_by_parents(hint, ns, &fail);
 	if (init < 0)
-		init = init_by_scan(ns);
+		init = init_by_scan(ns, &fail);
 	if (init < 0) {
-		lx_error_set(err, ESRCH, "no init process found for pid namespace %llu of pid %d",
+		lx_error_set(err, fail ? fail : ESRCH,
+			     "no init process found for pid namespace %llu of pid %d",
 			     (unsigned long long)ns, hint);
 		return NULL;
 	}
@@ -353,7 +378,7 @@ static struct lx_container *container_new(struct lx_containers *t, uint64_t ns, 
 		return NULL;
 	}
 	/* the pid could have been reused between the search and pidfd_open: check again */
-	if (!is_init_of(init, ns)) {
+	if (!is_init_of(init, ns, NULL)) {
 		lx_error_set(err, ESRCH, "init %d of pid namespace %llu went away", init,
 			     (unsigned long long)ns);
 		container_destroy(c);

@@ -212,7 +212,8 @@ static void run_loadavg(const struct ctx *c, struct strbuf *out)
 #define MEM_V1                                                                                     \
 	"memory.limit_in_bytes", "memory.usage_in_bytes", "memory.stat",                           \
 	    "memory.memsw.limit_in_bytes", "memory.memsw.usage_in_bytes"
-#define MEM_V2 "memory.max", "memory.current", "memory.stat", "memory.swap.max", "memory.swap.current"
+#define MEM_V2                                                                                     \
+	"memory.max", "memory.current", "memory.stat", "memory.swap.max", "memory.swap.current"
 #define CPUSET_V1 "cpuset.effective_cpus", "cpuset.cpus", "cpu.cfs_quota_us", "cpu.cfs_period_us"
 #define CPUSET_V2 "cpuset.cpus.effective", "cpu.max"
 
@@ -298,14 +299,15 @@ static void make_trees(void)
 	for (int d = 0; d < 2; d++) {
 		static const char controllers[] = "cpuset cpu io memory pids\n";
 
-		snprintf(path, sizeof(path), d ? "%s/c/cgroup.controllers" : "%s/cgroup.controllers",
-			 root[1]);
+		snprintf(path, sizeof(path),
+			 d ? "%s/c/cgroup.controllers" : "%s/cgroup.controllers", root[1]);
 		fz_write(path, controllers, sizeof(controllers) - 1);
 	}
 	if (cg_layout_open(&layout[0], root[0], &err) < 0 ||
-	    cg_paths_parse(&layout[0],
-			   "6:pids:/c\n5:blkio:/c\n4:memory:/c\n3:cpuset:/c\n2:cpuacct:/c\n1:cpu:/c\n",
-			   &paths[0], &err) < 0 ||
+	    cg_paths_parse(
+		&layout[0],
+		"6:pids:/c\n5:blkio:/c\n4:memory:/c\n3:cpuset:/c\n2:cpuacct:/c\n1:cpu:/c\n",
+		&paths[0], &err) < 0 ||
 	    cg_layout_open(&layout[1], root[1], &err) < 0 ||
 	    cg_paths_parse(&layout[1], "0::/c\n", &paths[1], &err) < 0) {
 		fprintf(stderr, "fuzz_render: scratch cgroup trees: %s\n", err.msg);
