@@ -4,14 +4,18 @@
  *
  *   reads=N fails=F p50_us=A p99_us=B max_us=C
  *
- *   lxcfs-latency FILE N [SECONDS]
- */
+ *   lxcfs-latency FILE N [SECONDS [PROCS]]
+ *
+ * With PROCS, that many processes do it at once, each printing its own line (no shell needed
+ * for it: a shell's background job opens /dev/null, which a test may have made hang). The
+ * exit code is non-zero when any read failed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static long long now_us(void)
@@ -33,13 +37,24 @@ int main(int argc, char **argv)
 {
 	static char buf[1 << 16];
 	long long *us, end;
-	long n, done = 0, fails = 0;
+	long n, done = 0, fails = 0, procs = argc > 4 ? atol(argv[4]) : 1;
+	int rc = 0;
 
-	if (argc < 3 || (n = atol(argv[2])) <= 0) {
-		fprintf(stderr, "usage: lxcfs-latency FILE N [SECONDS]\n");
+	if (argc < 3 || (n = atol(argv[2])) <= 0 || procs <= 0) {
+		fprintf(stderr, "usage: lxcfs-latency FILE N [SECONDS [PROCS]]\n");
 		return 2;
 	}
 	end = argc > 3 ? now_us() + (long long)(atof(argv[3]) * 1e6) : 0;
+	for (long k = 1; k < procs; k++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			procs = 0; /* a child: reads, prints, exits */
+			break;
+		}
+	}
 	us = calloc((size_t)n, sizeof(*us));
 	if (!us)
 		return 1;
@@ -60,6 +75,13 @@ int main(int argc, char **argv)
 	qsort(us, (size_t)done, sizeof(*us), cmp);
 	printf("reads=%ld fails=%ld p50_us=%lld p99_us=%lld max_us=%lld\n", done, fails,
 	       done ? us[done / 2] : 0, done ? us[(done * 99) / 100] : 0, done ? us[done - 1] : 0);
+	fflush(stdout);
 	free(us);
-	return fails ? 1 : 0;
+	rc = fails ? 1 : 0;
+	if (procs == 0)
+		_exit(rc);
+	for (int st; wait(&st) > 0;)
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			rc = 1;
+	return rc;
 }

@@ -60,7 +60,8 @@ static void read_once(void)
 	const char *p;
 
 	if (fd >= 0) {
-		while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+		while (got < sizeof(buf) - 1 &&
+		       (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
 			got += (size_t)n;
 		close(fd);
 	}
@@ -188,8 +189,8 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	unsigned n;
 
-	tally = mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1,
-		     0);
+	tally =
+	    mmap(NULL, sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (tally == MAP_FAILED)
 		return 1;
 	if (!strcmp(mode, "storm") && argc == 6) {
@@ -210,8 +211,8 @@ int main(int argc, char **argv)
 
 			nest_n = n;
 			nest_ready = argv[5];
-			pid = clone(nest_init, nest_stack + sizeof(nest_stack), CLONE_NEWPID | SIGCHLD,
-				    NULL);
+			pid = clone(nest_init, nest_stack + sizeof(nest_stack),
+				    CLONE_NEWPID | SIGCHLD, NULL);
 			if (pid < 0)
 				return 1;
 			waitpid(pid, NULL, 0);
