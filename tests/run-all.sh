@@ -2,15 +2,17 @@
 # Runs every test: cmocka unit tests (build/tests/test_*), the bats end-to-end suites
 # (tests/e2e, in file order) and the cgroup v2 suite under qemu (tests/v2/run.sh).
 # Prints each runner's output, then one closing line "N passed, N failed".
-# Usage: tests/run-all.sh [lint|unit|e2e|asan|v2]...   (default: all)
+# Usage: tests/run-all.sh [lint|unit|e2e|asan|fuzz|v2]...   (default: all)
 # asan: the daemon's main e2e files again, against the ASan+UBSan build (make asan); any
 # sanitizer report fails the suite.
+# fuzz: every libFuzzer target (make fuzz-build) FUZZ_CHECK_S (10) s from its corpus, FUZZ_JOBS
+# (2) at a time (tests/fuzz/run.sh); a crash, leak, hang or sanitizer report fails it.
 set -u
 cd "$(dirname "$0")/.."
 B=${B:-build}
 passed=0 failed=0 skipped=0
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(lint unit e2e asan v2)
+[ ${#suites[@]} -gt 0 ] || suites=(lint unit e2e asan fuzz v2)
 
 
 tally() { # $1: TAP output file
@@ -99,6 +101,19 @@ for s in "${suites[@]}"; do
 		cat "$tmp/out2"
 		tally "$tmp/out2"
 		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out2"; then failed=$((failed + 1)); fi
+		;;
+	fuzz)
+		if make -s -j2 fuzz-build >"$tmp/build" 2>&1; then
+			B=build/fuzz FUZZ_JOBS=${FUZZ_JOBS:-2} tests/fuzz/run.sh "${FUZZ_CHECK_S:-10}" >"$tmp/out" 2>&1
+			rc=$?
+		else
+			cat "$tmp/build"
+			echo "not ok 1 - make fuzz-build" >"$tmp/out"
+			rc=1
+		fi
+		cat "$tmp/out"
+		tally "$tmp/out"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$tmp/out"; then failed=$((failed + 1)); fi
 		;;
 	v2)
 		[ -x tests/v2/run.sh ] || continue
