@@ -1,0 +1,105 @@
+#!/usr/bin/env bats
+# Faults injected from outside the daemon and the toolkit (issue 16), each with the outcome
+# documented in lxcfs(1) and SECURITY.md. Covered elsewhere: a cgroup removed while containers
+# read (010), a read-only registry, registry garbage (FIFO, directory, sparse 1 GiB entry) and
+# an engine socket that answers junk or never answers within --engine-timeout (240), SIGSTOP
+# and SIGKILL of the daemon under the watchdog (420), the daemon at its fd limit (027).
+
+load helpers-toolkit
+
+setup() { tk_setup; }
+
+# full_tmpfs VAR SIZE: a new tmpfs of SIZE in VAR, filled up (its last free block taken)
+full_tmpfs() {
+	local _ft # (not d: new_mountpoint's own local)
+	new_mountpoint _ft || return 1
+	mount -t tmpfs -o "size=$2" "$(tk_name fill)" "$_ft" || return 1
+	dd if=/dev/zero of="$_ft/filler" bs=4k status=none 2>/dev/null || true
+	printf -v "$1" '%s' "$_ft"
+}
+
+# fake_cgroot NAME LIMIT CPUS: a cgroup tree (--cgroup-root) in which our cgroup NAME has the
+# memory limit LIMIT and the cpuset CPUS as files (garbage in them makes the daemon warn)
+fake_cgroot() {
+	local c
+	FAKE=$BATS_TEST_TMPDIR/cgroot
+	for c in "${CG_CONTROLLERS[@]}"; do mkdir -p "$FAKE/$c/$CG_TOP/$1"; done
+	echo "$2" >"$FAKE/memory/$CG_TOP/$1/memory.limit_in_bytes"
+	echo 1048576 >"$FAKE/memory/$CG_TOP/$1/memory.usage_in_bytes"
+	echo 'total_cache 0' >"$FAKE/memory/$CG_TOP/$1/memory.stat"
+	echo "$3" >"$FAKE/cpuset/$CG_TOP/$1/cpuset.effective_cpus"
+	echo "$3" >"$FAKE/cpuset/$CG_TOP/$1/cpuset.cpus"
+}
+
+@test "fault: the FUSE connection aborted through /sys/fs/fuse/connections: readers get ENOTCONN at once, the daemon exits with a log line, check-lxcfs fails, a restart serves again" {
+	tk_start_daemon
+	local ctl conn
+	# fusectl on a mount point of ours (never the host's /sys/fs/fuse/connections)
+	new_mountpoint ctl
+	mount -t fusectl "$(tk_name ctl)" "$ctl"
+	conn=$(mountpoint -d "$LXCFS_MNT" | cut -d: -f2)
+	assert [ -e "$ctl/$conn/abort" ]  # our connection, by the mount's device minor
+	cat "$LXCFS_MNT/proc/uptime" >/dev/null
+	echo 1 >"$ctl/$conn/abort"
+	run timeout 5 cat "$LXCFS_MNT/proc/uptime"
+	assert_failure 1  # not a hang (124)
+	assert_output --partial "Transport endpoint is not connected"
+	wait_gone "$LXCFS_PID" 5 || fail "the daemon did not exit after the abort"
+	grep -q "the kernel ended the connection" "$LXCFS_LOG" ||
+		fail "no log line: $(tail -3 "$LXCFS_LOG")"
+	run_tk 1 check-lxcfs
+	umount "$ctl"
+	# prestart detaches the dead mount; a new daemon serves on the same mount point
+	tk_restart_daemon
+	run cat "$LXCFS_MNT/proc/uptime"
+	assert_success
+	run_tk 0 check-lxcfs
+}
+
+@test "fault: the log's file system full: every read still served, the daemon healthy, and it logs again once there is room" {
+	local full i fails=0
+	make_cgroup garbage # (the real one its readers join; the daemon reads the fake tree)
+	fake_cgroot garbage 'twelve gigs, please' 0
+	full_tmpfs full 256k
+	tk_new_mountpoint
+	LXCFS_LOG=$full/lxcfs.log
+	run_tk 0 prestart
+	_tk_daemon --cgroup-root "$FAKE"
+	# the garbage limit makes the daemon warn (its host meminfo), into a full file system
+	for ((i = 0; i < 40; i++)); do
+		in_container garbage cat /proc/meminfo >/dev/null 2>&1 || fails=$((fails + 1))
+		[ $((i % 10)) -eq 0 ] || continue
+		pid_alive "$LXCFS_PID" || fail "the daemon died at read $i with its log full"
+	done
+	assert_equal "$fails" 0
+	run_tk 0 check-lxcfs
+	assert_equal "$(stat -c %s "$LXCFS_LOG")" 0  # nothing could be written
+	# room again: the next warning (a garbage cpuset: another reason, not rate-limited away)
+	# is written
+	rm "$full/filler"
+	echo 'not a cpuset' >"$FAKE/cpuset/$CG_TOP/garbage/cpuset.effective_cpus"
+	echo 'not a cpuset' >"$FAKE/cpuset/$CG_TOP/garbage/cpuset.cpus"
+	run in_container garbage cat /proc/cpuinfo
+	assert_success
+	wait_for '[ -s "$LXCFS_LOG" ]' 5 "the daemon logs again once its file system has room"
+	log "$(cat "$LXCFS_LOG")"
+}
+
+@test "fault: a full registry does not fail the container start: a warning, the mounts stay, no partial entry" {
+	tk_start_daemon
+	local full ctr hooklog=$BATS_TEST_TMPDIR/hook.log
+	full_tmpfs full 64k
+	TK_REG=$full
+	tk_use_daemon
+	TK_ARGS+=(--log "$hooklog")
+	ctr=$(tk_name)
+	make_bundle "$ctr" $((256 * 1024 * 1024)) 0
+	runc_start "$ctr"
+	assert_equal "$status" 0
+	run runc_in "$ctr" grep ^MemTotal: /proc/meminfo
+	assert_output --regexp "^MemTotal: +$((256 * 1024)) kB$"
+	run grep "container $ctr is not recorded in the registry" "$hooklog"
+	assert_success
+	assert_output --partial "No space left on device"
+	assert_equal "$(ls -A "$full")" "filler"  # no entry, no temporary file left
+}
