@@ -97,3 +97,31 @@ attack_as() {
 	assert_output --regexp "^MemTotal: +$((300 * 1024)) kB$"
 	run_tk 0 check-lxcfs
 }
+
+@test "a container reads only its own values by any path: its binds, the daemon's mount point, /proc/self/fd and /dev/fd reopens, its init's root" {
+	tk_start_daemon
+	make_cgroup a
+	make_cgroup b
+	cg_set a memory.limit_in_bytes 200M
+	cg_set b memory.limit_in_bytes 300M
+	local a out p
+	start_container a sleep 1000
+	a=$CONTAINER_PID
+	# b reads while a holds its own file open and reads it (so a's inode has content)
+	container_exec "$a" sh -c 'exec 3</proc/meminfo; while :; do cat <&3 >/dev/null; sleep 0.01; done' &
+	_BG_PIDS+=($!)
+	# shellcheck disable=SC2016
+	out=$(in_container b sh -c '
+		exec 3</proc/meminfo
+		for p in /proc/meminfo "$0/proc/meminfo" /proc/self/fd/3 /dev/fd/3 /proc/1/root/proc/meminfo \
+			/proc/self/root/proc/meminfo; do
+			printf "%s %s\n" "$p" "$(grep ^MemTotal: "$p" | tr -s " ")"
+		done' "$LXCFS_MNT")
+	log "$out"
+	assert_equal "$(wc -l <<<"$out")" 6
+	while read -r p; do
+		assert_equal "${p#* }" "MemTotal: $((300 * 1024)) kB"
+	done <<<"$out"
+	run container_exec "$a" grep ^MemTotal: "$LXCFS_MNT/proc/meminfo"
+	assert_output "MemTotal:         $((200 * 1024)) kB"
+}
