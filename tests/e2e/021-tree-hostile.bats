@@ -74,7 +74,7 @@ attack_as() {
 	local pid who target out tree0
 	start_container hostile sleep 1000
 	pid=$CONTAINER_PID
-	tree0=$(find "$LXCFS_MNT" -printf '%p %m %s %U %G\n' | sort)
+	tree0=$(find "$LXCFS_MNT" -printf '%p %y %m %U %G\n' | sort)
 	for who in root user; do
 		# its binds of meminfo and cpu/online, and the files of the daemon's mount point
 		# itself, with our directories (its /proc directory is its procfs, not ours)
@@ -89,8 +89,9 @@ attack_as() {
 			[[ $out != *ALLOWED* ]] || fail "$who changed ${target%% *}: $out"
 		done
 	done
-	# nothing changed: the tree, its modes and owners, and what each container reads
-	assert_equal "$(find "$LXCFS_MNT" -printf '%p %m %s %U %G\n' | sort)" "$tree0"
+	# nothing changed: the tree, its types, modes and owners (sizes follow the host files),
+	# and what each container reads
+	assert_equal "$(find "$LXCFS_MNT" -printf '%p %y %m %U %G\n' | sort)" "$tree0"
 	run container_exec "$pid" grep ^MemTotal: /proc/meminfo
 	assert_output --regexp "^MemTotal: +$((200 * 1024)) kB$"
 	run in_container other grep ^MemTotal: /proc/meminfo
