@@ -180,6 +180,13 @@ $(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libcommon.a
 bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor
 	B=$(B) tests/bench/run.sh
 
+# the soak (tests/soak/run.sh): containers started and stopped with readers in them, limits
+# changed, the daemon upgraded under them, for SOAK_S seconds; what it holds must stay flat
+SOAK_S ?= 180
+.PHONY: soak
+soak: all tools
+	B=$(B) SOAK_S=$(SOAK_S) tests/soak/run.sh
+
 # Release tarball for hosts without a compiler: the two binaries, install.sh (installs the
 # runtime libraries with apt-get when missing), systemd units, hook files, example config,
 # man pages.
