@@ -169,7 +169,7 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 		wait_for '[ -s "$f" ]' 30 "the reader of $name wrote its summary"
 		out+="$name $(cat "$f")"$'\n'
 	done
-	printf '%s' "$out" | sed 's/^/#   /'
+	printf '%s' "$out" | sed 's/^/#   /' >&3 # the figures, pass or fail
 	lxcfs_logs | grep -E 'took over|takeover|recovered' | tail -6
 	after=$(cat "/proc/$(runc_pid pd-a)/mountinfo" "/proc/$(runc_pid pd-b)/mountinfo")
 	if grep -vE 'reads=[1-9][0-9]* fails=0 host=0 wrong=0 ' <<<"${out%$'\n'}"; then
