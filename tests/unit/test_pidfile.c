@@ -73,9 +73,12 @@ static void *rewrite(void *arg)
 	int fd = *(int *)arg;
 	struct lx_error err;
 
-	for (int k = 0; k < 5000; k++) {
+	/* a takeover rewrites the pidfile once; here one every 500 us, far more often than
+	 * the reader's retries are apart (a rewrite back to back with the next would leave no
+	 * moment without a write in progress, which no takeover does) */
+	for (int k = 0; k < 1000; k++) {
 		pidfile_write(fd, k % 2 ? 7 : 1234567, &err);
-		usleep(20);
+		usleep(500);
 	}
 	rewriting = 0;
 	return NULL;
