@@ -2,7 +2,8 @@
 # Faults injected from outside the daemon and the toolkit (issue 16), each with the outcome
 # documented in lxcfs(1) and SECURITY.md. Covered elsewhere: a cgroup removed while containers
 # read (010), a read-only registry, registry garbage (FIFO, directory, sparse 1 GiB entry) and
-# an engine socket that answers junk or never answers within --engine-timeout (240), SIGSTOP
+# an engine socket that answers junk or never answers within --engine-timeout (240; here: one
+# that answers, a byte at a time, for longer than the timeout), SIGSTOP
 # and SIGKILL of the daemon under the watchdog (420), the daemon at its fd limit (027).
 
 load helpers-toolkit
@@ -102,4 +103,40 @@ fake_cgroot() {
 	assert_success
 	assert_output --partial "No space left on device"
 	assert_equal "$(ls -A "$full")" "filler"  # no entry, no temporary file left
+}
+
+# TRICKLE SOCKET: an engine that answers every request one byte every 0.2 s (an answer of
+# 2,000 bytes: 400 s), so that no single read waits long
+TRICKLE='
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(16)
+body = b"[" + b" " * 2000 + b"]"
+answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    try:
+        for i in range(len(answer)):
+            c.sendall(answer[i:i + 1])
+            time.sleep(0.2)
+    except OSError:
+        pass
+    c.close()
+'
+
+@test "fault: an engine that answers one byte at a time: remount --all gives up within --engine-timeout, nothing mounted" {
+	tk_start_daemon
+	local sock=$BATS_TEST_TMPDIR/engine.sock before t0
+	tk_bg "$TK_PYTHON" -c "$TRICKLE" "$sock"
+	wait_for '[ -S "$sock" ]' 5 "the trickling engine starts"
+	before=$(mounts_snapshot self)
+	TK_ARGS+=(--engine docker --engine-socket "$sock" --engine-timeout 2)
+	t0=$SECONDS
+	run_tk 1 remount --all
+	log "gave up after $((SECONDS - t0)) s"
+	# the whole request is bounded, not each read of it (which never waits 0.3 s)
+	assert [ $((SECONDS - t0)) -le 6 ]
+	assert_equal "$(mounts_snapshot self)" "$before"
 }
