@@ -140,3 +140,48 @@ while True:
 	assert [ $((SECONDS - t0)) -le 6 ]
 	assert_equal "$(mounts_snapshot self)" "$before"
 }
+
+@test "fault: containers that die while remount --all runs: it ends (0, or 1 naming only them), the others get their own values back, nothing mounted on the host" {
+	tk_start_daemon
+	local round k names delay before ctr
+	for round in 1 2 3 4; do
+		names=()
+		for k in 1 2 3 4; do
+			ctr=$(tk_name "r$round-$k")
+			make_bundle "$ctr" $(((128 + 32 * k) * 1024 * 1024)) 0
+			runc_start "$ctr"
+			assert_equal "$status" 0
+			names+=("$ctr")
+		done
+		# the daemon crashes and comes back: every container needs its files again
+		kill -KILL "$LXCFS_PID"
+		wait_gone "$LXCFS_PID"
+		tk_restart_daemon
+		before=$(mounts_snapshot self)
+		# containers 1 and 3 die while remount runs (it takes some 10 ms for 4), a little
+		# later each round
+		delay=$(awk -v r="$round" 'BEGIN {printf "%.3f", (r - 1) * 0.005}')
+		(
+			sleep "$delay"
+			runc --root "$TK_RUNC_ROOT" kill "${names[0]}" KILL
+			runc --root "$TK_RUNC_ROOT" kill "${names[2]}" KILL
+		) >/dev/null 2>&1 &
+		_BG_PIDS+=($!)
+		run_tk '?' remount --all
+		wait "$!" 2>/dev/null
+		log "round $round (kill after ${delay}s): rc $status"
+		assert [ "$status" -le 1 ]  # 0, or 1 naming the dead ones: never a crash
+		# a survivor is never among the failed ("failed: ID (NAME): reason")
+		refute_output --partial "(${names[1]}):"
+		refute_output --partial "(${names[3]}):"
+		assert_equal "$(mounts_snapshot self)" "$before"
+		for k in 1 3; do
+			run runc_in "${names[$k]}" grep ^MemTotal: /proc/meminfo
+			assert_output --regexp "^MemTotal: +$(((128 + 32 * (k + 1)) * 1024)) kB$"
+		done
+		for ctr in "${names[@]}"; do
+			runc --root "$TK_RUNC_ROOT" kill "$ctr" KILL >/dev/null 2>&1 || true
+			timeout 30 runc --root "$TK_RUNC_ROOT" delete --force "$ctr" >/dev/null 2>&1 || true
+		done
+	done
+}
