@@ -244,5 +244,19 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 		printf("; floor-pc/floor reads/s %.2f-%.2f", lo, hi);
 	if (ratio_range(o, row, pc, up, 0, &lo2, &hi2))
 		printf(", floor-pc/upstream %.2f-%.2f", lo2, hi2);
+	/* where the new way's floor itself misses a goal, ours can only meet it by luck */
+	if (pc >= 0 && fl >= 0 && g->rps_vs_floor > 0) {
+		unsigned n = 0, k = 0;
+
+		for (unsigned f = 0; f < o->nfiles; f++) {
+			const struct cell *c = row[f];
+
+			if (!has(&c[pc]) || !has(&c[fl]))
+				continue;
+			n++;
+			k += c[pc].rps / c[fl].rps >= g->rps_vs_floor;
+		}
+		printf("; floor-pc itself >= %.1f x floor for %u/%u files", g->rps_vs_floor, k, n);
+	}
 	printf("\n");
 }
