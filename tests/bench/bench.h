@@ -107,10 +107,10 @@ void cell_add(struct cell *c, const struct phase_result *res, unsigned pi, doubl
 void cell_finish(struct cell *c);
 
 struct goal_set {
-	const char *what;      /* "hot loop", "2 readers over 100 containers", ... */
-	double rps_vs_floor;   /* ours reads/s >= this x floor's (0: no such goal) */
-	double rps_vs_up;      /* ... >= this x upstream's (0: none) */
-	int cpu_vs_floor;      /* ours daemon CPU per read <= floor's */
+	const char *what;    /* "hot loop", "2 readers over 100 containers", ... */
+	double rps_vs_floor; /* ours reads/s >= this x floor's (0: no such goal) */
+	double rps_vs_up;    /* ... >= this x upstream's (0: none) */
+	int cpu_vs_floor;    /* ours daemon CPU per read <= floor's */
 };
 
 /* Print the figures of row[f][t], the ratios of ours to the floors and upstream, and one line

@@ -224,8 +224,8 @@ static int make_binds(struct shared *sh, unsigned c, struct lx_error *err)
 	sh->m[c].pidns = st.st_ino;
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return lx_error_set(err, errno, "make the mount tree private");
-	if (sh->nbinds && mount("lxcfs-bench", sh->bind_dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-				"mode=0755,size=64k") < 0)
+	if (sh->nbinds && mount("lxcfs-bench", sh->bind_dir, "tmpfs",
+				MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=64k") < 0)
 		return lx_error_set(err, errno, "mount a tmpfs on `%s`", sh->bind_dir);
 	for (unsigned k = 0; k < sh->nbinds; k++) {
 		int fd;
@@ -560,8 +560,8 @@ int crowd_start(struct crowd **out, const struct crowd_config *cfg, struct lx_er
 		c->pids[i] = spawn(reader_main, &a, CLONE_NEWPID | CLONE_NEWNS);
 		if (c->pids[i] < 0) {
 			c->pids[i] = 0;
-			return lx_error_set(err, errno, "clone(CLONE_NEWPID | CLONE_NEWNS) for reader %u",
-					    i);
+			return lx_error_set(err, errno,
+					    "clone(CLONE_NEWPID | CLONE_NEWNS) for reader %u", i);
 		}
 		c->n = i + 1;
 		if (crowd_interrupted)

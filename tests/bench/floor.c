@@ -385,7 +385,8 @@ int main(int argc, char **argv)
 	ret = fuse_session_loop_mt(se, cfg) < 0;
 	if (cfg)
 		fuse_loop_cfg_destroy(cfg);
-	fprintf(stderr, "lxcfs-bench-floor%s: requests served:", fl.pagecache ? " --pagecache" : "");
+	fprintf(stderr,
+		"lxcfs-bench-floor%s: requests served:", fl.pagecache ? " --pagecache" : "");
 	for (int i = 0; i < R_NREQ; i++)
 		fprintf(stderr, " %s %llu", req_names[i], fl.n[i]);
 	fprintf(stderr, "\n");

@@ -63,26 +63,27 @@ int target_index(const struct opts *o, const char *name)
 static void usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
-	       "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/floor-pc/upstream/\n"
-	       "                       ours)\n"
-	       "  --daemon NAME=PID    the process serving target NAME: its CPU per read is shown\n"
-	       "                       (scale: and the peak RSS of ours)\n"
-	       "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
-	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 2; loop: 2)\n"
-	       "  --hot N              table: readers of the hot loop, in one container (2; 0: none)\n"
-	       "  --probes N           table: limit changes checked per target and case (10)\n"
-	       "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
-	       "  --seconds S          per table cell (default 0.5)\n"
-	       "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
-	       "  --turn-us US         a container's turn in a table cell (default 2000)\n"
-	       "  --rounds N           scale: turns per container (default 2)\n"
-	       "  --reads N            loop: reads at least (default 1000)\n"
-	       "  --out DIR            snapshot: where the files go\n"
-	       "  --tsv FILE           table/scale: also write the figures as tab-separated lines\n"
-	       "  --cgroup-root DIR    default /sys/fs/cgroup\n"
-	       "  --work-dir DIR       where the (empty) bind directory is made (default /tmp)\n"
-	       "  --cgroup-parent NAME default lxcfs-bench-PID\n");
+	    f,
+	    "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
+	    "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/floor-pc/upstream/\n"
+	    "                       ours)\n"
+	    "  --daemon NAME=PID    the process serving target NAME: its CPU per read is shown\n"
+	    "                       (scale: and the peak RSS of ours)\n"
+	    "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
+	    "  --readers N[,N...]   readers at once (table: 2,16; scale: 2; loop: 2)\n"
+	    "  --hot N              table: readers of the hot loop, in one container (2; 0: none)\n"
+	    "  --probes N           table: limit changes checked per target and case (10)\n"
+	    "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
+	    "  --seconds S          per table cell (default 0.5)\n"
+	    "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
+	    "  --turn-us US         a container's turn in a table cell (default 2000)\n"
+	    "  --rounds N           scale: turns per container (default 2)\n"
+	    "  --reads N            loop: reads at least (default 1000)\n"
+	    "  --out DIR            snapshot: where the files go\n"
+	    "  --tsv FILE           table/scale: also write the figures as tab-separated lines\n"
+	    "  --cgroup-root DIR    default /sys/fs/cgroup\n"
+	    "  --work-dir DIR       where the (empty) bind directory is made (default /tmp)\n"
+	    "  --cgroup-parent NAME default lxcfs-bench-PID\n");
 }
 
 static int parse_list(const char *s, unsigned *out, unsigned max)
@@ -211,7 +212,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 					break;
 			if (!eq || pid <= 0 || i == o->ntargets) {
 				fprintf(stderr,
-					"lxcfs-bench: bad --daemon `%s` (NAME=PID after its --target)\n",
+					"lxcfs-bench: bad --daemon `%s` (NAME=PID after its "
+					"--target)\n",
 					optarg);
 				return -1;
 			}

@@ -82,8 +82,8 @@ static void goal_line(const char *text, double x, const struct tally *t, const c
 }
 
 /* min and max of ratios a/b over the files (b, a measured) */
-static int ratio_range(const struct opts *o, struct cell (*row)[MAX_TARGETS], int a, int b,
-		       int cpu, double *lo, double *hi)
+static int ratio_range(const struct opts *o, struct cell (*row)[MAX_TARGETS], int a, int b, int cpu,
+		       double *lo, double *hi)
 {
 	int n = 0;
 
@@ -160,8 +160,8 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 
 				if (!c->ran)
 					continue;
-				fprintf(tsv, "%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%.2f\n", key,
-					file_label(o->file[f]), o->target[t].name, c->p50_us,
+				fprintf(tsv, "%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%.2f\n",
+					key, file_label(o->file[f]), o->target[t].name, c->p50_us,
 					c->p99_us, c->rps, (unsigned long long)c->reads,
 					(unsigned long long)c->errors, c->cpu_us);
 			}
@@ -170,7 +170,8 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 	if (ours < 0)
 		return;
 	/* ratios: ours/floor reads/s and CPU per read, ours/upstream reads/s, ours/floor-pc */
-	snprintf(la, sizeof(la), g->rps_vs_floor > 0 ? "reads/s>=%.1f" : "reads/s", g->rps_vs_floor);
+	snprintf(la, sizeof(la), g->rps_vs_floor > 0 ? "reads/s>=%.1f" : "reads/s",
+		 g->rps_vs_floor);
 	snprintf(lc, sizeof(lc), "%s", g->rps_vs_up > 0 ? "reads/s>=3" : "reads/s");
 	printf("%-11s| %-24s| %-15s| %s\n", "ratios", "ours/floor", "ours/upstream",
 	       "ours/floor-pc (the new way's floor)");
@@ -179,7 +180,8 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 	for (unsigned f = 0; f < o->nfiles; f++) {
 		const struct cell *c = row[f];
 		const char *label = file_label(o->file[f]);
-		char a[32] = "-", b[32] = "-", cc[32] = "-", d[16] = "-", e[16] = "-", p50[16] = "-";
+		char a[32] = "-", b[32] = "-", cc[32] = "-", d[16] = "-", e[16] = "-",
+		     p50[16] = "-";
 
 		if (fl >= 0 && has(&c[ours]) && has(&c[fl])) {
 			double r = c[ours].rps / c[fl].rps;
@@ -187,7 +189,8 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 
 			if (g->rps_vs_floor > 0)
 				tally_add(&t_floor, r, pass, 1, label);
-			snprintf(a, sizeof(a), "%6.2f %s", r, g->rps_vs_floor > 0 ? mark(pass) : "");
+			snprintf(a, sizeof(a), "%6.2f %s", r,
+				 g->rps_vs_floor > 0 ? mark(pass) : "");
 			if (c[ours].cpu_us >= 0 && c[fl].cpu_us > 0) {
 				double rc = c[ours].cpu_us / c[fl].cpu_us;
 
@@ -230,9 +233,10 @@ void report_table(const struct opts *o, struct cell (*row)[MAX_TARGETS], const s
 		if (!t_cpu.n)
 			printf(": no figures   [goal %s, every file: n/a]\n", g->what);
 		else
-			printf(": %u/%u files, highest ratio %.2f (%s)   [goal %s, every file: %s]\n",
-			       t_cpu.pass, t_cpu.n, t_cpu.worst, t_cpu.worst_file, g->what,
-			       mark(t_cpu.pass == t_cpu.n));
+			printf(
+			    ": %u/%u files, highest ratio %.2f (%s)   [goal %s, every file: %s]\n",
+			    t_cpu.pass, t_cpu.n, t_cpu.worst, t_cpu.worst_file, g->what,
+			    mark(t_cpu.pass == t_cpu.n));
 	}
 	/* how close ours is to the floor of the new way, and what the new way allows */
 	printf("  new-way floor (%s):", g->what);

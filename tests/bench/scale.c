@@ -77,8 +77,8 @@ static int print_total(const struct target *t, const struct total *tot, unsigned
 			       tot->cpu_s, (unsigned long long)tot->reads, cpu10k);
 	}
 	if (tsv)
-		fprintf(tsv, "scale\t%u\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%llu\t%.3f\n", containers,
-			t->name, p50, p99, rps, (unsigned long long)tot->reads,
+		fprintf(tsv, "scale\t%u\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%llu\t%.3f\n",
+			containers, t->name, p50, p99, rps, (unsigned long long)tot->reads,
 			(unsigned long long)tot->errors, (unsigned long long)hwm_kb, cpu10k);
 	return 0;
 }
@@ -99,8 +99,8 @@ static void total_add(struct total *a, const struct phase_result *res, double cp
 
 /* One slice: every container reads file f of target t once; into the cell (or NULL) and the
  * totals a (or NULL) and b. */
-static int run_slice(const struct opts *o, struct crowd *cr, struct phase_result *res,
-		     unsigned f, unsigned t, unsigned readers, unsigned containers, struct cell *cell,
+static int run_slice(const struct opts *o, struct crowd *cr, struct phase_result *res, unsigned f,
+		     unsigned t, unsigned readers, unsigned containers, struct cell *cell,
 		     struct total *a, struct total *b)
 {
 	char path[CROWD_PATH_LEN];

@@ -68,15 +68,17 @@ int bench_check_binds(const struct opts *o, const struct bench_files *bf, struct
 	for (unsigned f = 0; f < o->nfiles; f++)
 		for (unsigned t = 0; t < o->ntargets; t++)
 			nbinds += bf->bind[f][t] >= 0;
-	printf("binds: each of the %u containers bound %u files from inside its pid namespace, onto "
-	       "paths of its own mount namespace, and reads them there (native: /proc and /sys)\n",
-	       containers, nbinds);
+	printf(
+	    "binds: each of the %u containers bound %u files from inside its pid namespace, onto "
+	    "paths of its own mount namespace, and reads them there (native: /proc and /sys)\n",
+	    containers, nbinds);
 	retries = crowd_bind_retries(cr, &retried);
 	if (retries)
-		printf("  %u binds in %u containers failed with ENOENT and were made again: another "
-		       "container's lookup of the same name dropped the dentry mount(2) was "
-		       "binding\n",
-		       retries, retried);
+		printf(
+		    "  %u binds in %u containers failed with ENOENT and were made again: another "
+		    "container's lookup of the same name dropped the dentry mount(2) was "
+		    "binding\n",
+		    retries, retried);
 	printf("  inodes the binds show, over the containers (distinct st_ino per file):");
 	sep = "";
 	for (unsigned t = 0; t < o->ntargets; t++) {
@@ -118,7 +120,8 @@ int bench_check_binds(const struct opts *o, const struct bench_files *bf, struct
 	}
 	printf("\n");
 	if (bad_targets) {
-		printf("ERROR: a daemon that gives each container inodes of its own did not: the binds "
+		printf("ERROR: a daemon that gives each container inodes of its own did not: the "
+		       "binds "
 		       "were not made from inside the containers' pid namespaces, or the daemon "
 		       "ignored it\n");
 		ret = -1;

@@ -255,8 +255,9 @@ int cmd_table(const struct opts *o0)
 	for (unsigned l = 0; l < o.nlevels; l++)
 		maxr = o.readers[l] > maxr ? o.readers[l] : maxr;
 	if (maxr > CROWD_MAX_SLOTS || maxr > o.containers || o.hot > CROWD_MAX_HOT) {
-		fprintf(stderr, "lxcfs-bench: at most %d readers, and no more than containers; at "
-				"most %d in the hot loop\n",
+		fprintf(stderr,
+			"lxcfs-bench: at most %d readers, and no more than containers; at "
+			"most %d in the hot loop\n",
 			CROWD_MAX_SLOTS, CROWD_MAX_HOT);
 		free(res);
 		free(bf);
@@ -294,7 +295,8 @@ int cmd_table(const struct opts *o0)
 	printf("warm-up: every container read every file of every target once, in %.2f s\n",
 	       mono_s() - t0);
 	/* Each cell is measured in `passes` slices, the targets of a file one after the other in
-	 * each: a change of load on the machine hits every target alike. Level 0 is the hot loop. */
+	 * each: a change of load on the machine hits every target alike. Level 0 is the hot loop.
+	 */
 	for (unsigned l = o.hot ? 0 : 1; l <= o.nlevels; l++) {
 		unsigned readers = l ? o.readers[l - 1] : 0;
 		struct goal_set g;
@@ -306,7 +308,8 @@ int cmd_table(const struct opts *o0)
 					if (bf->absent[f][t])
 						continue;
 					if (run_cell(&o, cr, res, readers, f, t, &cells[l][f][t],
-						     errors, first_error, sizeof(first_error)) < 0) {
+						     errors, first_error,
+						     sizeof(first_error)) < 0) {
 						incomplete++;
 						goto report;
 					}
@@ -322,16 +325,19 @@ int cmd_table(const struct opts *o0)
 			}
 		}
 		if (!readers) {
-			printf("\nhot loop: %u readers in one container (one pid namespace, one set of "
-			       "cgroups, one CPU), each looping open + read to EOF + close on one "
-			       "file; %.2f s per cell in %u slices; times in us; cpu/rd: the daemon's "
-			       "CPU per read, us\n",
-			       o.hot, o.seconds, o.passes);
+			printf(
+			    "\nhot loop: %u readers in one container (one pid namespace, one set "
+			    "of "
+			    "cgroups, one CPU), each looping open + read to EOF + close on one "
+			    "file; %.2f s per cell in %u slices; times in us; cpu/rd: the daemon's "
+			    "CPU per read, us\n",
+			    o.hot, o.seconds, o.passes);
 			snprintf(what, sizeof(what), "hot loop");
 			g = (struct goal_set){what, GOAL_RPS_VS_FLOOR, GOAL_RPS_VS_UP, 1};
 			snprintf(key, sizeof(key), "hot\t%u", o.hot);
 		} else {
-			printf("\n%u readers at once, taking turns over %u containers; %.2f s per cell "
+			printf("\n%u readers at once, taking turns over %u containers; %.2f s per "
+			       "cell "
 			       "in %u slices; times in us; cpu/rd: the daemon's CPU per read, us\n",
 			       readers, o.containers, o.seconds, o.passes);
 			snprintf(what, sizeof(what), "%u readers over %u containers", readers,
