@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHARDS 64
+/* a container has a dozen inodes: 1000 containers must not make a shard a long list */
+#define SHARD_BITS 10
+#define SHARDS	   (1 << SHARD_BITS)
 
 struct shard {
 	pthread_mutex_t lock;
@@ -95,7 +97,7 @@ static struct shard *shard_of(struct lx_inodes *t, uint64_t ino)
 {
 	uint64_t h = ino * 0x9e3779b97f4a7c15ULL;
 
-	return &t->shards[(h >> 58) % SHARDS];
+	return &t->shards[h >> (64 - SHARD_BITS)];
 }
 
 struct lx_inode *lx_inodes_get(struct lx_inodes *t, uint64_t ino, bool create)
