@@ -243,8 +243,6 @@ enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms)
 		return LX_OPEN_WAIT;
 	if (!i->pv || i->stale || !i->cur)
 		return LX_OPEN_MAKE;
-	if (age < LX_FRESH_MS)
-		return LX_OPEN_SHARE;
 	if (age < LX_MAX_SHARE_MS && lx_inode_young(i, now_ms) > 0)
 		return LX_OPEN_SHARE;
 	return LX_OPEN_MAKE;
