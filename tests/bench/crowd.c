@@ -470,6 +470,8 @@ static int reader_main(void *varg)
 /* ---------------------------------------------------------------- the controller side */
 
 /* wait for `count` posts of s, up to `seconds` in all */
+#define CROWD_SETUP_BATCH 16 /* containers binding their files at once, at setup */
+
 static int wait_posts(sem_t *s, unsigned count, double seconds, unsigned *got)
 {
 	struct timespec dl;
@@ -498,7 +500,7 @@ static pid_t spawn(int (*fn)(void *), void *arg, int flags)
 int crowd_start(struct crowd **out, const struct crowd_config *cfg, struct lx_error *err)
 {
 	struct crowd *c = calloc(1, sizeof(*c));
-	unsigned n = cfg->ncontainers, hot = cfg->hot ? cfg->hot : 1, got;
+	unsigned n = cfg->ncontainers, hot = cfg->hot ? cfg->hot : 1, got, posted = 0;
 	char dir[CROWD_PATH_LEN];
 
 	*out = c;
@@ -555,6 +557,19 @@ int crowd_start(struct crowd **out, const struct crowd_config *cfg, struct lx_er
 	for (unsigned i = 0; i < n; i++) {
 		struct reader_arg a = {c, i};
 
+		/* containers start a batch at a time: a container's lookup of a name drops the
+		 * dentry another's bind is attaching (ENOENT, bound again), and 1000 binding at
+		 * once made so many retries that most were not set up within a minute */
+		if (i && i % CROWD_SETUP_BATCH == 0 && !c->sh->join_failed) {
+			unsigned batch;
+
+			if (wait_posts(&c->sh->ready, CROWD_SETUP_BATCH, 60, &batch) < 0 &&
+			    !c->sh->join_failed)
+				return lx_error_set(err, ETIMEDOUT, "%u of %u readers were set up",
+						    posted + batch, n + hot - 1);
+			posted += batch;
+		}
+
 		if (bench_cg_make(&c->cg, i, crowd_mem_limit(i), err) < 0)
 			return -1;
 		c->pids[i] = spawn(reader_main, &a, CLONE_NEWPID | CLONE_NEWNS);
@@ -569,8 +584,8 @@ int crowd_start(struct crowd **out, const struct crowd_config *cfg, struct lx_er
 		if (c->sh->join_failed)
 			break;
 	}
-	if (wait_posts(&c->sh->ready, c->n + hot - 1, 60, &got) < 0 && !c->sh->join_failed)
-		return lx_error_set(err, ETIMEDOUT, "%u of %u readers were set up", got,
+	if (wait_posts(&c->sh->ready, c->n + hot - 1 - posted, 60, &got) < 0 && !c->sh->join_failed)
+		return lx_error_set(err, ETIMEDOUT, "%u of %u readers were set up", posted + got,
 				    n + hot - 1);
 	if (c->sh->join_failed)
 		return lx_error_set(err, 0, "a reader could not be set up: %s", c->sh->join_error);
