@@ -45,7 +45,8 @@ struct cg_paths {
  * walks are saved. A file of a removed cgroup fails (ENODEV) and is dropped. The number of
  * fds held by all caches together stays below half of RLIMIT_NOFILE. */
 struct cg_fdcache *cg_fdcache_new(void);
-void cg_fdcache_clear(struct cg_fdcache *c); /* close every fd */
+void cg_fdcache_clear(struct cg_fdcache *c);	     /* close every fd */
+void cg_fdcache_forget_failed(struct cg_fdcache *c); /* forget the files that failed to open */
 void cg_fdcache_free(struct cg_fdcache *c);
 
 int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);

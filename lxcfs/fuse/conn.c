@@ -252,7 +252,7 @@ static bool needs_answer(const struct in_header *h)
 
 static void slot_set(struct lx_conn *c, const struct in_header *h)
 {
-	int32_t me = getpid();
+	int32_t me = c->pid;
 
 	if (!needs_answer(h) || h->opcode == OP_INIT)
 		return; /* no reply: nothing stays in flight */
@@ -688,6 +688,7 @@ int lx_conn_attach(struct lx_conn *c, struct fuse_session *se, struct lx_error *
 
 	if (fd < 0)
 		return lx_error_set(err, errno, "dup /dev/fuse");
+	c->pid = getpid(); /* the serving process (a successor is another process) */
 	r = fuse_session_custom_io(se, &custom_io, fd);
 	if (r < 0) {
 		close(fd);
