@@ -27,6 +27,8 @@ struct lx_options {
 	bool loadavg;
 	bool cfs;
 	bool swap;
+	bool zswap;    /* Zswap/Zswapped in meminfo (no -z) */
+	bool psi_poll; /* --enable-psi-poll: PSI triggers through the pressure files */
 	bool help, version;
 };
 

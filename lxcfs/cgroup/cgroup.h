@@ -77,6 +77,10 @@ struct cg_mem {
 	uint64_t dirty,
 	    writeback; /* v1 total_dirty/total_writeback, v2 file_dirty/file_writeback */
 	uint64_t slab, slab_reclaimable, slab_unreclaimable; /* v2 slab*; v1: 0 (not in stat) */
+	/* v2 zswap (compressed size) and zswapped (the pages' size) from memory.stat, where the
+	 * kernel has zswap accounting (CONFIG_ZSWAP, 5.19); v1 counts none: have_zswap false */
+	bool have_zswap;
+	uint64_t zswap, zswapped;
 };
 int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
 		struct lx_error *err);

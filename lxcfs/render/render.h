@@ -18,9 +18,9 @@
 /* meminfo: every host line kept, same order and format; the memory lines get the container's
  * values, no line shows more than its MemTotal (the rules, line by line, are at the top of
  * render_meminfo.c). swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree
- * 0. */
+ * 0; zswap_enabled false (-z, or no zswap counters) gives Zswap/Zswapped 0. */
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
-		   struct strbuf *out);
+		   bool zswap_enabled, struct strbuf *out);
 
 /* swaps: the kernel's header line from host_swaps, plus one line for the container's
  * swap when its SwapTotal (computed exactly as render_meminfo does) is > 0. */

@@ -63,7 +63,7 @@ static int make_mem(struct lx_view *view, enum lx_file f, const struct reader *r
 	if (f == LX_FILE_MEMINFO) {
 		if (cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
 			return -1;
-		return render_meminfo(host, &m, view->swap, out) < 0
+		return render_meminfo(host, &m, view->swap, view->zswap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
 	}
