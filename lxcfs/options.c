@@ -38,6 +38,7 @@ void lx_options_usage(const char *prog)
 	       "      --enable-cfs        limit the CPU view by the CFS quota too\n"
 	       "      --enable-psi-poll   PSI triggers: writable /proc/pressure files, poll()\n"
 	       "      --enable-pidfd      accepted for upstream lxcfs (always on)\n"
+	       "      --enable-cgroup     accepted for upstream lxcfs 6 (no effect: no cgroupfs)\n"
 	       "  -s                      accepted for upstream lxcfs (no effect)\n"
 	       "  -o OPTS                 extra FUSE mount options\n"
 	       "  -c, --config FILE       INI config (default $LXCFS_CONFIG, else %s if present)\n"
@@ -156,7 +157,8 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 		OPT_TAKEOVER,
 		OPT_STATE,
 		OPT_PSI_POLL,
-		OPT_PIDFD
+		OPT_PIDFD,
+		OPT_CGROUPFS
 	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -166,6 +168,7 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	    {"disable-zswap", no_argument, NULL, 'z'},
 	    {"enable-psi-poll", no_argument, NULL, OPT_PSI_POLL},
 	    {"enable-pidfd", no_argument, NULL, OPT_PIDFD},
+	    {"enable-cgroup", no_argument, NULL, OPT_CGROUPFS},
 	    {"pidfile", required_argument, NULL, 'p'},
 	    {"enable-cfs", no_argument, NULL, OPT_CFS},
 	    {"config", required_argument, NULL, 'c'},
@@ -218,6 +221,10 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			break;
 		case OPT_PIDFD: /* upstream's: processes are always followed by pidfd here */
 		case 's':	/* upstream's legacy single-threaded flag, ignored there too */
+			break;
+		case OPT_CGROUPFS: /* upstream 6's virtual /sys/fs/cgroup, for kernels without
+				    * cgroup namespaces: not served here (main.c logs it) */
+			o->cgroupfs_ignored = true;
 			break;
 		case 'p':
 			if (set_str(&o->pidfile, optarg) < 0)

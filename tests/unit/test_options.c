@@ -111,11 +111,13 @@ static void test_upstream_flags(void **state)
 	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "--disable-zswap", NULL), 0);
 	assert_false(o.zswap);
 	lx_options_free(&o);
-	/* -s and --enable-pidfd: the same options as without them */
+	/* -s, --enable-pidfd and --enable-cgroup: the same options as without them */
 	assert_int_equal(parse(&plain, &code, &err, "-c", conf_path, "-l", "/mnt/y", NULL), 0);
-	assert_int_equal(
-	    parse(&o, &code, &err, "-c", conf_path, "-s", "--enable-pidfd", "-l", "/mnt/y", NULL),
-	    0);
+	assert_false(plain.cgroupfs_ignored);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-s", "--enable-pidfd",
+			       "--enable-cgroup", "-l", "/mnt/y", NULL),
+			 0);
+	assert_true(o.cgroupfs_ignored);
 	assert_int_equal(code, 0);
 	assert_string_equal(o.mountpoint, plain.mountpoint);
 	assert_true(o.loadavg == plain.loadavg && o.swap == plain.swap && o.zswap == plain.zswap &&
