@@ -21,10 +21,15 @@
 	X(CPU_ONLINE, SYS_CPU, "online")                                                           \
 	X(CPU_POSSIBLE, SYS_CPU, "possible")                                                       \
 	X(CPU_PRESENT, SYS_CPU, "present")                                                         \
-	X(CPU_OFFLINE, SYS_CPU, "offline")
+	X(CPU_OFFLINE, SYS_CPU, "offline")                                                         \
+	X(SLABINFO, PROC, "slabinfo")                                                              \
+	X(PRESSURE_CPU, PROC_PRESSURE, "cpu")                                                      \
+	X(PRESSURE_IO, PROC_PRESSURE, "io")                                                        \
+	X(PRESSURE_MEMORY, PROC_PRESSURE, "memory")
 
-#define LX_DIR_PROC    "proc"
-#define LX_DIR_SYS_CPU "sys/devices/system/cpu"
+#define LX_DIR_PROC	     "proc"
+#define LX_DIR_SYS_CPU	     "sys/devices/system/cpu"
+#define LX_DIR_PROC_PRESSURE "proc/pressure"
 
 #define LX_FILE_ENUM_(id, dir, name) LX_FILE_##id,
 enum lx_file { LX_FILES(LX_FILE_ENUM_) LX_NFILES };

@@ -79,4 +79,13 @@ int render_loadavg(const unsigned long avenrun[3], unsigned running, unsigned to
 #define LOADAVG_EXP_15 2037
 unsigned long loadavg_step(unsigned long load, unsigned long exp, unsigned long active);
 
+/* /proc/pressure/{cpu,io,memory}: a cgroup's cpu/io/memory.pressure text, which the kernel
+ * prints as the system-wide file ("some" and, where the kernel has it, "full": each "avg10=
+ * avg60= avg300= total="), copied when it is one; anything else is EINVAL. */
+int render_pressure(const char *cg_pressure, struct strbuf *out);
+
+/* /proc/slabinfo: v1 memory.kmem.slabinfo (the kernel's "slabinfo - version: 2.1" header and
+ * lines) copied when it starts with that header and ends in a newline; else EINVAL. */
+int render_slabinfo(const char *cg_slabinfo, struct strbuf *out);
+
 #endif
