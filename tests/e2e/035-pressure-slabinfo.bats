@@ -29,9 +29,25 @@ total_of() { awk -v k="$2" '$1 == k { sub("total=", "", $5); print $5 }' <<<"$1"
 		assert [ "$(total_of "$out" some)" -ge "$before" ]
 		assert [ "$(total_of "$out" some)" -le "$after" ]
 	done
-	# read-only, like the other files
-	run bash -c "echo 'some 150000 1000000' >'$LXCFS_MNT/proc/pressure/cpu'"
-	assert_failure
+	# read-only, like the other files: a trigger cannot be written (EACCES), and poll()
+	# returns at once, readable, never POLLPRI (no trigger fires, nobody waits on us)
+	run /usr/bin/python3 -c '
+import errno, os, select, sys, time
+p = sys.argv[1]
+try:
+    os.open(p, os.O_RDWR)
+    print("opened")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+fd = os.open(p, os.O_RDONLY)
+po = select.poll()
+po.register(fd, select.POLLPRI | select.POLLIN)
+t = time.monotonic()
+ev = po.poll(3000)
+print(ev[0][1] & select.POLLIN != 0, ev[0][1] & select.POLLPRI != 0, time.monotonic() - t < 1)' \
+		"$LXCFS_MNT/proc/pressure/cpu"
+	assert_success
+	assert_output "$(printf 'EACCES\nTrue False True')"
 }
 
 @test "pressure: a reader in a test cgroup sees its own CPU stalls, not the host's" {

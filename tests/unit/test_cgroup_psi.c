@@ -142,8 +142,8 @@ static void test_bad_resource(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_v2_recorded), cmocka_unit_test(test_hybrid),
-	    cmocka_unit_test(test_no_cgroup2),	cmocka_unit_test(test_slabinfo),
+	    cmocka_unit_test(test_v2_recorded),	 cmocka_unit_test(test_hybrid),
+	    cmocka_unit_test(test_no_cgroup2),	 cmocka_unit_test(test_slabinfo),
 	    cmocka_unit_test(test_bad_resource),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
