@@ -31,7 +31,9 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # the system's python3 (a fake engine server, an API probe): not whatever PATH finds first
 TK_PYTHON=${TK_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}
 TK_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/partitions proc/stat
-	proc/swaps proc/uptime sys/devices/system/cpu)
+	proc/swaps proc/uptime proc/slabinfo sys/devices/system/cpu)
+# the PSI files, on a kernel that has them (the hook skips a file the container lacks)
+[ -f /proc/pressure/cpu ] && TK_FILES+=(proc/pressure/cpu proc/pressure/io proc/pressure/memory)
 
 _TK_RUNC=() _TK_PIDS=() _TK_PODMAN=""
 
