@@ -12,7 +12,7 @@ const char *const lx_file_host_paths[LX_NFILES] = {LX_FILES(HOST_PATH_)};
 #define BIND_PROC(name)	   {LX_DIR_PROC "/" name, name, LX_BIND_FILE},
 #define BIND_SYS_CPU(name) /* in the directory */
 /* each PSI file, not the directory: kernels with CONFIG_IRQ_TIME_ACCOUNTING also have irq */
-#define BIND_PROC_PRESSURE(name) {LX_DIR_PROC_PRESSURE "/" name, "pressure/" name, LX_BIND_FILE},
+#define BIND_PROC_PRESSURE(name) {LX_DIR_PROC_PRESSURE "/" name, "psi/" name, LX_BIND_FILE},
 #define OLD_PROC_PRESSURE(name)	 /* never bound otherwise */
 #define OLD_PROC(name)		 /* bound as it always was */
 #define OLD_SYS_CPU(name)	 {LX_DIR_SYS_CPU "/" name, "cpu/" name, LX_BIND_OLD},
