@@ -36,6 +36,21 @@ except OSError as e:
 	assert_output cpu
 }
 
+@test "every path upstream lxcfs's README binds into a container (docker run -v) is served" {
+	start_daemon
+	local p
+	# upstream's README, "Using with Docker" (lxcfs 6/7)
+	for p in proc/cpuinfo proc/diskstats proc/meminfo proc/stat proc/swaps proc/uptime \
+		proc/slabinfo proc/pressure/io proc/pressure/cpu proc/pressure/memory; do
+		assert [ -f "$LXCFS_MNT/$p" ]  # $p is a file
+		run head -c 1 "$LXCFS_MNT/$p"
+		assert_success
+		refute_output ""
+	done
+	assert [ -d "$LXCFS_MNT/sys/devices/system/cpu" ]
+	assert [ -f "$LXCFS_MNT/sys/devices/system/cpu/online" ]
+}
+
 @test "files are 0444 regular files, directories 0555" {
 	start_daemon
 	local f
