@@ -3,7 +3,8 @@
 # is built from a local Debian base (no registry: deploy/docker/make-base.sh debootstraps one,
 # cached in /var/cache/lxcfs-e2e), run with --privileged --pid=host on a temporary host mount
 # point (its parent is the volume, as in the documented run line); runc containers started on the host with the hook see their own values; `podman kill`
-# of the lxcfs container and a restart of it bring them back with no command typed.
+# of the lxcfs container and a restart of it bring them back with no command typed; kill -9 of
+# the daemon alone is taken over by the watchdog inside (it holds the connection) unnoticed.
 
 load helpers-deploy
 
@@ -87,7 +88,7 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 @test "podman: lxcfs in a privileged container serves host containers; podman kill + restart brings every container back to its own view with no command typed" {
 	# stale state a crash or a reboot could leave: directories where files belong
 	mkdir -p "$LXCFS_MNT/proc/meminfo" "$LXCFS_MNT/sys/devices/system/cpu/online"
-	local i t0
+	local i t0 n
 	run_lxcfs_container
 	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
 	lxcfs_logs | grep -q 'removing .*/proc/meminfo (an empty directory' || { lxcfs_logs; fail "the entrypoint did not clean the directories"; false; }
@@ -96,6 +97,8 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	make_bundle pd-a $((224 * 1024 * 1024)) && runc_start pd-a && [ "$status" -eq 0 ]
 	make_bundle pd-b $((320 * 1024 * 1024)) && runc_start pd-b && [ "$status" -eq 0 ]
 	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
+	n=$(lxcfs_file_mounts_in "$(runc_pid pd-a)")
+	assert [ "$n" -ge 9 ]  # the hook mounted the files (and the CPU tree's)
 
 	# kill the lxcfs container: the daemon and its watchdog die together
 	dpm kill "$LXC_NAME" >/dev/null
@@ -116,7 +119,7 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	findmnt -o TARGET,FSTYPE,PROPAGATION --mountpoint "$LXCFS_MNT" | sed 's/^/#   host: /'
 	assert [ "$(findmnt -rn --mountpoint "$LXCFS_MNT" | wc -l)" -eq 1 ]  # one live lxcfs mount on the host's mount point, nothing stacked or tucked under
 	assert_equal "$(findmnt -rn -o FSTYPE --mountpoint "$LXCFS_MNT")" fuse.lxcfs  # it is lxcfs
-	assert [ "$(lxcfs_file_mounts_in "$(runc_pid pd-a)")" -eq 9 ]  # pd-a has its 9 files mounted once each
+	assert_equal "$(lxcfs_file_mounts_in "$(runc_pid pd-a)")" "$n"  # pd-a has its files mounted once each, as the hook left them
 
 	# and the watchdog inside still works: kill -9 of the daemon alone
 	kill -KILL "$(daemon_pid)"
@@ -129,6 +132,51 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	lxcfs_logs | tail -4
 	assert_equal "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" "$(host_memtotal)"  # after podman stop pd-a reads the host's meminfo
 	assert [ -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" ]  # no mount left on the host's mount point
+}
+
+@test "podman: kill -9 of the daemon inside the privileged container under load: the watchdog there takes over, no failed read, no host value, no remount" {
+	local reader=$REPO/build/tools/lxcfs-reader name i r f before after out
+	[ -x "$reader" ] || fail "$reader is missing: run make tools"
+	run_lxcfs_container
+	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
+	for name in pd-a pd-b; do
+		[ $name = pd-a ] && r=224 || r=320
+		make_bundle "$name" $((r * 1024 * 1024)) || return 1
+		cp "$reader" "$BATS_TEST_TMPDIR/rootfs-$name/bin/lxcfs-reader"
+		runc_start "$name" && assert_equal "$status" 0
+	done
+	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
+	before=$(cat "/proc/$(runc_pid pd-a)/mountinfo" "/proc/$(runc_pid pd-b)/mountinfo")
+	for name in pd-a pd-b; do
+		[ $name = pd-a ] && r=224 || r=320
+		timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$name" /bin/lxcfs-reader 300 /tmp/out \
+			/tmp/stop $((r * 1024)) "$(host_memtotal)" /proc/meminfo /proc/cpuinfo /proc/stat \
+			/proc/uptime /proc/swaps /sys/devices/system/cpu/online </dev/null
+	done
+	sleep 1
+	for ((i = 1; i <= 5; i++)); do
+		f=$(daemon_pid)
+		kill -KILL "$f"
+		sleep "0.$((RANDOM % 8 + 2))"
+		wait_for '[ -n "$(daemon_pid)" ] && [ "$(daemon_pid)" != "$f" ] && pid_alive "$(daemon_pid)"' \
+			10 "a new daemon serves after kill $i"
+	done
+	sleep 1
+	out=""
+	for name in pd-a pd-b; do
+		touch "$BATS_TEST_TMPDIR/rootfs-$name/tmp/stop"
+		f=$BATS_TEST_TMPDIR/rootfs-$name/tmp/out
+		wait_for '[ -s "$f" ]' 30 "the reader of $name wrote its summary"
+		out+="$name $(cat "$f")"$'\n'
+	done
+	printf '%s' "$out" | sed 's/^/#   /'
+	lxcfs_logs | grep -E 'took over|takeover|recovered' | tail -6
+	after=$(cat "/proc/$(runc_pid pd-a)/mountinfo" "/proc/$(runc_pid pd-b)/mountinfo")
+	if grep -vE 'reads=[1-9][0-9]* fails=0 host=0 wrong=0 ' <<<"${out%$'\n'}"; then
+		fail "a reader failed, saw the host's values or a wrong one"
+	fi
+	assert_equal "$after" "$before"  # no remount: every mount of both containers is the same one
+	run_tk 0 check-lxcfs
 }
 
 @test "podman: the make dist tarball installs on a host with no compiler and no libraries (runtime libraries from apt-get), runs, reruns idempotently, uninstalls" {
