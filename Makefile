@@ -97,7 +97,8 @@ DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     debhelper dpkg-dev fakeroot rpm scdoc lintian \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
-	     debootstrap yamllint python3-yaml systemd git man-db shfmt
+	     debootstrap yamllint python3-yaml systemd git man-db shfmt \
+	     docker.io lxc
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

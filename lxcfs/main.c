@@ -281,6 +281,9 @@ int main(int argc, char **argv)
 		if (!o.log)
 			lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
 	}
+	if (o.cgroupfs_ignored)
+		log_info("--enable-cgroup: no virtual cgroupfs is served (containers have cgroup "
+			 "namespaces); ignored");
 	ret = serve(&d, &o, &wfd, pidfd, &in, argv, &end);
 	/* a successor took the pidfile with the connection; a process that never served
 	 * leaves the pidfile to the one it was to succeed */

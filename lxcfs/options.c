@@ -21,6 +21,8 @@ enum {
 	SET_LOADAVG = 1 << 4,
 	SET_CFS = 1 << 5,
 	SET_SWAP = 1 << 6,
+	SET_ZSWAP = 1 << 7,
+	SET_PSI_POLL = 1 << 8,
 };
 
 void lx_options_usage(const char *prog)
@@ -31,8 +33,13 @@ void lx_options_usage(const char *prog)
 	       "  -d, --debug             debug logging (implies --foreground)\n"
 	       "  -l, --enable-loadavg    per-container /proc/loadavg\n"
 	       "  -u, --disable-swap      show no swap in meminfo and swaps\n"
+	       "  -z, --disable-zswap     show no Zswap/Zswapped lines in meminfo\n"
 	       "  -p, --pidfile FILE      write and lock a pidfile\n"
 	       "      --enable-cfs        limit the CPU view by the CFS quota too\n"
+	       "      --enable-psi-poll   PSI triggers: writable /proc/pressure files, poll()\n"
+	       "      --enable-pidfd      accepted for upstream lxcfs (always on)\n"
+	       "      --enable-cgroup     accepted for upstream lxcfs 6 (no effect: no cgroupfs)\n"
+	       "  -s                      accepted for upstream lxcfs (no effect)\n"
 	       "  -o OPTS                 extra FUSE mount options\n"
 	       "  -c, --config FILE       INI config (default $LXCFS_CONFIG, else %s if present)\n"
 	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
@@ -112,6 +119,10 @@ static int cfg_key(void *user, const char *section, const char *name, const char
 		return cfg_bool(c, name, value, SET_CFS, &o->cfs, err);
 	if (!strcmp(name, "swap"))
 		return cfg_bool(c, name, value, SET_SWAP, &o->swap, err);
+	if (!strcmp(name, "zswap"))
+		return cfg_bool(c, name, value, SET_ZSWAP, &o->zswap, err);
+	if (!strcmp(name, "psi_poll"))
+		return cfg_bool(c, name, value, SET_PSI_POLL, &o->psi_poll, err);
 	return lx_error_code(err, EINVAL, "unknown key `%s` in section [%s]", name, section);
 }
 
@@ -138,12 +149,26 @@ static int load_config(struct lx_options *o, unsigned set, const char *path, boo
 int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
 		     struct lx_error *err)
 {
-	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT, OPT_RUNTIME, OPT_TAKEOVER, OPT_STATE };
+	enum {
+		OPT_CFS = 256,
+		OPT_LOG,
+		OPT_CGROOT,
+		OPT_RUNTIME,
+		OPT_TAKEOVER,
+		OPT_STATE,
+		OPT_PSI_POLL,
+		OPT_PIDFD,
+		OPT_CGROUPFS
+	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {"enable-loadavg", no_argument, NULL, 'l'},
 	    {"disable-swap", no_argument, NULL, 'u'},
+	    {"disable-zswap", no_argument, NULL, 'z'},
+	    {"enable-psi-poll", no_argument, NULL, OPT_PSI_POLL},
+	    {"enable-pidfd", no_argument, NULL, OPT_PIDFD},
+	    {"enable-cgroup", no_argument, NULL, OPT_CGROUPFS},
 	    {"pidfile", required_argument, NULL, 'p'},
 	    {"enable-cfs", no_argument, NULL, OPT_CFS},
 	    {"config", required_argument, NULL, 'c'},
@@ -161,12 +186,12 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->swap = true;
+	o->swap = o->zswap = true;
 	o->takeover_fd = o->state_fd = -1;
 	*exit_code = LX_EXIT_USAGE;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":fdlup:o:c:hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fdluzsp:o:c:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->foreground = true;
@@ -182,9 +207,24 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			o->swap = false;
 			set |= SET_SWAP;
 			break;
+		case 'z':
+			o->zswap = false;
+			set |= SET_ZSWAP;
+			break;
 		case OPT_CFS:
 			o->cfs = true;
 			set |= SET_CFS;
+			break;
+		case OPT_PSI_POLL:
+			o->psi_poll = true;
+			set |= SET_PSI_POLL;
+			break;
+		case OPT_PIDFD: /* upstream's: processes are always followed by pidfd here */
+		case 's':	/* upstream's legacy single-threaded flag, ignored there too */
+			break;
+		case OPT_CGROUPFS: /* upstream 6's virtual /sys/fs/cgroup, for kernels without
+				    * cgroup namespaces: not served here (main.c logs it) */
+			o->cgroupfs_ignored = true;
 			break;
 		case 'p':
 			if (set_str(&o->pidfile, optarg) < 0)

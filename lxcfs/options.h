@@ -27,6 +27,9 @@ struct lx_options {
 	bool loadavg;
 	bool cfs;
 	bool swap;
+	bool zswap;	       /* Zswap/Zswapped in meminfo (no -z) */
+	bool psi_poll;	       /* --enable-psi-poll: PSI triggers through the pressure files */
+	bool cgroupfs_ignored; /* --enable-cgroup was given: accepted, nothing served */
 	bool help, version;
 };
 

@@ -505,6 +505,11 @@ static int mount_opts(const char *opts, char *data, size_t datasz, char *fsname,
 			/* a mount(2) flag */
 		} else if (strcmp(o, "allow_other") == 0) {
 			/* always set */
+		} else if (strcmp(o, "direct_io") == 0 || strncmp(o, "entry_timeout=", 14) == 0 ||
+			   strncmp(o, "attr_timeout=", 13) == 0 || strcmp(o, "nonempty") == 0) {
+			/* upstream lxcfs's defaults (nonempty: fuse2's, always so with fuse3),
+			 * which it drops from -o too: how each file is cached is the daemon's
+			 * (fuse/inodes.h) */
 		} else if (strchr(o, ' ') || strncmp(o, "fd=", 3) == 0 ||
 			   strncmp(o, "rootmode=", 9) == 0) {
 			return lx_error_set(err, EINVAL, "-o %s: not an option you can set", o);

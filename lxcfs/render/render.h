@@ -18,9 +18,9 @@
 /* meminfo: every host line kept, same order and format; the memory lines get the container's
  * values, no line shows more than its MemTotal (the rules, line by line, are at the top of
  * render_meminfo.c). swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree
- * 0. */
+ * 0; zswap_enabled false (-z, or no zswap counters) gives Zswap/Zswapped 0. */
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
-		   struct strbuf *out);
+		   bool zswap_enabled, struct strbuf *out);
 
 /* swaps: the kernel's header line from host_swaps, plus one line for the container's
  * swap when its SwapTotal (computed exactly as render_meminfo does) is > 0. */
@@ -78,5 +78,14 @@ int render_loadavg(const unsigned long avenrun[3], unsigned running, unsigned to
 #define LOADAVG_EXP_5  2014
 #define LOADAVG_EXP_15 2037
 unsigned long loadavg_step(unsigned long load, unsigned long exp, unsigned long active);
+
+/* /proc/pressure/{cpu,io,memory}: a cgroup's cpu/io/memory.pressure text, which the kernel
+ * prints as the system-wide file ("some" and, where the kernel has it, "full": each "avg10=
+ * avg60= avg300= total="), copied when it is one; anything else is EINVAL. */
+int render_pressure(const char *cg_pressure, struct strbuf *out);
+
+/* /proc/slabinfo: v1 memory.kmem.slabinfo (the kernel's "slabinfo - version: 2.1" header and
+ * lines) copied when it starts with that header and ends in a newline; else EINVAL. */
+int render_slabinfo(const char *cg_slabinfo, struct strbuf *out);
 
 #endif

@@ -63,7 +63,7 @@ static int make_mem(struct lx_view *view, enum lx_file f, const struct reader *r
 	if (f == LX_FILE_MEMINFO) {
 		if (cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
 			return -1;
-		return render_meminfo(host, &m, view->swap, out) < 0
+		return render_meminfo(host, &m, view->swap, view->zswap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
 	}
@@ -222,6 +222,38 @@ static int make_loadavg(struct lx_view *view, const struct reader *rd, const cha
 	return r < 0 ? lx_error_set(err, errno, "render loadavg") : 0;
 }
 
+/* The files of /proc/pressure and /proc/slabinfo: the cgroup's own file when it has one, else the
+ * host's (the cgroup2 hierarchy missing, a kernel without PSI or per-cgroup slab caches:
+ * documented, not an error to log) */
+static int make_cgfile(struct lx_view *view, enum lx_file f, const struct reader *rd,
+		       const char *host, struct strbuf *out, struct lx_error *err)
+{
+	__sbfree struct strbuf cg = STRBUF_INIT;
+	int r;
+
+	switch (f) {
+	case LX_FILE_PRESSURE_CPU:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_CPU, &cg, err);
+		break;
+	case LX_FILE_PRESSURE_IO:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_IO, &cg, err);
+		break;
+	case LX_FILE_PRESSURE_MEMORY:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_MEMORY, &cg, err);
+		break;
+	default:
+		r = cg_slabinfo_read(&view->layout, rd->paths, &cg, err);
+		break;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return sb_puts(out, host) < 0 ? lx_error_set(err, ENOMEM, "%s", lx_file_paths[f])
+					      : 0;
+	r = f == LX_FILE_SLABINFO ? render_slabinfo(cg.buf, out) : render_pressure(cg.buf, out);
+	return r < 0 ? lx_error_set(err, errno, "render %s", lx_file_paths[f]) : 0;
+}
+
 /* The file f for container ct (the caller holds a reference), or for reader when ct is NULL:
  * its container is looked up from its pid namespace. */
 static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, pid_t reader,
@@ -285,6 +317,12 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 		break;
 	case LX_FILE_LOADAVG:
 		r = make_loadavg(view, &rd, host.buf, out, &err);
+		break;
+	case LX_FILE_SLABINFO:
+	case LX_FILE_PRESSURE_CPU:
+	case LX_FILE_PRESSURE_IO:
+	case LX_FILE_PRESSURE_MEMORY:
+		r = make_cgfile(view, f, &rd, host.buf, out, &err);
 		break;
 	case LX_NFILES: /* refused above */
 		break;

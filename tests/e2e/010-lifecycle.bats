@@ -149,6 +149,16 @@ load helpers
 
 }
 
+@test "upstream lxcfs's command line is accepted: -s, --enable-pidfd, --enable-cgroup, -o direct_io,..." {
+	start_daemon -s --enable-pidfd --enable-cgroup --enable-psi-poll -z -o direct_io,entry_timeout=0.5,attr_timeout=0.5,nonempty,allow_other
+	run grep -c -- '--enable-cgroup: no virtual cgroupfs' "$LXCFS_LOG"
+	assert_output 1
+	run grep -c '^MemTotal:' "$LXCFS_MNT/proc/meminfo"
+	assert_output 1
+	run_lxcfs 2 --enable-cgroupfs "$BATS_TEST_TMPDIR"
+	assert_output --partial "unknown option"
+}
+
 @test "-d with --log writes debug lines to the log file" {
 	local mnt log=$BATS_TEST_TMPDIR/debug.log
 	new_mountpoint mnt

@@ -1,4 +1,5 @@
 /* Command line and INI config parsing of the daemon. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -82,9 +83,62 @@ static void test_defaults(void **state)
 	assert_string_equal(o.cgroup_root, "/sys/fs/cgroup");
 	assert_null(o.pidfile);
 	assert_true(o.swap);
+	assert_true(o.zswap);
+	assert_false(o.psi_poll);
 	assert_false(o.loadavg);
 	assert_false(o.cfs);
 	assert_false(o.foreground);
+	lx_options_free(&o);
+	unlink(conf_path);
+}
+
+/* upstream lxcfs 7.0's flags, with its meaning: -z/--disable-zswap, --enable-psi-poll; -s
+ * and --enable-pidfd are accepted and change nothing */
+static void test_upstream_flags(void **state)
+{
+	struct lx_options o, plain;
+	struct lx_error err = {0, ""};
+	int code;
+
+	(void)state;
+	write_conf("");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-z", "--enable-psi-poll", NULL),
+			 0);
+	assert_false(o.zswap);
+	assert_true(o.swap);
+	assert_true(o.psi_poll);
+	lx_options_free(&o);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "--disable-zswap", NULL), 0);
+	assert_false(o.zswap);
+	lx_options_free(&o);
+	/* -s, --enable-pidfd and --enable-cgroup: the same options as without them */
+	assert_int_equal(parse(&plain, &code, &err, "-c", conf_path, "-l", "/mnt/y", NULL), 0);
+	assert_false(plain.cgroupfs_ignored);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-s", "--enable-pidfd",
+			       "--enable-cgroup", "-l", "/mnt/y", NULL),
+			 0);
+	assert_true(o.cgroupfs_ignored);
+	assert_int_equal(code, 0);
+	assert_string_equal(o.mountpoint, plain.mountpoint);
+	assert_true(o.loadavg == plain.loadavg && o.swap == plain.swap && o.zswap == plain.zswap &&
+		    o.cfs == plain.cfs && o.psi_poll == plain.psi_poll &&
+		    o.foreground == plain.foreground && o.debug == plain.debug);
+	lx_options_free(&o);
+	lx_options_free(&plain);
+	/* the config keys, and the command line over them */
+	write_conf("[lxcfs]\nzswap = false\npsi_poll = true\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_false(o.zswap);
+	assert_true(o.psi_poll);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nzswap = true\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-z", NULL), 0);
+	assert_false(o.zswap);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\npsi_poll = maybe\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(code, LX_EXIT_USAGE);
 	lx_options_free(&o);
 	unlink(conf_path);
 }
@@ -335,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_upstream_flags),
 	    cmocka_unit_test(test_debug_implies_foreground),
 	    cmocka_unit_test(test_config_values_and_cli_override),
 	    cmocka_unit_test(test_config_unknown_key),
