@@ -130,5 +130,9 @@ void cg_io_free(struct cg_io *io);
  * v2 "cgroup.threads"), for the load average. Appends to *ids (malloc'd). */
 int cg_tasks_read(const struct cg_layout *l, const struct cg_paths *p, int **ids, size_t *n,
 		  struct lx_error *err);
+/* How many tasks (threads) the cgroup and its descendants hold: pids.current of the pids
+ * controller, else the ids cg_tasks_read lists, counted. */
+int cg_tasks_count(const struct cg_layout *l, const struct cg_paths *p, uint64_t *n,
+		   struct lx_error *err);
 
 #endif
