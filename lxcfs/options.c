@@ -21,6 +21,7 @@ enum {
 	SET_LOADAVG = 1 << 4,
 	SET_CFS = 1 << 5,
 	SET_SWAP = 1 << 6,
+	SET_SECCOMP = 1 << 7,
 };
 
 void lx_options_usage(const char *prog)
@@ -40,6 +41,9 @@ void lx_options_usage(const char *prog)
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
 	       "      --runtime-dir DIR   the control socket's directory (default\n"
 	       "                          $LXCFS_RUNTIME_DIR, else %s)\n"
+	       "      --seccomp-listener PATH\n"
+	       "                          answer containers' sysinfo(2) (seccomp listenerPath):\n"
+	       "                          listen on PATH (\"\" or none: no listener)\n"
 	       "      --takeover-fd FD    take over the live connection on /dev/fuse\n"
 	       "                          descriptor FD (with --state-fd)\n"
 	       "      --state-fd FD       that connection's state descriptor\n"
@@ -112,6 +116,11 @@ static int cfg_key(void *user, const char *section, const char *name, const char
 		return cfg_bool(c, name, value, SET_CFS, &o->cfs, err);
 	if (!strcmp(name, "swap"))
 		return cfg_bool(c, name, value, SET_SWAP, &o->swap, err);
+	if (!strcmp(name, "seccomp_listener")) {
+		if (!*value) /* empty: none */
+			return 0;
+		return cfg_path(c, name, value, SET_SECCOMP, &o->seccomp_listener, err);
+	}
 	return lx_error_code(err, EINVAL, "unknown key `%s` in section [%s]", name, section);
 }
 
@@ -138,7 +147,15 @@ static int load_config(struct lx_options *o, unsigned set, const char *path, boo
 int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
 		     struct lx_error *err)
 {
-	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT, OPT_RUNTIME, OPT_TAKEOVER, OPT_STATE };
+	enum {
+		OPT_CFS = 256,
+		OPT_LOG,
+		OPT_CGROOT,
+		OPT_RUNTIME,
+		OPT_TAKEOVER,
+		OPT_STATE,
+		OPT_SECCOMP
+	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"debug", no_argument, NULL, 'd'},
@@ -152,6 +169,7 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME},
 	    {"takeover-fd", required_argument, NULL, OPT_TAKEOVER},
 	    {"state-fd", required_argument, NULL, OPT_STATE},
+	    {"seccomp-listener", required_argument, NULL, OPT_SECCOMP},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -206,6 +224,18 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 				return lx_error_code(err, EINVAL,
 						     "--runtime-dir needs an absolute path");
 			if (set_str(&o->runtime_dir, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			break;
+		case OPT_SECCOMP:
+			set |= SET_SECCOMP;
+			free(o->seccomp_listener);
+			o->seccomp_listener = NULL;
+			if (!optarg[0])
+				break; /* "": none, whatever the config says */
+			if (optarg[0] != '/')
+				return lx_error_code(err, EINVAL,
+						     "--seccomp-listener needs an absolute path");
+			if (set_str(&o->seccomp_listener, optarg) < 0)
 				return lx_error_set(err, ENOMEM, "options");
 			break;
 		case OPT_TAKEOVER:
@@ -293,5 +323,6 @@ void lx_options_free(struct lx_options *o)
 	free(o->config);
 	free(o->fuse_opts);
 	free(o->runtime_dir);
+	free(o->seccomp_listener);
 	memset(o, 0, sizeof(*o));
 }
