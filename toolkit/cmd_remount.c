@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "lib/fleet.h"
@@ -20,6 +21,7 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	bool remount = strcmp(cmd, "remount") == 0;
 	struct lx_error err;
 	int c, rc;
 
@@ -40,21 +42,25 @@ int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, i
 				return tk_fail(ctx, cmd, TK_EXIT_USAGE, "--%s", err.msg);
 			break;
 		case 's':
+			if (!remount)
+				return tk_fail(ctx, cmd, TK_EXIT_USAGE,
+					       "--stale-only is an option of remount only");
 			o->stale_only = true;
 			break;
 		case 'h':
-			printf(
-			    "Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]\n"
-			    "%s\n"
-			    "  --all               every container started with the hook or "
-			    "holding an lxcfs mount\n"
-			    "  --container-id ID   a full id, else a unique id prefix, else a "
-			    "unique name\n"
-			    "  --jobs N            containers handled in parallel (default 4)\n"
-			    "  --timeout S         seconds per container (default 10)\n"
-			    "  --stale-only        remount: leave containers whose files are all "
-			    "live\n",
-			    ctx->prog, cmd, help);
+			printf("Usage: %s %s --all | --container-id ID [--jobs N] [--timeout S]%s\n"
+			       "%s\n"
+			       "  --all               every container started with the hook or "
+			       "holding an lxcfs mount\n"
+			       "  --container-id ID   a full id, else a unique id prefix, else a "
+			       "unique name\n"
+			       "  --jobs N            containers handled in parallel (default 4)\n"
+			       "  --timeout S         seconds per container (default 10)\n%s",
+			       ctx->prog, cmd, remount ? " [--stale-only]" : "", help,
+			       remount
+				   ? "  --stale-only        leave containers whose files are all "
+				     "live\n"
+				   : "");
 			return -1;
 		}
 	}

@@ -133,12 +133,14 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 			    "Usage: %s watchdog [--interval S] [--exec \"lxcfs -f ...\"]\n"
 			    "       [--watchdog-pidfile FILE] [--background] [--start-timeout S]\n"
 			    "       [--flap-uptime S] [--backoff-max S] [--no-prestart]\n"
-			    "Check the daemon every interval. When it dies, its mount goes stale "
-			    "or\n"
-			    "a read hangs: umount --all at once (containers see host values),\n"
-			    "restart it (--exec; with backoff when it flaps), prestart, wait "
-			    "until\n"
-			    "healthy, remount --all. One log line per transition, with its time.\n"
+			    "Check the daemon every interval. With --exec, hold its FUSE "
+			    "connection:\n"
+			    "a daemon that dies or hangs is replaced at once on the same\n"
+			    "connection (no read fails, nothing is remounted). Otherwise, and on\n"
+			    "kernels without FUSE_NOTIFY_RESEND: umount --all at once (containers\n"
+			    "see host values), restart it (--exec; with backoff when it flaps),\n"
+			    "prestart, wait until healthy, remount --all. One log line per\n"
+			    "transition, with its time.\n"
 			    "  --interval S            between two checks (default 1)\n"
 			    "  --exec CMD              run and supervise the daemon (through "
 			    "/bin/sh);\n"
@@ -156,7 +158,8 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv)
 			    "prepared\n"
 			    "                          elsewhere; the daemon detaches a stale "
 			    "mount)\n"
-			    "SIGTERM: stop the daemon it runs, umount --all, unmount, exit 0.\n",
+			    "SIGTERM: stop the daemon it runs, umount --all, unmount, exit 0.\n"
+			    "SIGHUP: the daemon hands its connection to the installed binary.\n",
 			    ctx->prog);
 			return TK_EXIT_OK;
 		}

@@ -113,6 +113,28 @@ static void restore_size(struct lx_fuse *f, const struct lx_node *n)
 	fuse_lowlevel_notify_store(f->se, n->id, size - 1, &one, 0);
 }
 
+/* A container's inode opened with direct_io for once (the safe answer to a poisoned open):
+ * this kernel splices such a file through the page cache up to i_size, which is that of the
+ * container's own content (0 before its first). Grow i_size past any file (the direct_io open
+ * drops the pages; the first short read sets the size it finds) and forget what the kernel
+ * holds, so that the next page-cache open stores and invalidates again. */
+static void unsize_for_direct(struct lx_fuse *f, fuse_ino_t ino)
+{
+	static const char zero;
+	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
+	struct lx_inode *i = lx_inodes_get(f->inodes, ino, true);
+
+	if (i) {
+		pthread_mutex_lock(&i->lock);
+		i->pv = false;
+		pthread_mutex_unlock(&i->lock);
+		lx_inode_put(i);
+	}
+	one.buf[0].mem = (void *)&zero;
+	if (f->se)
+		fuse_lowlevel_notify_store(f->se, ino, (1 << 20) - 1, &one, 0);
+}
+
 /* ---------------------------------------------------------------- fault injection */
 
 /* LXCFS_FAULT=crash-open:NAME | hang-open:NAME (the name of a file in proc/, e.g. meminfo):
@@ -867,6 +889,8 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		log_warn("open of %s (inode %#llx) was in flight when %d daemon processes died: "
 			 "serving the host's file",
 			 lx_file_host_paths[n->file], (unsigned long long)ino, LX_POISON_DEATHS);
+		if (is_pc(ino, n))
+			unsize_for_direct(f, ino);
 		open_direct(f, req, ino, n, fi, true);
 		return;
 	}

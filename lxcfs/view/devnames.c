@@ -21,9 +21,9 @@
 
 /* File systems a scan may touch: the kernel answers for them by itself. Anything else
  * (FUSE, network file systems) could be made to hang by whoever serves it. */
-static const char *const safe_fs[] = {"tmpfs", "devtmpfs", "ramfs",  "overlay",	 "ext4",  "ext3",
-				      "ext2",  "xfs",	   "btrfs",  "squashfs", "erofs", "zfs",
-				      "vfat",  "f2fs",	   "devpts", NULL};
+static const char *const safe_fs[] = {"rootfs", "tmpfs", "devtmpfs", "ramfs",  "overlay",  "ext4",
+				      "ext3",	"ext2",	 "xfs",	     "btrfs",  "squashfs", "erofs",
+				      "zfs",	"vfat",	 "f2fs",     "devpts", NULL};
 
 static bool fs_safe(const char *type)
 {

@@ -71,9 +71,11 @@ check_accepted() {
 		if [ -z "$arg" ]; then
 			timeout 10 "$@" "$opt" --help </dev/null >/dev/null 2>&1 && ok=1
 		else
-			# a number, then a path: one of them is a good value for any option here
-			for v in 1 /nonexistent-lxcfs-e2e; do
-				timeout 10 "$@" "$opt" "$v" --help </dev/null >/dev/null 2>&1 && ok=1 && break
+			# a number, a descriptor (3, opened here), a path and an executable: one of
+			# them is a good value for any option here
+			for v in 1 3 /nonexistent-lxcfs-e2e /bin/true; do
+				timeout 10 "$@" "$opt" "$v" --help </dev/null >/dev/null 2>&1 3</dev/null &&
+					ok=1 && break
 			done
 		fi
 		[ $ok -eq 1 ] || bad+=" $opt"

@@ -16,6 +16,7 @@ load helpers-deploy
 KILLS=${TAKEOVER_KILLS:-10}
 UPGRADES=${TAKEOVER_UPGRADES:-5}
 NCT=${TAKEOVER_CONTAINERS:-2}
+LX_POISON_DEATHS=2 # lxcfs/fuse/conn.h
 NRD=${TAKEOVER_READERS:-4}
 READER=${LXCFS_READER:-$REPO/build/tools/lxcfs-reader}
 FILES=(/proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime /proc/loadavg /proc/swaps
@@ -190,4 +191,33 @@ check_summaries() {
 	wait_for '[ -s "$BATS_TEST_TMPDIR/rootfs-$name/tmp/out-0" ]' 30 "the reader's summary"
 	out="$name/0 $(cat "$BATS_TEST_TMPDIR/rootfs-$name/tmp/out-0")"
 	check_summaries "$out"
+}
+
+@test "takeover: a request that kills every daemon it reaches gets the host's file after $LX_POISON_DEATHS deaths: no crash loop" {
+	local name t0 ms pid0
+	# every daemon this watchdog starts aborts when a container opens proc/swaps
+	export LXCFS_FAULT=crash-open:swaps
+	wd_start --interval 0.5
+	unset LXCFS_FAULT
+	pid0=$(daemon_pid)
+	name=$(tk_name po)
+	make_bundle "$name" "$(mem_of 2)"
+	runc_start "$name"
+	assert_equal "$status" 0
+	t0=$(date +%s%N)
+	run timeout 20 runc --root "$TK_RUNC_ROOT" exec "$name" cat /proc/swaps
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	report "the poisoned open answered after $ms ms (rc $status)"
+	assert_success
+	assert_equal "$output" "$(cat /proc/swaps)"  # the host's file, nothing computed
+	grep -E 'was in flight when|gets a safe answer' "$LXCFS_LOG" | sed 's/^/#   /' | tail -3
+	grep -q 'serving the host.s file' "$LXCFS_LOG"  # the daemon said why
+	# exactly the daemons the request killed were replaced, and one serves
+	wait_for '[ -n "$(daemon_pid)" ] && pid_alive "$(daemon_pid)"' 10 "a daemon serves"
+	assert [ "$(daemon_pid)" != "$pid0" ]
+	# the request killed exactly that many daemons, not one more
+	assert_equal "$(grep -c 'killed by signal 6' "$WD_LOG")" "$LX_POISON_DEATHS"
+	# the container's other files are its own, from the daemon that survived
+	assert_equal "$(runc_in "$name" awk '/^MemTotal/ {print $2}' /proc/meminfo)" $(($(mem_of 2) / 1024))
+	run_tk 0 check-lxcfs
 }

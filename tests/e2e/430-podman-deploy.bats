@@ -3,7 +3,8 @@
 # is built from a local Debian base (no registry: deploy/docker/make-base.sh debootstraps one,
 # cached in /var/cache/lxcfs-e2e), run with --privileged --pid=host on a temporary host mount
 # point (its parent is the volume, as in the documented run line); runc containers started on the host with the hook see their own values; `podman kill`
-# of the lxcfs container and a restart of it bring them back with no command typed.
+# of the lxcfs container and a restart of it bring them back with no command typed; kill -9 of
+# the daemon alone is taken over by the watchdog inside (it holds the connection) unnoticed.
 
 load helpers-deploy
 
@@ -129,6 +130,51 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	lxcfs_logs | tail -4
 	assert_equal "$(runc_in pd-a awk '/^MemTotal/ {print $2}' /proc/meminfo)" "$(host_memtotal)"  # after podman stop pd-a reads the host's meminfo
 	assert [ -z "$(findmnt -rn --mountpoint "$LXCFS_MNT")" ]  # no mount left on the host's mount point
+}
+
+@test "podman: kill -9 of the daemon inside the privileged container under load: the watchdog there takes over, no failed read, no host value, no remount" {
+	local reader=$REPO/build/tools/lxcfs-reader name i r f before after out
+	[ -x "$reader" ] || fail "$reader is missing: run make tools"
+	run_lxcfs_container
+	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
+	for name in pd-a pd-b; do
+		[ $name = pd-a ] && r=224 || r=320
+		make_bundle "$name" $((r * 1024 * 1024)) || return 1
+		cp "$reader" "$BATS_TEST_TMPDIR/rootfs-$name/bin/lxcfs-reader"
+		runc_start "$name" && assert_equal "$status" 0
+	done
+	own_view pd-a $((224 * 1024)) && own_view pd-b $((320 * 1024))
+	before=$(cat "/proc/$(runc_pid pd-a)/mountinfo" "/proc/$(runc_pid pd-b)/mountinfo")
+	for name in pd-a pd-b; do
+		[ $name = pd-a ] && r=224 || r=320
+		timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$name" /bin/lxcfs-reader 300 /tmp/out \
+			/tmp/stop $((r * 1024)) "$(host_memtotal)" /proc/meminfo /proc/cpuinfo /proc/stat \
+			/proc/uptime /proc/swaps /sys/devices/system/cpu/online </dev/null
+	done
+	sleep 1
+	for ((i = 1; i <= 5; i++)); do
+		f=$(daemon_pid)
+		kill -KILL "$f"
+		sleep "0.$((RANDOM % 8 + 2))"
+		wait_for '[ -n "$(daemon_pid)" ] && [ "$(daemon_pid)" != "$f" ] && pid_alive "$(daemon_pid)"' \
+			10 "a new daemon serves after kill $i"
+	done
+	sleep 1
+	out=""
+	for name in pd-a pd-b; do
+		touch "$BATS_TEST_TMPDIR/rootfs-$name/tmp/stop"
+		f=$BATS_TEST_TMPDIR/rootfs-$name/tmp/out
+		wait_for '[ -s "$f" ]' 30 "the reader of $name wrote its summary"
+		out+="$name $(cat "$f")"$'\n'
+	done
+	printf '%s' "$out" | sed 's/^/#   /'
+	lxcfs_logs | grep -E 'took over|takeover|recovered' | tail -6
+	after=$(cat "/proc/$(runc_pid pd-a)/mountinfo" "/proc/$(runc_pid pd-b)/mountinfo")
+	if grep -vE 'reads=[1-9][0-9]* fails=0 host=0 wrong=0 ' <<<"${out%$'\n'}"; then
+		fail "a reader failed, saw the host's values or a wrong one"
+	fi
+	assert_equal "$after" "$before"  # no remount: every mount of both containers is the same one
+	run_tk 0 check-lxcfs
 }
 
 @test "podman: the make dist tarball installs on a host with no compiler and no libraries (runtime libraries from apt-get), runs, reruns idempotently, uninstalls" {

@@ -4,7 +4,8 @@
 # compiler). In it: install.sh from the `make dist` tarball picks --init systemd by itself,
 # lxcfs.service runs (prestart, the daemon, check-lxcfs, remount --all), Restart=always brings
 # back a killed daemon with its ExecStopPost cleanup, the watchdog timer restarts a hung one,
-# and --uninstall removes units, mounts and files.
+# and --uninstall removes units, mounts and files. Under load, `systemctl restart` and `systemctl
+# kill -s KILL` are takeovers: the connection waits in systemd's fd store, no read fails.
 
 load helpers-deploy
 
@@ -49,7 +50,7 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 	m0=$(sd_mounts)
 	assert [ "$m0" -eq 2 ]  # the shared bind and the daemon's mount
 
-	# kill -9: systemd restarts it (ExecStopPost umount --all + lazy unmount, then prestart)
+	# kill -9: systemd restarts it on the connection it kept in its fd store (a takeover)
 	old=$(sd_daemon)
 	t0=$(date +%s%N)
 	dpm exec "$SD_NAME" sh -c "kill -9 $old"
@@ -74,4 +75,39 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 		ls /etc/systemd/system | grep -c lxcfs; findmnt -rn --mountpoint /var/lib/lxcfs | wc -l;
 		ls /usr/local/bin | wc -l; ls /etc/lxcfs; ls -d /var/lib/lxcfs 2>&1 | grep -c "No such"'
 	[[ "$output" == $'inactive\n0\n0\n0\nlxcfs.conf\n1' ]] || fail "something is left after --uninstall"
+}
+
+@test "systemd as PID 1: systemctl restart and systemctl kill -s KILL lxcfs under load: no failed read, no value lost, no remount" {
+	local i out old reader=$REPO/build/tools/lxcfs-reader kb
+	[ -x "$reader" ] || fail "$reader is missing: run make tools"
+	sd_start "$SD_NAME" "$SD_IMG" -v "$TGZ:/dist.tgz:ro" -v "$reader:/lxcfs-reader:ro"
+	in_sd 'tar -C /tmp -xzf /dist.tgz && cd /tmp/lxcfs-*/ && ./install.sh --hooks none >/dev/null'
+	assert_success
+	wait_for sd_healthy 20 "the daemon serves"
+	# a container-like reader: its own pid namespace, so it reads its own inodes (page cache)
+	kb=$(dpm exec "$SD_NAME" unshare -p -f --mount-proc sh -c 'awk "/^MemTotal/ {print \$2}" /var/lib/lxcfs/proc/meminfo')
+	assert [ -n "$kb" ]
+	dpm exec -d "$SD_NAME" unshare -p -f /lxcfs-reader 300 /tmp/out /tmp/stop "$kb" 1 \
+		/var/lib/lxcfs/proc/meminfo /var/lib/lxcfs/proc/cpuinfo /var/lib/lxcfs/proc/stat \
+		/var/lib/lxcfs/proc/uptime /var/lib/lxcfs/proc/swaps /var/lib/lxcfs/sys/devices/system/cpu/online
+	sleep 1
+	for i in 1 2 3; do
+		old=$(sd_daemon)
+		in_sd 'systemctl restart lxcfs.service'
+		assert_success
+		wait_for '[ "$(sd_daemon)" != "$old" ] && sd_healthy' 20 "a new daemon after restart $i"
+		sleep 0.5
+		old=$(sd_daemon)
+		in_sd 'systemctl kill -s KILL lxcfs.service'
+		wait_for '[ -n "$(sd_daemon)" ] && [ "$(sd_daemon)" != "$old" ] && sd_healthy' 20 \
+			"a new daemon after kill $i"
+		sleep 0.5
+	done
+	in_sd 'touch /tmp/stop; for i in $(seq 100); do [ -s /tmp/out ] && break; sleep 0.1; done; cat /tmp/out'
+	out=$output
+	report "reader: $out"
+	assert_output --regexp '^reads=[1-9][0-9]* fails=0 host=0 wrong=0 '
+	in_sd 'journalctl -u lxcfs.service --no-pager | grep -cE "taken over|umount --all"'
+	in_sd 'journalctl -u lxcfs.service --no-pager | grep -c "umount --all"'
+	assert_output 0 # never the remount path
 }

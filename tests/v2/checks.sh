@@ -232,6 +232,58 @@ c_swap_used() {
 }
 check "swaps and meminfo: swap used by the container shows in SwapFree and Used" c_swap_used
 
+# ------------------------------------------------------------------ crash without FUSE_NOTIFY_RESEND
+# Linux 6.1 cannot queue again what a dead daemon had read: the watchdog takes the fallback
+# (end the connection, restart, a fresh mount). The figures of that path, for the README.
+c_fallback() {
+	[ -x "${TK:-}" ] && [ -x "${READER:-}" ] || { echo "toolkit or reader not copied in"; return 1; }
+	MW=/tmp/lxcfs-v2-wd D=/tmp/lxcfs-v2-wd.run
+	mkdir -p $MW $D
+	export LXCFS_RUNTIME_DIR=$D
+	TKW="$TK --mountpoint $MW --pidfile $D/lxcfs.pid --registry $D/reg --engine none"
+	$TKW --log $D/wd.log watchdog --watchdog-pidfile $D/wd.pid --background --interval 0.5 \
+		--flap-uptime 0 --exec "$LXCFS -f -p $D/lxcfs.pid --log $D/lxcfs.log $MW" ||
+		{ cat $D/wd.log; return 1; }
+	st=$($TKW status 2>&1 | grep '^connection:')
+	echo "status: $st"
+	cg_make $T/fb || return 1
+	echo 300M >$CGR/$T/fb/memory.max
+	rm -f $D/stop $D/out
+	sh -c "echo \$\$ >$CGR/$T/fb/cgroup.procs; exec unshare -p -f $READER 120 $D/out $D/stop \
+		307200 1 $MW/proc/meminfo $MW/proc/stat $MW/proc/uptime" </dev/null >/dev/null 2>&1 &
+	BG_PIDS="$BG_PIDS $!"
+	sleep 1
+	for k in 1 2 3 4 5; do
+		old=$(cat $D/lxcfs.pid 2>/dev/null)
+		kill -9 "$old"
+		# the next kill once a new daemon serves (this guest emulates its CPUs: slow)
+		_i=0
+		while [ $_i -lt 100 ]; do
+			new=$(cat $D/lxcfs.pid 2>/dev/null)
+			[ -n "$new" ] && [ "$new" != "$old" ] && cat $MW/proc/uptime >/dev/null 2>&1 && break
+			sleep 0.1
+			_i=$((_i + 1))
+		done
+		sleep 0.5
+	done
+	touch $D/stop
+	_i=0
+	while [ ! -s $D/out ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	out=$(cat $D/out)
+	echo "fallback on $(uname -r), 5 kills, a reader looping over 3 files: $out"
+	grep 'recovered' $D/wd.log | sed 's/^/  /' | tail -5
+	kill -TERM "$(cat $D/wd.pid)"
+	_i=0
+	while [ -e $D/wd.pid ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	us=$(echo "$out" | sed -n 's/.*max_us=\([0-9]*\).*/\1/p')
+	expect "the kernel cannot resend: status says so" "$(echo "$st" | grep -c 'no FUSE_NOTIFY_RESEND')" -eq 1 &&
+		expect "reads" "$(echo "$out" | sed -n 's/^reads=\([0-9]*\).*/\1/p')" -gt 100 &&
+		expect "no read saw another's or garbled values" "$(echo "$out" | sed -n 's/.* wrong=\([0-9]*\).*/\1/p')" -eq 0 &&
+		expect "no read waited 5 s (none hung)" "${us:-99999999}" -lt 5000000 &&
+		expect "own values after every kill" "$(grep -c 'recovered' $D/wd.log)" -ge 5
+}
+check "no FUSE_NOTIFY_RESEND (Linux 6.1): kill -9 under the watchdog takes the fallback; its figures" c_fallback
+
 # ------------------------------------------------------------------ stop
 c_stop() {
 	_a=0

@@ -28,8 +28,12 @@ lxcfs=$(readlink -f "$lxcfs")
 tmp=$(mktemp -d /tmp/lxcfs-v2.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 # the guest script: v2vm runs it with busybox sh and no arguments
+tk=$(readlink -f "${LXCFS_TOOLKIT:-$repo/build/lxcfs-toolkit}")
+reader=$(readlink -f "${LXCFS_READER:-$repo/build/tools/lxcfs-reader}")
 cat >"$tmp/guest.sh" <<GUEST
 LXCFS='$lxcfs'
+TK='$tk'
+READER='$reader'
 V2='$here'
 . "\$V2/checks.sh"
 GUEST
@@ -41,6 +45,8 @@ start=$(date +%s)
 extra=()
 libgcc=$(ldconfig -p 2>/dev/null | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; exit}')
 [ -n "$libgcc" ] && [ -f "$libgcc" ] && extra+=("$libgcc")
+[ -x "$tk" ] && extra+=("$tk")
+[ -x "$reader" ] && extra+=("$reader")
 "$v2vm" --disk 64 --cpus 2 --mem 1024 "$@" --script "$tmp/guest.sh" -- "$lxcfs" "$here" "${extra[@]}" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 # the guest's TAP, minus v2vm's own closing line
