@@ -523,8 +523,9 @@ static const char *parse_state(const char *text, size_t len, pid_t *pid, char *i
 		why = "the state has no valid pid";
 	if (!why)
 		*pid = (pid_t)json_object_get_int64(v);
-	if (!why && (!json_object_object_get_ex(state, "id", &v) ||
-		     !json_object_is_type(v, json_type_string) || !id_ok(json_object_get_string(v))))
+	if (!why &&
+	    (!json_object_object_get_ex(state, "id", &v) ||
+	     !json_object_is_type(v, json_type_string) || !id_ok(json_object_get_string(v))))
 		why = "the container state has no valid id";
 	if (!why)
 		snprintf(id, idsz, "%s", json_object_get_string(v));
@@ -562,8 +563,8 @@ static void take(struct lx_agent *a, struct conn *c)
 		refuse(a, c, "the descriptor is not a seccomp notification descriptor");
 		return;
 	}
-	bad = parse_state(c->buf ? c->buf : "", c->len, &pid, id, sizeof(id), status,
-			  sizeof(status));
+	bad =
+	    parse_state(c->buf ? c->buf : "", c->len, &pid, id, sizeof(id), status, sizeof(status));
 	if (bad) {
 		refuse(a, c, bad);
 		return;
@@ -886,11 +887,13 @@ static void replay(struct lx_agent *a)
 			struct sc_call c = {r->id, r->pid, r->arch, r->nr, r->arg0};
 
 			if (s->fd >= 0 && r->phase == PHASE_HANDLING && sc_id_valid(s->fd, c.id)) {
-				log_info("seccomp: slot %d: answering call %llu of thread %d, which "
-					 "pid %d was handling when it died",
-					 k, (unsigned long long)c.id, (int)c.pid, (int)o->pid);
+				log_info(
+				    "seccomp: slot %d: answering call %llu of thread %d, which "
+				    "pid %d was handling when it died",
+				    k, (unsigned long long)c.id, (int)c.pid, (int)o->pid);
 				handle(a, s, &c);
-			} else if (s->fd >= 0 && r->phase == PHASE_RECEIVING && maybe_orphan(a, k)) {
+			} else if (s->fd >= 0 && r->phase == PHASE_RECEIVING &&
+				   maybe_orphan(a, k)) {
 				a->kick_pending = true;
 			}
 			memset(r, 0, sizeof(*r));

@@ -154,9 +154,8 @@ static int kick_freezer(const char *root, pid_t tgid, pid_t tid, struct lx_error
 	if (write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "1" : "FROZEN", err) < 0)
 		return -1;
 	end = lx_now_ms() + FREEZE_WAIT_MS;
-	while (lx_now_ms() < end &&
-	       !(v2 ? read_has(dir, "cgroup.events", "frozen 1")
-		    : read_has(dir, "freezer.state", "FROZEN")))
+	while (lx_now_ms() < end && !(v2 ? read_has(dir, "cgroup.events", "frozen 1")
+					 : read_has(dir, "freezer.state", "FROZEN")))
 		sleep_ms(1);
 	r = write_file(dir, v2 ? "cgroup.freeze" : "freezer.state", v2 ? "0" : "THAWED", err);
 	(void)tid;
@@ -229,7 +228,8 @@ int sc_kick_sysinfo_waiters(const char *cgroup_root, unsigned *failed, struct lx
 			if (t->d_name[0] < '1' || t->d_name[0] > '9' ||
 			    !in_sysinfo(p->d_name, t->d_name))
 				continue;
-			if (sc_kick_thread(cgroup_root, atoi(p->d_name), atoi(t->d_name), &e) == 0) {
+			if (sc_kick_thread(cgroup_root, atoi(p->d_name), atoi(t->d_name), &e) ==
+			    0) {
 				kicked++;
 			} else {
 				(*failed)++;

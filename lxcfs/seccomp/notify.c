@@ -56,9 +56,8 @@ bool sc_is_notify_fd(int fd)
 int sc_set_sync_wakeup(int fd)
 {
 	/* the flags are the argument itself, not a pointer */
-	return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0
-		   ? -1
-		   : 0;
+	return ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0 ? -1
+												: 0;
 }
 
 int sc_recv(int fd, struct sc_call *c)
@@ -182,8 +181,7 @@ static int open_mem(struct sc_memw *w, pid_t tid, int *once)
 	return lru;
 }
 
-int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const void *buf,
-		  size_t len)
+int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const void *buf, size_t len)
 {
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int i = attempt == 0 ? find(w, c->pid) : -1, once = -1, fd;

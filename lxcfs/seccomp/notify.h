@@ -59,7 +59,6 @@ void sc_memw_clear(struct sc_memw *w);
 /* Write len bytes of buf at the caller's c->arg0, once ID_VALID says c still waits on nfd.
  * 0; -1 with errno: ENOENT (the call is gone: answer nothing), else it could not be written
  * (a bad pointer, a thread gone: let the call run, the kernel says what it says). */
-int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const void *buf,
-		  size_t len);
+int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const void *buf, size_t len);
 
 #endif

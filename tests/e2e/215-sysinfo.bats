@@ -4,23 +4,28 @@
 # notification descriptor of a filter whose sysinfo rule is SCMP_ACT_NOTIFY, and the daemon
 # answers each call with the values the container's own files show.
 
-load helpers-toolkit
+#
+# Knob: SYSINFO_KILLS (10): how many kill -9 of the daemon under a tight loop of calls.
+
+load helpers-deploy
 
 MIB256=$((256 * 1024 * 1024))
+KILLS=${SYSINFO_KILLS:-10}
 
 setup() {
-	tk_setup
+	deploy_setup
 	SC_SOCK=$BATS_TEST_TMPDIR/sc.sock
 }
 
-# seccomp_bundle NAME [MEM]: make_bundle NAME MEM with a filter notifying sysinfo, whose
-# listener is SC_SOCK
+teardown() { deploy_teardown; }
+
+# seccomp_bundle NAME [MEM]: make_bundle NAME MEM with the filter of `lxcfs-toolkit
+# seccomp-profile --format oci` (sysinfo notified to SC_SOCK, everything else allowed)
 seccomp_bundle() {
 	make_bundle "$1" "${2:-}" || return 1
-	jq --arg sock "$SC_SOCK" '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW",
-		listenerPath: $sock, architectures: ["SCMP_ARCH_X86_64"],
-		syscalls: [{names: ["sysinfo"], action: "SCMP_ACT_NOTIFY"}]}' \
-		"$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
+	local sc
+	sc=$("$TK" seccomp-profile --format oci --listener "$SC_SOCK") || return 1
+	jq --argjson sc "$sc" '.linux.seccomp = $sc' "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
 		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 
@@ -119,4 +124,94 @@ val() { printf '%s\n' "$output" | awk -v k="$1" '$1 == k {print $2}'; }
 	wait_for 'grep -q "SIGUSR2: containers get their own values again" "$LXCFS_LOG"' 5 "host view off"
 	run sc_values "$(tk_name)"
 	assert_equal "$(val totalram)" $((MIB256))
+}
+
+# loop_start NAME SECS: sysinfo-print's tight loop of calls in container NAME, its summary to
+# /tmp/loop.out there (loop_out NAME)
+loop_start() {
+	cp "$REPO/build/tools/sysinfo-print" "$BATS_TEST_TMPDIR/rootfs-$1/bin/"
+	timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$1" sh -c \
+		"/bin/sysinfo-print loop $2 >/tmp/loop.out" </dev/null
+}
+loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
+
+@test "sysinfo: kill -9 of the daemon $KILLS times under a tight loop of calls: none fails, none gets host values" {
+	local name i secs=$((KILLS + 8)) out
+	tk_new_mountpoint
+	WD_PIDFILE=$BATS_TEST_TMPDIR/watchdog.pid
+	WD_LOG=$BATS_TEST_TMPDIR/watchdog.log
+	_WD_PIDFILES+=("$WD_PIDFILE")
+	run_tk 0 --log "$WD_LOG" watchdog --watchdog-pidfile "$WD_PIDFILE" --background \
+		--interval 0.5 \
+		--exec "$LXCFS -f -p $LXCFS_PIDFILE --log $LXCFS_LOG --seccomp-listener $SC_SOCK $LXCFS_MNT"
+	WD_PID=$(tr -dc 0-9 <"$WD_PIDFILE")
+	_WD_PIDS+=("$WD_PID")
+	register daemon "$WD_PID"
+	name=$(tk_name)
+	seccomp_bundle "$name" "$MIB256"
+	runc_start "$name"
+	assert_equal "$status" 0
+	loop_start "$name" "$secs"
+	sleep 1
+	for ((i = 1; i <= KILLS; i++)); do
+		kill -KILL "$(daemon_pid)"
+		sleep "0.$((RANDOM % 5 + 3))"
+		wait_for '[ -n "$(daemon_pid)" ] && pid_alive "$(daemon_pid)"' 10 "a daemon serves after kill $i"
+	done
+	wait_for '[ -s "$(loop_out "$name")" ]' $((secs + 15)) "the loop's summary"
+	out=$(cat "$(loop_out "$name")")
+	report "after $KILLS kills: $out"
+	grep -E 'seccomp|kick|sysinfo' "$LXCFS_LOG" | tail -n 20 | sed 's/^/# log: /'
+	assert_equal "$(awk '{print $4}' <<<"$out")" 0  # failed calls (error or host values)
+	assert_equal "$(awk '{print $8}' <<<"$out")" "$MIB256"
+	assert [ "$(awk '{print $2}' <<<"$out")" -gt 1000 ]  # calls made
+	# no call waited longer than a restart (the watchdog's check + the daemon's start)
+	assert [ "$(awk '{print $6}' <<<"$out")" -lt 5000000 ]
+	# and it is served still
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+}
+
+@test "seccomp-profile: --from the podman default moves sysinfo out of its allow rule into a notify rule" {
+	local def=/usr/share/containers/seccomp.json
+	[ -f "$def" ] || skip "no $def (containers-common)"
+	run_tk 0 seccomp-profile --from "$def" --listener "$SC_SOCK"
+	assert_line --partial "sysinfo taken out of 1 rule"
+	printf '%s\n' "$output" | sed -n '/^{/,$p' >"$BATS_TEST_TMPDIR/p.json"
+	local p=$BATS_TEST_TMPDIR/p.json
+	assert_equal "$(jq -r .listenerPath "$p")" "$SC_SOCK"
+	assert_equal "$(jq -c '[.syscalls[] | select(.names | index("sysinfo")) | .action]' "$p")" \
+		'["SCMP_ACT_NOTIFY"]'
+	assert_equal "$(jq -r .defaultAction "$p")" "$(jq -r .defaultAction "$def")"
+	# every other name of the default is still allowed as before
+	assert_equal "$(jq '[.syscalls[].names[]] | length' "$p")" \
+		"$(jq '[.syscalls[].names[]] | length' "$def")"
+	# a profile without sysinfo (it would get ENOSYS) gets the rule too; bad input fails
+	jq 'del(.syscalls[] | select(.names | index("sysinfo")))' "$def" >"$BATS_TEST_TMPDIR/nosys.json"
+	run_tk 0 seccomp-profile --from "$BATS_TEST_TMPDIR/nosys.json"
+	assert_line --partial "sysinfo taken out of 0 rules"
+	echo '{"syscalls": []}' >"$BATS_TEST_TMPDIR/bad.json"
+	run_tk 1 seccomp-profile --from "$BATS_TEST_TMPDIR/bad.json"
+	run_tk 1 seccomp-profile --from "$def" --format oci
+	run_tk 2 seccomp-profile --format xml
+	run_tk 2 seccomp-profile --listener relative.sock
+}
+
+@test "sysinfo: podman --security-opt seccomp=PROFILE (from the podman default): free -m prints 256" {
+	local def=/usr/share/containers/seccomp.json name
+	[ -f "$def" ] || skip "no $def (containers-common)"
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	podman_init
+	"$TK" seccomp-profile --from "$def" --listener "$SC_SOCK" >"$BATS_TEST_TMPDIR/p.json"
+	name=$(tk_name)
+	run pm_run "$name" --memory 256m --security-opt "seccomp=$BATS_TEST_TMPDIR/p.json" \
+		"$TK_IMAGE" sleep 100000
+	assert_success
+	run pm exec "$name" free -m
+	assert_success
+	log "$output"
+	assert_line --regexp '^Mem: +256 '
+	run pm exec "$name" uptime
+	assert_output --regexp ' up +[0-9]+ min,'
+	grep -q "seccomp: container .*sysinfo served" "$LXCFS_LOG"
 }

@@ -67,7 +67,9 @@ static inline int ns_recv_fd(int sock)
 	} u;
 	char c;
 	struct iovec iov = {.iov_base = &c, .iov_len = 1};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 	int fd;

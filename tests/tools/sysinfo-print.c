@@ -57,8 +57,8 @@ int main(int argc, char **argv)
 	u = si.mem_unit;
 	printf("uptime %ld\nload1 %lu\nload5 %lu\nload15 %lu\n", si.uptime, si.loads[0],
 	       si.loads[1], si.loads[2]);
-	printf("totalram %llu\nfreeram %llu\nsharedram %llu\nbufferram %llu\n",
-	       si.totalram * u, si.freeram * u, si.sharedram * u, si.bufferram * u);
+	printf("totalram %llu\nfreeram %llu\nsharedram %llu\nbufferram %llu\n", si.totalram * u,
+	       si.freeram * u, si.sharedram * u, si.bufferram * u);
 	printf("totalswap %llu\nfreeswap %llu\nprocs %u\nmem_unit %u\n", si.totalswap * u,
 	       si.freeswap * u, si.procs, si.mem_unit);
 	return 0;
