@@ -84,7 +84,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 unit: $(UNIT_BIN)
 
 # programs the end-to-end tests run inside containers: static, for any rootfs
-TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/sysinfo-print
+TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/sysinfo-print $(B)/tools/notify-send
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<

@@ -79,19 +79,20 @@ int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv)
 			listener = optarg;
 			break;
 		case 'h':
-			printf("Usage: %s seccomp-profile [--format engine|oci] [--from FILE]\n"
-			       "       [--listener PATH]\n"
-			       "Print a seccomp profile whose sysinfo rule is SCMP_ACT_NOTIFY with\n"
-			       "listenerPath PATH, for the daemon's --seccomp-listener to answer\n"
-			       "containers' sysinfo(2). Without --from: allow everything else.\n"
-			       "  --format engine|oci  engine (default): podman's --security-opt\n"
-			       "                       seccomp=FILE format; oci: the linux.seccomp\n"
-			       "                       object of a runc config.json\n"
-			       "  --from FILE          start from this profile (an engine's default,\n"
-			       "                       or an OCI linux.seccomp object): sysinfo is\n"
-			       "                       taken out of its rules and notified instead\n"
-			       "  --listener PATH      the listener (default %s)\n",
-			       ctx->prog, DEFAULT_LISTENER);
+			printf(
+			    "Usage: %s seccomp-profile [--format engine|oci] [--from FILE]\n"
+			    "       [--listener PATH]\n"
+			    "Print a seccomp profile whose sysinfo rule is SCMP_ACT_NOTIFY with\n"
+			    "listenerPath PATH, for the daemon's --seccomp-listener to answer\n"
+			    "containers' sysinfo(2). Without --from: allow everything else.\n"
+			    "  --format engine|oci  engine (default): podman's --security-opt\n"
+			    "                       seccomp=FILE format; oci: the linux.seccomp\n"
+			    "                       object of a runc config.json\n"
+			    "  --from FILE          start from this profile (an engine's default,\n"
+			    "                       or an OCI linux.seccomp object): sysinfo is\n"
+			    "                       taken out of its rules and notified instead\n"
+			    "  --listener PATH      the listener (default %s)\n",
+			    ctx->prog, DEFAULT_LISTENER);
 			return TK_EXIT_OK;
 		}
 	}
@@ -140,7 +141,7 @@ int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "%s %s: %s: sysinfo taken out of %d rule%s, notified to %s\n",
 			ctx->prog, CMD, from, hits, hits == 1 ? "" : "s", listener);
 	printf("%s\n", json_object_to_json_string_ext(prof, JSON_C_TO_STRING_PRETTY |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(prof);
 	return TK_EXIT_OK;
 }

@@ -215,3 +215,54 @@ loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
 	assert_output --regexp ' up +[0-9]+ min,'
 	grep -q "seccomp: container .*sysinfo served" "$LXCFS_LOG"
 }
+
+@test "sysinfo: hostile input on the listener is refused with a log line; served containers go on" {
+	local name ns=$REPO/build/tools/notify-send
+	start_sc "$MIB256"
+	name=$(tk_name)
+	run "$ns" "$SC_SOCK" bad garbage
+	run "$ns" "$SC_SOCK" bad nofd
+	run "$ns" "$SC_SOCK" bad twofd
+	run "$ns" "$SC_SOCK" bad notnotify
+	# a second connection claiming the running container, from another pid namespace: its
+	# descriptor is refused (closed), so its own sysinfo fails (ENOSYS), nobody else's
+	run "$ns" "$SC_SOCK" "$name" ok
+	assert_failure
+	assert_output --partial "Function not implemented"
+	wait_for 'grep -q "another pid namespace" "$LXCFS_LOG"' 5 "the claim is refused"
+	local why
+	for why in "the state is not one JSON document" "no descriptor came with the state" \
+		"more than one descriptor" "the descriptor is not a seccomp notification descriptor"; do
+		assert grep -q "refused a connection from pid [0-9]* (uid 0): $why" "$LXCFS_LOG"
+	done
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+	# and a well-behaved client on the host, in a cgroup of ours: its cgroup's limit
+	make_cgroup sc
+	cg_set sc memory.limit_in_bytes $((128 << 20))
+	run in_cgroup sc "$ns" "$SC_SOCK" host-client ok
+	assert_success
+	assert_output "totalram $((128 << 20))"
+}
+
+@test "sysinfo: lxcfs-toolkit upgrade under a tight loop of calls: none fails, the new process serves" {
+	local name old out
+	start_sc "$MIB256"
+	name=$(tk_name)
+	loop_start "$name" 8
+	sleep 1
+	old=$LXCFS_PID
+	run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade
+	assert_output --partial "upgraded: daemon pid $old ->"
+	wait_gone "$old" 10
+	wait_for '[ -s "$(loop_out "$name")" ]' 30 "the loop's summary"
+	out=$(cat "$(loop_out "$name")")
+	report "across an upgrade: $out"
+	assert_equal "$(awk '{print $4}' <<<"$out")" 0
+	assert_equal "$(awk '{print $8}' <<<"$out")" "$MIB256"
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
+	track_daemon "$LXCFS_PID"
+	grep -q "seccomp: serving sysinfo for [0-9]* container" "$LXCFS_LOG"
+}
