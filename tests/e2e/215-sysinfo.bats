@@ -89,8 +89,10 @@ val() { printf '%s\n' "$output" | awk -v k="$1" '$1 == k {print $2}'; }
 	# procs: the container's tasks (sleep, sh, sysinfo-print), not the host's
 	assert [ "$(val procs)" -ge 2 ]
 	assert [ "$(val procs)" -le 10 ]
-	# loads: the host's without --enable-loadavg (within what moves in a second)
 	grep -q 'sysinfo served' "$LXCFS_LOG"
+	# status reports the agent: the container's descriptor, the calls answered
+	run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" status
+	assert_line --regexp "^sysinfo: listener $SC_SOCK \(listening\), 1 container descriptor, [1-9][0-9]* calls answered, 0 run in the kernel, 0 connections refused$"
 }
 
 @test "sysinfo: busybox uptime in the container says it is minutes old" {

@@ -20,7 +20,9 @@ static int send2(int sock, const char *data, int fd)
 		struct cmsghdr align;
 	} u;
 	struct iovec iov = {.iov_base = (void *)data, .iov_len = strlen(data)};
-	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = u.buf,
 			   .msg_controllen = sizeof(u.buf)};
 	struct cmsghdr *cm;
 	int fds[2] = {fd, fd};
