@@ -271,6 +271,17 @@ static void slot_free_locked(struct lx_agent *a, struct slot *s)
 	__atomic_store_n(&ss->used, 0, __ATOMIC_RELEASE);
 }
 
+/* The kernel wakes the agent on the caller's CPU (Linux 6.6); said once when it cannot. */
+static void sync_wakeup(int fd)
+{
+	static int said;
+
+	if (sc_set_sync_wakeup(fd) < 0 && !__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED))
+		log_info("seccomp: no SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (%s): answers take a "
+			 "little longer",
+			 strerror(errno));
+}
+
 static void on_urg(int sig)
 {
 	(void)sig; /* only interrupts a receive that would wait (stop) */
@@ -615,7 +626,7 @@ static void take(struct lx_agent *a, struct conn *c)
 		ss->pidns = ns;
 		__atomic_store_n(&ss->used, 1, __ATOMIC_RELEASE);
 		s->fd = fd;
-		sc_set_sync_wakeup(fd);
+		sync_wakeup(fd);
 		hold_slot(a, s); /* first: the holders keep it whatever happens to us next */
 		if (slot_start(s, &err) < 0) {
 			log_error("%s: container %s gets the host's sysinfo", err.msg, id);
@@ -931,7 +942,7 @@ static void adopt_slots(struct lx_agent *a, struct lx_agent_inherited *in)
 			continue;
 		}
 		a->slots[idx].fd = fd;
-		sc_set_sync_wakeup(fd);
+		sync_wakeup(fd);
 		__atomic_store_n(&a->st->slots[idx].used, 1, __ATOMIC_RELEASE);
 	}
 	in->n = 0;
