@@ -41,9 +41,13 @@ verify_units() {
 	grep -qE '^ExecStartPre=.*lxcfs-toolkit .* prestart$' "$u"
 	grep -qE '^ExecStart=/usr/local/bin/lxcfs -f ' "$u"
 	grep -qE '^ExecStartPost=.*lxcfs-toolkit .* check-lxcfs --wait [0-9]+$' "$u"
-	grep -qE '^ExecStartPost=.*lxcfs-toolkit .* remount --all$' "$u"
-	grep -qE '^ExecStopPost=.*lxcfs-toolkit .* umount --all$' "$u"
-	grep -qE '^ExecStopPost=-?/usr/bin/umount -l /var/lib/lxcfs$' "$u"
+	grep -qE '^ExecStartPost=.*lxcfs-toolkit .* remount --all --stale-only$' "$u"
+	# a stop (not a restart, not a crash: the connection lives on in the fd store) puts the
+	# containers on the host's files and detaches the mount point
+	grep -qE "^ExecStopPost=-/bin/sh -c 'systemctl list-jobs --no-legend %n \| grep -qw stop \|\| exit 0; .*lxcfs-toolkit .* umount --all; exec /usr/bin/umount -l /var/lib/lxcfs'$" "$u"
+	grep -qx 'Type=notify' "$u"
+	grep -qE '^FileDescriptorStoreMax=[1-9]' "$u"  # the daemon stores its /dev/fuse descriptor
+	grep -qx 'ExecReload=/bin/kill -USR1 $MAINPID' "$u"  # upstream's reload: a live takeover here
 	grep -qx 'Restart=always' "$u"
 	grep -qx 'OOMScoreAdjust=-1000' "$u"
 	grep -qx 'KillMode=process' "$u"
