@@ -218,7 +218,7 @@ loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
 	grep -q "seccomp: container .*sysinfo served" "$LXCFS_LOG"
 }
 
-@test "sysinfo: hostile input on the listener is refused with a log line; served containers go on" {
+@test "sysinfo: hostile input on the listener is refused with a log line; served containers go on; a host client and Python os.sysconf get their cgroup limit" {
 	local name ns=$REPO/build/tools/notify-send
 	start_sc "$MIB256"
 	name=$(tk_name)
@@ -245,6 +245,11 @@ loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
 	run in_cgroup sc "$ns" "$SC_SOCK" host-client ok
 	assert_success
 	assert_output "totalram $((128 << 20))"
+	# glibc's sysconf and Python's os.sysconf go through sysinfo: the same limit
+	run in_cgroup sc "$ns" "$SC_SOCK" host-python exec "$TK_PYTHON" -c \
+		'import os; print(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))'
+	assert_success
+	assert_output "$((128 << 20))"
 }
 
 @test "sysinfo: lxcfs-toolkit upgrade under a tight loop of calls: none fails, the new process serves" {

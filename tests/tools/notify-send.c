@@ -6,6 +6,8 @@
  *   nofd     a valid state without the descriptor
  *   twofd    the state with the descriptor twice
  *   notnotify  the state with a descriptor that is no seccomp notification (/dev/null)
+ *   exec CMD...  as ok, then exec CMD (its sysinfo calls are served: glibc's sysconf,
+ *            Python's os.sysconf)
  * The hostile modes leave the connection open 1 s after sending, then close it. Built static. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -43,8 +45,21 @@ int main(int argc, char **argv)
 	struct sysinfo si;
 	int fd, s, r = 0;
 
+	if (argc > 4 && !strcmp(argv[3], "exec")) {
+		fd = ns_install_filter();
+		if (fd < 0 || ns_hand_over(argv[1], argv[2], getpid(), fd) < 0) {
+			perror("notify-send");
+			return 1;
+		}
+		close(fd);
+		execvp(argv[4], argv + 4);
+		perror("notify-send: exec");
+		return 127;
+	}
 	if (argc != 4) {
-		fprintf(stderr, "usage: notify-send SOCKET ID ok|garbage|nofd|twofd|notnotify\n");
+		fprintf(
+		    stderr,
+		    "usage: notify-send SOCKET ID ok|garbage|nofd|twofd|notnotify|exec CMD...\n");
 		return 2;
 	}
 	sock = argv[1];
