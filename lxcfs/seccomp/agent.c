@@ -399,18 +399,26 @@ static int bind_listener(struct lx_agent *a, struct lx_error *err)
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 			return lx_error_set(err, errno, "seccomp listener: create `%s`", dir);
 	}
-	/* a socket left by a daemon before us is replaced; anything else is not ours */
+	memcpy(sa.sun_path, a->path, strlen(a->path) + 1);
+	/* a socket left by a daemon before us is replaced; one that answers is another live
+	 * daemon's (a second daemon on the same path) and anything else is not ours */
 	if (lstat(a->path, &st) == 0) {
+		__close int probe = -1;
+
 		if (!S_ISSOCK(st.st_mode))
 			return lx_error_code(err, EEXIST,
 					     "seccomp listener `%s` exists and is not a socket",
+					     a->path);
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return lx_error_code(err, EADDRINUSE,
+					     "seccomp listener `%s`: another process listens there",
 					     a->path);
 		unlink(a->path);
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return lx_error_set(err, errno, "seccomp listener: socket");
-	memcpy(sa.sun_path, a->path, strlen(a->path) + 1);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(a->path, 0600) < 0 ||
 	    listen(fd, 128) < 0)
 		return lx_error_set(err, errno, "seccomp listener `%s`", a->path);

@@ -273,3 +273,18 @@ loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
 	track_daemon "$LXCFS_PID"
 	grep -q "seccomp: serving sysinfo for [0-9]* container" "$LXCFS_LOG"
 }
+
+@test "sysinfo: a second daemon on the same listener path leaves the first one's socket alone" {
+	start_sc "$MIB256"
+	local first_log=$LXCFS_LOG first_pid=$LXCFS_PID
+	new_mountpoint M2
+	run_lxcfs 0 -p "$BATS_TEST_TMPDIR/second.pid" --log "$BATS_TEST_TMPDIR/second.log" \
+		--runtime-dir "$BATS_TEST_TMPDIR/run2" --seccomp-listener "$SC_SOCK" "$M2"
+	track_daemon "$(tr -dc 0-9 <"$BATS_TEST_TMPDIR/second.pid")"
+	grep -q "another process listens there" "$BATS_TEST_TMPDIR/second.log"
+	# a new exec still reaches the first daemon
+	run sc_values "$(tk_name)"
+	assert_equal "$(val totalram)" "$MIB256"
+	assert [ "$(grep -c 'sysinfo served' "$first_log")" -ge 2 ]
+	pid_alive "$first_pid"
+}
