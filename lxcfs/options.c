@@ -23,6 +23,7 @@ enum {
 	SET_SWAP = 1 << 6,
 	SET_ZSWAP = 1 << 7,
 	SET_PSI_POLL = 1 << 8,
+	SET_SECCOMP = 1 << 9,
 };
 
 void lx_options_usage(const char *prog)
@@ -47,6 +48,9 @@ void lx_options_usage(const char *prog)
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
 	       "      --runtime-dir DIR   the control socket's directory (default\n"
 	       "                          $LXCFS_RUNTIME_DIR, else %s)\n"
+	       "      --seccomp-listener PATH\n"
+	       "                          answer containers' sysinfo(2) (seccomp listenerPath):\n"
+	       "                          listen on PATH (\"\" or none: no listener)\n"
 	       "      --takeover-fd FD    take over the live connection on /dev/fuse\n"
 	       "                          descriptor FD (with --state-fd)\n"
 	       "      --state-fd FD       that connection's state descriptor\n"
@@ -123,6 +127,11 @@ static int cfg_key(void *user, const char *section, const char *name, const char
 		return cfg_bool(c, name, value, SET_ZSWAP, &o->zswap, err);
 	if (!strcmp(name, "psi_poll"))
 		return cfg_bool(c, name, value, SET_PSI_POLL, &o->psi_poll, err);
+	if (!strcmp(name, "seccomp_listener")) {
+		if (!*value) /* empty: none */
+			return 0;
+		return cfg_path(c, name, value, SET_SECCOMP, &o->seccomp_listener, err);
+	}
 	return lx_error_code(err, EINVAL, "unknown key `%s` in section [%s]", name, section);
 }
 
@@ -158,7 +167,8 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 		OPT_STATE,
 		OPT_PSI_POLL,
 		OPT_PIDFD,
-		OPT_CGROUPFS
+		OPT_CGROUPFS,
+		OPT_SECCOMP
 	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
@@ -177,6 +187,7 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME},
 	    {"takeover-fd", required_argument, NULL, OPT_TAKEOVER},
 	    {"state-fd", required_argument, NULL, OPT_STATE},
+	    {"seccomp-listener", required_argument, NULL, OPT_SECCOMP},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -246,6 +257,18 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 				return lx_error_code(err, EINVAL,
 						     "--runtime-dir needs an absolute path");
 			if (set_str(&o->runtime_dir, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			break;
+		case OPT_SECCOMP:
+			set |= SET_SECCOMP;
+			free(o->seccomp_listener);
+			o->seccomp_listener = NULL;
+			if (!optarg[0])
+				break; /* "": none, whatever the config says */
+			if (optarg[0] != '/')
+				return lx_error_code(err, EINVAL,
+						     "--seccomp-listener needs an absolute path");
+			if (set_str(&o->seccomp_listener, optarg) < 0)
 				return lx_error_set(err, ENOMEM, "options");
 			break;
 		case OPT_TAKEOVER:
@@ -333,5 +356,6 @@ void lx_options_free(struct lx_options *o)
 	free(o->config);
 	free(o->fuse_opts);
 	free(o->runtime_dir);
+	free(o->seccomp_listener);
 	memset(o, 0, sizeof(*o));
 }

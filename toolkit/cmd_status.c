@@ -98,6 +98,25 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 			    strcmp(resend, "1") ? "recovered by a remount (no FUSE_NOTIFY_RESEND)"
 						: "invisible to containers (takeover)");
 		}
+		if (h.status[0]) {
+			/* the daemon's seccomp agent (lxcfs --seccomp-listener) */
+			char sc[256] = "-", on[8] = "0", n[24] = "0", ans[24] = "0", host[24] = "0",
+			     ref[24] = "0";
+
+			lx_msg_get(h.status, "seccomp", sc, sizeof(sc));
+			lx_msg_get(h.status, "seccomp_listening", on, sizeof(on));
+			lx_msg_get(h.status, "seccomp_containers", n, sizeof(n));
+			lx_msg_get(h.status, "seccomp_answered", ans, sizeof(ans));
+			lx_msg_get(h.status, "seccomp_host", host, sizeof(host));
+			lx_msg_get(h.status, "seccomp_refused", ref, sizeof(ref));
+			if (strcmp(sc, "-") != 0)
+				printf("sysinfo: listener %s (%s), %s container descriptor%s, %s "
+				       "calls answered, %s run in the kernel, %s connection%s "
+				       "refused\n",
+				       sc, strcmp(on, "1") ? "NOT listening" : "listening", n,
+				       strcmp(n, "1") ? "s" : "", ans, host, ref,
+				       strcmp(ref, "1") ? "s" : "");
+		}
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
 		for (unsigned i = 0; i < lx_nbinds; i++)
 			if (lx_binds[i].kind != LX_BIND_OLD)

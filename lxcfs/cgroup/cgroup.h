@@ -136,6 +136,10 @@ void cg_io_free(struct cg_io *io);
  * v2 "cgroup.threads"), for the load average. Appends to *ids (malloc'd). */
 int cg_tasks_read(const struct cg_layout *l, const struct cg_paths *p, int **ids, size_t *n,
 		  struct lx_error *err);
+/* How many tasks (threads) the cgroup and its descendants hold: pids.current of the pids
+ * controller, else the ids cg_tasks_read lists, counted. */
+int cg_tasks_count(const struct cg_layout *l, const struct cg_paths *p, uint64_t *n,
+		   struct lx_error *err);
 
 /* PSI of the process's cgroup in the cgroup2 hierarchy (pure v2, or ROOT/unified of a hybrid
  * host): the text of its cpu.pressure, io.pressure or memory.pressure as the kernel prints it,

@@ -22,6 +22,15 @@
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
 		   bool zswap_enabled, struct strbuf *out);
 
+/* The values of the meminfo lines other interfaces give too (sysinfo(2): view/sysinfo.c), in
+ * kB, from the same computation as render_meminfo's lines: they never disagree with the file.
+ * -1 with errno EINVAL on host text without MemTotal. */
+struct meminfo_values {
+	uint64_t total, free, available, buffers, shmem, swap_total, swap_free;
+};
+int meminfo_values(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
+		   struct meminfo_values *out);
+
 /* swaps: the kernel's header line from host_swaps, plus one line for the container's
  * swap when its SwapTotal (computed exactly as render_meminfo does) is > 0. */
 int render_swaps(const char *host_swaps, const char *host_meminfo, const struct cg_mem *m,
@@ -65,6 +74,23 @@ int render_diskstats(const char *host_diskstats, const struct cg_io *io,
  * `names`, renamed to the container's names. */
 int render_partitions(const char *host_partitions, const struct devnames *names,
 		      struct strbuf *out);
+
+/* sysinfo(2) for a container, as the kernel fills it (kernel/sys.c do_sysinfo): uptime in
+ * whole seconds rounded up, loads in its fixed point (SI_LOAD_SHIFT 16), memory in bytes with
+ * mem_unit 1 when the sum of RAM and swap fits an unsigned long (else in kB units, mem_unit
+ * 1024), procs the task count cut to 16 bits as the kernel's. No high memory. */
+#define SYSINFO_LOAD_SHIFT 16
+struct sysinfo_values {
+	uint64_t uptime_ns;
+	unsigned long loads[3]; /* SYSINFO_LOAD_SHIFT fixed point */
+	struct meminfo_values mem;
+	uint64_t procs;
+};
+struct sysinfo;
+void render_sysinfo(const struct sysinfo_values *v, struct sysinfo *out);
+/* The kernel's avenrun (LOADAVG_FSHIFT) as sysinfo's loads (get_avenrun(loads, 0,
+ * SI_LOAD_SHIFT - FSHIFT)). */
+unsigned long loadavg_to_sysinfo(unsigned long avenrun);
 
 /* loadavg: avenrun in the kernel's fixed point (FSHIFT 11), as the kernel prints it:
  * "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n". */

@@ -351,6 +351,25 @@ static int emit_line(const struct mline *l, void *arg)
 	return 0;
 }
 
+int meminfo_values(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
+		   struct meminfo_values *out)
+{
+	struct mem_view mv;
+
+	/* zswap shows in its own lines only, none of which sysinfo has */
+	if (view_compute(host_meminfo, m, swap_enabled, false, &mv) < 0)
+		return -1;
+	/* the lines render_meminfo prints, by the same table */
+	out->total = *view_find(&mv, "MemTotal", 8);
+	out->free = *view_find(&mv, "MemFree", 7);
+	out->available = *view_find(&mv, "MemAvailable", 12);
+	out->buffers = *view_find(&mv, "Buffers", 7);
+	out->shmem = *view_find(&mv, "Shmem", 5);
+	out->swap_total = *view_find(&mv, "SwapTotal", 9);
+	out->swap_free = *view_find(&mv, "SwapFree", 8);
+	return 0;
+}
+
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
 		   bool zswap_enabled, struct strbuf *out)
 {

@@ -26,6 +26,7 @@
 #                         BENCH_FETCH_UPSTREAM=0 forbids the download)
 #   BENCH_TSV=FILE        the figures, tab-separated
 #   BENCH_FILES=proc/meminfo,...  (default: all nine lxcfs files)
+#   BENCH_SYSINFO_CALLS=20000  sysinfo(2) calls with and without the seccomp agent (0: skip)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=../cgroup-cleanup.bash
@@ -46,6 +47,8 @@ PROBES=${BENCH_PROBES:-10}
 TABLE=${BENCH_TABLE:-1}
 CONTAINERS=${BENCH_CONTAINERS:-100}
 SCALE=${BENCH_SCALE:-1000}
+SYSINFO_CALLS=${BENCH_SYSINFO_CALLS:-20000}
+GOAL_SYSINFO_US=20
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-2}
 STRACE_READS=${BENCH_STRACE_READS:-1000}
 RUNC_N=${BENCH_RUNC:-100}
@@ -510,6 +513,28 @@ else
 		sed 's/^/    /' "$TMP/prestart.log" "$TMP/ours-tk.log" 2>/dev/null
 	fi
 	say "(runc part in $(ms_since "$T0") ms)"
+fi
+
+# ---------------------------------------------------------------- sysinfo(2) through seccomp
+
+say
+SYSINFO_LAT=$REPO/$B/tools/sysinfo-lat
+if [ "$SYSINFO_CALLS" -gt 0 ] && [ -x "$SYSINFO_LAT" ]; then
+	say "== sysinfo(2) answered by the seccomp agent (--seccomp-listener) vs the kernel's, $SYSINFO_CALLS calls each"
+	if new_mnt SC_MNT && start_fs ours-sc "$SC_MNT" "$LXCFS" -f --runtime-dir "$TMP" \
+		--seccomp-listener "$TMP/sc.sock" "$SC_MNT"; then
+		if out=$("$SYSINFO_LAT" "$TMP/sc.sock" "$SYSINFO_CALLS" 2>&1); then
+			added=$(sed -n 's/.*added p50 \([0-9]*\).*/\1/p' <<<"$out")
+			say "  $out   [goal added p50 < $GOAL_SYSINFO_US us: $([ "${added:-999999}" -lt "$GOAL_SYSINFO_US" ] && echo PASS || echo MISS)]"
+			tsv sysinfo "$SYSINFO_CALLS" "$out"
+		else
+			fail "sysinfo-lat: $out"
+		fi
+		stop_pid "$FS_PID"
+		unmount_all "$SC_MNT"
+	fi
+else
+	say "== sysinfo: skipped (BENCH_SYSINFO_CALLS=0 or no $SYSINFO_LAT: make tools)"
 fi
 
 say

@@ -26,7 +26,7 @@ run_bench() {
 		status=0
 		BENCH_SECONDS=0.1 BENCH_PASSES=2 BENCH_CONTAINERS=8 BENCH_READERS=2,4 BENCH_HOT=2 \
 			BENCH_PROBES=3 BENCH_SCALE=40 BENCH_SCALE_ROUNDS=1 BENCH_STRACE_READS=100 \
-			BENCH_RUNC=${SMOKE_RUNC:-0} \
+			BENCH_RUNC=${SMOKE_RUNC:-0} BENCH_SYSINFO_CALLS=2000 \
 			timeout --kill-after=10 300 "$REPO/tests/bench/run.sh" </dev/null >"$out" 2>&1 ||
 			status=$?
 		echo "$status" >"$out.rc"
@@ -117,6 +117,8 @@ run_bench() {
 		assert_line --regexp '^    clone/clone3/fork/vfork/execve: [0-9]+ calls in [0-9]+ reads'
 	fi
 	assert_line --regexp '^== runc: '
+	# sysinfo(2): the agent's answers against the kernel's in the same run
+	assert_line --regexp '^  baseline p50 [0-9.]+ p99 [0-9.]+ us; served p50 [0-9.]+ p99 [0-9.]+ us; added p50 -?[0-9.]+ us; ratio [0-9.]+; totalram [1-9][0-9]*   \[goal added p50 < 20 us: (PASS|MISS)\]$'
 	if [ -x "$REPO/build/lxcfs-toolkit" ] && command -v runc >/dev/null && [ "${SMOKE_RUNC:-0}" -gt 0 ]; then
 		assert_line --regexp "^  hook's added time per container start: -?[0-9]+ ms"
 		assert_line --regexp '^remount --all after a daemon crash and restart: [0-9]+ ms \(remounted 2 of 2 containers\)'

@@ -1,6 +1,7 @@
 /* Command line and INI config parsing of the daemon. */
 #include <errno.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -371,6 +372,49 @@ static void test_bad_flags(void **state)
 	lx_options_free(&o);
 }
 
+/* --seccomp-listener / seccomp_listener: an absolute path; "" means none, even over the file */
+static void test_seccomp_listener(void **state)
+{
+	struct lx_options o;
+	struct lx_error err = {0, ""};
+	int code;
+
+	(void)state;
+	assert_int_equal(parse(&o, &code, &err, NULL), 0);
+	assert_null(o.seccomp_listener);
+	lx_options_free(&o);
+
+	assert_int_equal(parse(&o, &code, &err, "--seccomp-listener", "/run/x/sc.sock", NULL), 0);
+	assert_string_equal(o.seccomp_listener, "/run/x/sc.sock");
+	lx_options_free(&o);
+
+	err.code = 0;
+	assert_int_equal(parse(&o, &code, &err, "--seccomp-listener", "sc.sock", NULL), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(code, 2);
+	lx_options_free(&o);
+
+	write_conf("[lxcfs]\nseccomp_listener = /run/y.sock\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_string_equal(o.seccomp_listener, "/run/y.sock");
+	lx_options_free(&o);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "--seccomp-listener", "", NULL),
+			 0);
+	assert_null(o.seccomp_listener); /* the command line's "" wins: none */
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nseccomp_listener =\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_null(o.seccomp_listener);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nseccomp_listener = relative.sock\n");
+	err.code = 0;
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), -1);
+	assert_int_not_equal(err.code, 0);
+	assert_int_equal(code, 2);
+	lx_options_free(&o);
+	unlink(conf_path);
+}
+
 static void test_parse_bool(void **state)
 {
 	bool b;
@@ -398,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_config_long_lines_and_nul),
 	    cmocka_unit_test(test_config_not_regular),
 	    cmocka_unit_test(test_bad_flags),
+	    cmocka_unit_test(test_seccomp_listener),
 	    cmocka_unit_test(test_parse_bool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
