@@ -15,7 +15,7 @@ SAN     ?=
 CFLAGS  += $(SAN)
 LDFLAGS += $(SAN)
 
-PKGS_CORE := fuse3 inih libsystemd
+PKGS_CORE := fuse3 inih libsystemd json-c
 PKGS_TK   := json-c inih # and libcurl, loaded on first use (toolkit/lib/curl_dl.c)
 CFLAGS    += $(shell pkg-config --cflags fuse3 inih json-c libcurl libsystemd 2>/dev/null)
 LIBS_CORE := $(shell pkg-config --libs $(PKGS_CORE) 2>/dev/null) -lpthread
@@ -84,7 +84,8 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(B)/libtk.a $(B)/libcore.a $(B)/libcommon
 unit: $(UNIT_BIN)
 
 # programs the end-to-end tests run inside containers: static, for any rootfs
-TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/lxcfs-pidns $(B)/tools/lxcfs-latency
+TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/lxcfs-pidns $(B)/tools/lxcfs-latency \
+	 $(B)/tools/sysinfo-print $(B)/tools/notify-send $(B)/tools/sysinfo-lat
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
@@ -98,7 +99,8 @@ DEB_BUILD := build-essential pkg-config libfuse3-dev fuse3 libinih-dev libjson-c
 DEB_TEST  := bats bats-support bats-assert procps util-linux python3-psutil runc podman \
 	     debhelper dpkg-dev fakeroot rpm scdoc lintian \
 	     busybox-static qemu-system-x86 cpio e2fsprogs iproute2 strace jq \
-	     debootstrap yamllint python3-yaml systemd git man-db shfmt
+	     debootstrap yamllint python3-yaml systemd git man-db shfmt \
+	     docker.io lxc
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
 		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -177,7 +179,7 @@ $(B)/bench/lxcfs-bench-floor: $(call obj,$(BENCH_FLOOR)) $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CORE)
 .PHONY: bench
-bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor
+bench: all $(B)/bench/lxcfs-bench $(B)/bench/lxcfs-bench-floor $(B)/tools/sysinfo-lat
 	B=$(B) tests/bench/run.sh
 
 # the soak (tests/soak/run.sh): containers started and stopped with readers in them, limits

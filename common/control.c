@@ -91,6 +91,25 @@ int lx_msg_send(int fd, const char *text, const int *fds, int nfds)
 	return sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 ? -1 : 0;
 }
 
+int lx_msg_send_wait(int fd, const char *text, const int *fds, int nfds, int timeout_ms)
+{
+	int64_t deadline = lx_now_ms() + timeout_ms;
+
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		int64_t left;
+
+		if (lx_msg_send(fd, text, fds, nfds) == 0)
+			return 0;
+		if (errno != EAGAIN)
+			return -1;
+		left = deadline - lx_now_ms();
+		if (left <= 0)
+			return -1;
+		poll(&p, 1, (int)(left > 100 ? 100 : left));
+	}
+}
+
 ssize_t lx_msg_recv(int fd, char *buf, size_t size, int *fds, int *nfds)
 {
 	union {

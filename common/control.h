@@ -25,6 +25,16 @@
 #define LX_FDNAME_CONTROL  "lxcfs-control"
 #define LX_FDNAME_HOLDER   "lxcfs-holder"
 #define LX_FDNAME_HANDOVER "lxcfs-handover"
+/* The seccomp agent's (lxcfs/seccomp/agent.h): its listening socket, its state, and one
+ * notification descriptor per container, "lxcfs-seccomp-N". */
+#define LX_FDNAME_SECCOMP_PFX "lxcfs-seccomp-"
+
+/* More descriptors to hold beside the connection's, each with its name (LISTEN_FDNAMES to
+ * give them back under): "FDS names=NAME:NAME..." with the descriptors in that order, at
+ * most LX_FDS_PER_MSG a message; a name held already is replaced. "UNHOLD names=NAME:..."
+ * drops them. A holder gives every one back to the next daemon process. */
+#define LX_FDS_PER_MSG 16
+#define LX_FDNAME_MAX  32
 
 /* The mount point as /proc/self/mountinfo spells it: no trailing slash, its parent resolved
  * (the mount point itself is never touched: it may be a dead FUSE mount). */
@@ -35,6 +45,9 @@ int lx_control_path(const char *runtime_dir, const char *mountpoint, char *buf, 
 
 /* One message, with nfds descriptors (0 for none); never blocks. 0 or -1 (errno). */
 int lx_msg_send(int fd, const char *text, const int *fds, int nfds);
+/* The same, waiting up to timeout_ms while the peer's queue is full (many descriptors at
+ * once). */
+int lx_msg_send_wait(int fd, const char *text, const int *fds, int nfds, int timeout_ms);
 /* One message into buf (NUL-terminated); descriptors that came with it into fds (up to
  * *nfds; more are closed), or closed when fds is NULL. Returns its length, 0 at the end of
  * the connection, -1 (errno; EAGAIN when none is waiting on a non-blocking socket). */

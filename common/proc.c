@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,5 +161,12 @@ int pidfd_open_pid(pid_t pid)
 
 int pidfd_alive(int pidfd)
 {
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	int r = poll(&p, 1, 0);
+
+	/* a pidfd turns readable when its process has exited, a zombie included (a signal 0
+	 * still reaches a zombie: an epoll on the pidfd would fire again and again) */
+	if (r >= 0)
+		return r == 0;
 	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
 }

@@ -28,7 +28,8 @@ bool proc_pid_matches(pid_t pid, uint64_t start_ticks);
 /* pid exists and is not a zombie (a killed daemon may wait for its reaper). */
 bool proc_pid_running(pid_t pid);
 
-/* Pidfd helpers: a pidfd for pid (-1 on failure, errno set) and whether it still lives. */
+/* Pidfd helpers: a pidfd for pid (-1 on failure, errno set) and whether it still lives
+ * (a zombie does not: it has exited, only its parent has not reaped it yet). */
 int pidfd_open_pid(pid_t pid);
 int pidfd_alive(int pidfd);
 

@@ -21,6 +21,7 @@ int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error
 	if (v->user_hz <= 0)
 		v->user_hz = 100;
 	v->swap = o->swap;
+	v->zswap = o->zswap;
 	v->cfs = o->cfs;
 	v->loadavg = o->loadavg;
 	/* a watchdog that saw a crash storm starts us with the host view for a while */

@@ -51,6 +51,7 @@ int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_er
 
 	memset(in, 0, sizeof(*in));
 	in->fuse = in->state = in->pidfile = in->control = in->handover = -1;
+	lx_agent_inherited_init(&in->sc);
 	n = sd_listen_fds_with_names(1, &names);
 	if (n < 0)
 		return lx_error_set(err, -n, "LISTEN_FDS");
@@ -71,7 +72,7 @@ int lx_inherit(const struct lx_options *o, struct lx_inherited *in, struct lx_er
 			in->handover = fd;
 		else if (!strcmp(name, LX_FDNAME_HOLDER) && in->nholders < LX_MAX_HOLDERS)
 			in->holders[in->nholders++] = fd;
-		else
+		else if (!lx_agent_inherit_fd(&in->sc, name, fd))
 			close(fd); /* not ours (systemd passes what a unit's sockets give) */
 	}
 	for (int k = 0; names && k < n; k++)
@@ -108,6 +109,10 @@ struct lx_handover {
 		bool holder;
 	} peers[LX_MAX_HOLDERS];
 	int npeers;
+	/* peers[] changes in the control thread only, under this lock; the other threads (the
+	 * seccomp agent's, the main one) send to holders under it. Taken after the agent's. */
+	pthread_mutex_t peers_lock;
+	struct lx_agent *agent;
 	int handover_fd;
 	bool systemd_held;
 	int end; /* enum lx_end (atomic) */
@@ -154,9 +159,11 @@ static bool held(const struct lx_handover *h)
 
 static void tell_holders(struct lx_handover *h, const char *msg)
 {
+	pthread_mutex_lock(&h->peers_lock);
 	for (int k = 0; k < h->npeers; k++)
 		if (h->peers[k].holder)
 			lx_msg_send(h->peers[k].fd, msg, NULL, 0);
+	pthread_mutex_unlock(&h->peers_lock);
 }
 
 static void request_end(struct lx_handover *h, enum lx_end end)
@@ -188,9 +195,11 @@ static void drop_peer(struct lx_handover *h, struct peer *p)
 {
 	bool was = p->holder;
 
+	pthread_mutex_lock(&h->peers_lock);
 	epoll_ctl(h->epfd, EPOLL_CTL_DEL, p->fd, NULL);
 	close(p->fd);
 	*p = h->peers[--h->npeers];
+	pthread_mutex_unlock(&h->peers_lock);
 	if (was && !held(h))
 		log_warn("no holder of the FUSE connection left: a crash would end it");
 }
@@ -201,13 +210,127 @@ static void hold_msg(struct lx_handover *h, char *buf, size_t size)
 		 h->c->resend ? 1 : 0, lx_conn_id(h->c));
 }
 
+/* ---------------------------------------------------------------- named descriptors */
+
+/* The seccomp agent's descriptors as FDS messages (common/control.h), to one holder. */
+static void send_named(int fd, char (*names)[LX_FDNAME_MAX], const int *fds, int n)
+{
+	for (int i = 0; i < n; i += LX_FDS_PER_MSG) {
+		int cnt = n - i < LX_FDS_PER_MSG ? n - i : LX_FDS_PER_MSG;
+		char msg[MSG_MAX] = "FDS names=";
+
+		for (int j = 0; j < cnt; j++) {
+			if (j)
+				strcat(msg, ":");
+			strcat(msg, names[i + j]);
+		}
+		if (lx_msg_send_wait(fd, msg, fds + i, cnt, 1000) < 0)
+			log_warn("holder: cannot hand it %d seccomp descriptor%s: %s", cnt,
+				 cnt == 1 ? "" : "s", strerror(errno));
+	}
+}
+
+/* Duplicates of every descriptor of the agent to hold (closed with free_named). */
+struct named {
+	char (*names)[LX_FDNAME_MAX];
+	int *fds;
+	int n;
+};
+
+static void get_named(struct lx_handover *h, struct named *nd)
+{
+	int max = LX_SC_SLOTS + 2;
+
+	nd->n = 0;
+	nd->names = NULL;
+	nd->fds = NULL;
+	if (!h->agent)
+		return;
+	nd->names = malloc(sizeof(*nd->names) * max);
+	nd->fds = malloc(sizeof(int) * max);
+	if (!nd->names || !nd->fds) {
+		log_error("holder: out of memory for the seccomp descriptors");
+		return;
+	}
+	nd->n = lx_agent_dup_fds(h->agent, nd->names, nd->fds, max);
+}
+
+static void free_named(struct named *nd)
+{
+	for (int k = 0; k < nd->n; k++)
+		close(nd->fds[k]);
+	free(nd->names);
+	free(nd->fds);
+	nd->n = 0;
+}
+
+static void store_named_systemd(struct lx_handover *h, char (*names)[LX_FDNAME_MAX], const int *fds,
+				int n)
+{
+	char msg[96];
+
+	if (!h->systemd_held)
+		return;
+	for (int k = 0; k < n; k++) {
+		snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", names[k]);
+		sd_pid_notify_with_fds(0, 0, msg, &fds[k], 1);
+	}
+}
+
+/* The agent's hooks (seccomp/agent.h): from its threads, under its lock. */
+static void hook_hold(void *arg, const char *const *names, const int *fds, int n)
+{
+	struct lx_handover *h = arg;
+	char(*nm)[LX_FDNAME_MAX] = calloc((size_t)n, LX_FDNAME_MAX);
+
+	if (!nm)
+		return;
+	for (int k = 0; k < n; k++)
+		snprintf(nm[k], LX_FDNAME_MAX, "%s", names[k]);
+	pthread_mutex_lock(&h->peers_lock);
+	for (int k = 0; k < h->npeers; k++)
+		if (h->peers[k].holder)
+			send_named(h->peers[k].fd, nm, fds, n);
+	pthread_mutex_unlock(&h->peers_lock);
+	store_named_systemd(h, nm, fds, n);
+	free(nm);
+}
+
+static void hook_drop(void *arg, const char *const *names, int n)
+{
+	struct lx_handover *h = arg;
+	char msg[MSG_MAX] = "UNHOLD names=", sd[96];
+
+	for (int k = 0; k < n && strlen(msg) + LX_FDNAME_MAX + 1 < sizeof(msg); k++) {
+		if (k)
+			strcat(msg, ":");
+		strcat(msg, names[k]);
+	}
+	tell_holders(h, msg);
+	for (int k = 0; h->systemd_held && k < n; k++) {
+		snprintf(sd, sizeof(sd), "FDSTOREREMOVE=1\nFDNAME=%s", names[k]);
+		sd_notify(0, sd);
+	}
+}
+
+static const struct lx_agent_hooks agent_hooks = {hook_hold, hook_drop};
+
+/* HOLD with the connection's descriptors, then the agent's, to one holder. */
 static int give_fds(struct lx_handover *h, int fd)
 {
 	char msg[MSG_MAX];
-	int fds[2] = {h->c->fd, h->c->state_fd};
+	int fds[2] = {h->c->fd, h->c->state_fd}, r;
+	struct named nd;
 
+	get_named(h, &nd);
 	hold_msg(h, msg, sizeof(msg));
-	return lx_msg_send(fd, msg, fds, 2);
+	pthread_mutex_lock(&h->peers_lock);
+	r = lx_msg_send(fd, msg, fds, 2);
+	if (r == 0)
+		send_named(fd, nd.names, nd.fds, nd.n);
+	pthread_mutex_unlock(&h->peers_lock);
+	free_named(&nd);
+	return r;
 }
 
 /* Serving own values: no file was served from the host for the daemon's own reasons (out of
@@ -217,6 +340,8 @@ static int give_fds(struct lx_handover *h, int fd)
 static void status_msg(struct lx_handover *h, char *buf, size_t size)
 {
 	struct lx_fuse *f = &h->d->fuse;
+	char sc[512];
+	size_t len;
 	int64_t last = __atomic_load_n(&h->d->view.last_internal_error_s, __ATOMIC_RELAXED);
 	bool degraded = last && time(NULL) - last < DEGRADED_S;
 
@@ -232,6 +357,9 @@ static void status_msg(struct lx_handover *h, char *buf, size_t size)
 		 __atomic_load_n(&f->pc_open, __ATOMIC_RELAXED),
 		 __atomic_load_n(&f->direct_open, __ATOMIC_RELAXED),
 		 __atomic_load_n(&f->n_refused, __ATOMIC_RELAXED));
+	lx_agent_status(h->agent, sc, sizeof(sc));
+	len = strlen(buf);
+	snprintf(buf + len, size - len, "%s", sc);
 }
 
 /* Append "n" as decimal to p (async-signal-safe, for the child of fork). */
@@ -291,8 +419,9 @@ static int wait_predecessors(struct lx_handover *h, char *why, size_t whysz)
 /* Start the binary exe on our descriptors and wait for its READY; then retire. */
 static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t whysz)
 {
-	int sp[2], fds[FDS_MAX + LX_MAX_HOLDERS], n = 0, status;
-	char names[512] = "", nfds_env[32], pid_env[40] = "LISTEN_PID=", names_env[560];
+	int sp[2], *fds = NULL, n = 0, status;
+	char *names = NULL, nfds_env[32], pid_env[40] = "LISTEN_PID=", *names_env = NULL;
+	size_t names_sz;
 	char **env = NULL;
 	size_t nenv = 0;
 	struct pollfd p;
@@ -300,11 +429,14 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 	char msg[MSG_MAX];
 	int64_t deadline;
 	struct timespec ts;
+	struct named nd = {NULL, NULL, 0};
 
 #define ADD(fd_, name_)                                                                            \
 	do {                                                                                       \
+		if (n)                                                                             \
+			strcat(names, ":");                                                        \
+		strcat(names, (name_));                                                            \
 		fds[n++] = (fd_);                                                                  \
-		strncat(names, n > 1 ? ":" name_ : name_, sizeof(names) - strlen(names) - 1);      \
 	} while (0)
 
 	if (__atomic_load_n(&h->end, __ATOMIC_ACQUIRE) != LX_END_RUNNING) {
@@ -317,9 +449,18 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 	}
 	if (wait_predecessors(h, why, whysz) < 0)
 		return -1;
+	get_named(h, &nd);
+	names_sz = (size_t)(FDS_MAX + LX_MAX_HOLDERS + nd.n) * (LX_FDNAME_MAX + 1) + 1;
+	names = calloc(1, names_sz);
+	names_env = malloc(names_sz + 32);
+	fds = malloc(sizeof(int) * (size_t)(FDS_MAX + LX_MAX_HOLDERS + nd.n));
+	if (!names || !names_env || !fds) {
+		snprintf(why, whysz, "out of memory");
+		goto fail_early;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
 		snprintf(why, whysz, "socketpair: %s", strerror(errno));
-		return -1;
+		goto fail_early;
 	}
 	ADD(h->c->fd, LX_FDNAME_FUSE);
 	ADD(h->c->state_fd, LX_FDNAME_STATE);
@@ -330,10 +471,12 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 	for (int k = 0; k < h->npeers; k++)
 		if (h->peers[k].holder)
 			ADD(h->peers[k].fd, LX_FDNAME_HOLDER);
+	for (int k = 0; k < nd.n; k++)
+		ADD(nd.fds[k], nd.names[k]);
 	ADD(sp[1], LX_FDNAME_HANDOVER);
 #undef ADD
 	snprintf(nfds_env, sizeof(nfds_env), "LISTEN_FDS=%d", n);
-	snprintf(names_env, sizeof(names_env), "LISTEN_FDNAMES=%s", names);
+	snprintf(names_env, names_sz + 32, "LISTEN_FDNAMES=%s", names);
 	for (char **e = environ; *e; e++)
 		nenv++;
 	env = calloc(nenv + 4, sizeof(*env));
@@ -341,7 +484,7 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 		close(sp[0]);
 		close(sp[1]);
 		snprintf(why, whysz, "out of memory");
-		return -1;
+		goto fail_early;
 	}
 	nenv = 0;
 	for (char **e = environ; *e; e++)
@@ -371,6 +514,10 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 		_exit(127);
 	}
 	free(env);
+	free(fds);
+	free(names);
+	free(names_env);
+	free_named(&nd);
 	close(sp[1]);
 	if (child < 0) {
 		close(sp[0]);
@@ -420,6 +567,12 @@ static int upgrade(struct lx_handover *h, const char *exe, char *why, size_t why
 	}
 	log_error("upgrade to %s failed: %s; still serving", exe, why);
 	return -1;
+fail_early:
+	free(fds);
+	free(names);
+	free(names_env);
+	free_named(&nd);
+	return -1;
 }
 
 static void handle_msg(struct lx_handover *h, int fd, char *msg)
@@ -433,8 +586,11 @@ static void handle_msg(struct lx_handover *h, int fd, char *msg)
 	} else if (!strcmp(msg, "HOLD")) {
 		struct peer *p = peer_of(h, fd);
 
-		if (give_fds(h, fd) == 0 && p)
+		if (give_fds(h, fd) == 0 && p) {
+			pthread_mutex_lock(&h->peers_lock);
 			p->holder = true;
+			pthread_mutex_unlock(&h->peers_lock);
+		}
 	} else if (!strncmp(msg, "UPGRADE", 7)) {
 		const char *exe = strstr(msg, "exe=");
 		char why[512] = "";
@@ -529,8 +685,10 @@ static void on_control(struct lx_handover *h)
 		close(fd);
 		return;
 	}
+	pthread_mutex_lock(&h->peers_lock);
 	h->peers[h->npeers].fd = fd;
 	h->peers[h->npeers++].holder = false; /* until it says HOLD */
+	pthread_mutex_unlock(&h->peers_lock);
 	epoll_add(h, fd);
 }
 
@@ -614,7 +772,7 @@ static void on_init(void *arg)
 
 struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 				      struct fuse_session *se, struct lx_inherited *in, char **argv,
-				      int pidfd, struct lx_error *err)
+				      int pidfd, struct lx_agent *agent, struct lx_error *err)
 {
 	struct lx_handover *h = calloc(1, sizeof(*h));
 	sigset_t set;
@@ -627,6 +785,8 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 	h->d = d;
 	h->c = c;
 	h->se = se;
+	h->agent = agent;
+	pthread_mutex_init(&h->peers_lock, NULL);
 	h->argv = argv;
 	h->pidfd = pidfd;
 	h->ctl_fd = in->control;
@@ -676,6 +836,8 @@ struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 	h->running = true;
 	c->on_init_arg = h;
 	c->on_init = on_init;
+	if (agent)
+		lx_agent_set_hooks(agent, &agent_hooks, h);
 	return h;
 fail:
 	lx_handover_free(h);
@@ -700,8 +862,13 @@ void lx_handover_ready(struct lx_handover *h)
 		int fds[2] = {h->c->fd, h->c->state_fd};
 
 		if (h->systemd_held) {
+			struct named nd;
+
 			sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=lxcfs-fuse", &fds[0], 1);
 			sd_pid_notify_with_fds(0, 0, "FDSTORE=1\nFDNAME=lxcfs-state", &fds[1], 1);
+			get_named(h, &nd);
+			store_named_systemd(h, nd.names, nd.fds, nd.n);
+			free_named(&nd);
 		}
 		sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=serving %s (epoch %u)", getpid(),
 			   h->d->opts->mountpoint, h->c->epoch);
@@ -732,8 +899,17 @@ void lx_handover_stopping(struct lx_handover *h)
 	if (h->ctl_path[0])
 		unlink(h->ctl_path);
 	if (getenv("NOTIFY_SOCKET")) {
+		struct named nd;
+		char msg[96];
+
 		sd_notify(0, "STOPPING=1\nFDSTOREREMOVE=1\nFDNAME=lxcfs-fuse");
 		sd_notify(0, "FDSTOREREMOVE=1\nFDNAME=lxcfs-state");
+		get_named(h, &nd);
+		for (int k = 0; k < nd.n; k++) {
+			snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", nd.names[k]);
+			sd_notify(0, msg);
+		}
+		free_named(&nd);
 	}
 }
 
@@ -742,6 +918,8 @@ void lx_handover_free(struct lx_handover *h)
 	if (!h)
 		return;
 	h->c->on_init = NULL;
+	if (h->agent)
+		lx_agent_set_hooks(h->agent, NULL, NULL);
 	if (h->running) {
 		if (write(h->wake[1], "x", 1) < 0) {
 			/* our own pipe, empty */
@@ -763,5 +941,6 @@ void lx_handover_free(struct lx_handover *h)
 			close(h->wake[k]);
 	if (h->spare >= 0)
 		close(h->spare);
+	pthread_mutex_destroy(&h->peers_lock);
 	free(h);
 }

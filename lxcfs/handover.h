@@ -10,11 +10,13 @@
  * Descriptors come into a process as LISTEN_FDS/LISTEN_FDNAMES (systemd's protocol, also
  * used by the watchdog and by this process for its successor): lxcfs-fuse, lxcfs-state,
  * lxcfs-pidfile (the locked pidfile), lxcfs-control (the listening control socket),
- * lxcfs-holder (any number), lxcfs-handover (the predecessor waiting for READY); or as
- * --takeover-fd/--state-fd.
+ * lxcfs-holder (any number), lxcfs-handover (the predecessor waiting for READY), the seccomp
+ * agent's lxcfs-seccomp-* (seccomp/agent.h); or as --takeover-fd/--state-fd.
  *
  * Messages (one per datagram, words separated by spaces):
  *   daemon -> holder   HOLD pid=P epoch=E resend=0|1   (with the descriptors)
+ *                      FDS names=N:N... (with those descriptors) | UNHOLD names=N:N...
+ *                      (the seccomp agent's: common/control.h)
  *                      READY pid=P | RETIRING pid=P next=P2 | STOPPING pid=P
  *   holder -> daemon   STATUS | UPGRADE [exe=PATH] | RETIRE | STOP | HOLD
  *   daemon -> asker    STATUS pid=P epoch=E resend=0|1 held=N hostview=0|1 ...
@@ -27,6 +29,7 @@
 #include <sys/types.h>
 
 #include "options.h"
+#include "seccomp/agent.h"
 #include "common/error.h"
 
 #define LX_MAX_HOLDERS 16
@@ -36,7 +39,8 @@ struct lx_inherited {
 	int fuse, state, pidfile, control, handover;
 	int holders[LX_MAX_HOLDERS];
 	int nholders;
-	bool from_systemd; /* LISTEN_FDS came from the service manager */
+	bool from_systemd;	      /* LISTEN_FDS came from the service manager */
+	struct lx_agent_inherited sc; /* the seccomp agent's */
 };
 
 /* Collect them (LISTEN_FDS for this pid, else the options). 1: a connection to take
@@ -60,9 +64,10 @@ enum lx_end {
 void lx_handover_block_signals(void);
 
 /* Start the control thread: signals, the control socket, the holders. */
+/* agent: the seccomp agent (NULL: none), whose descriptors the holders keep too. */
 struct lx_handover *lx_handover_start(struct lx_daemon *d, struct lx_conn *c,
 				      struct fuse_session *se, struct lx_inherited *in, char **argv,
-				      int pidfd, struct lx_error *err);
+				      int pidfd, struct lx_agent *agent, struct lx_error *err);
 /* Serving: give the holders our descriptors, tell systemd and the predecessor. */
 void lx_handover_ready(struct lx_handover *h);
 /* Why the loop ended (after fuse_session_loop_mt returned). */

@@ -21,8 +21,8 @@
 #include "handover.h"
 #include "fuse/conn.h"
 #include "options.h"
-#include "view/containers.h"
 #include "view/loadavg.h"
+#include "seccomp/agent.h"
 #include "common/daemonize.h"
 #include "common/pidfile.h"
 #include "common/served.h"
@@ -108,6 +108,7 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	struct lx_error err = {0, ""};
 	struct lx_conn conn;
 	struct lx_handover *h = NULL;
+	struct lx_agent *agent = NULL;
 	bool taking_over = in->fuse >= 0, mounted = false;
 	enum lx_end end = LX_END_NEVER_SERVED;
 	int ret = LX_EXIT_FAILURE;
@@ -115,6 +116,11 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	memset(&conn, 0, sizeof(conn));
 	conn.fd = conn.state_fd = -1;
 	d->fuse.conn = &conn;
+	/* first: a container's sysinfo waits for us while no process serves it */
+	if (lx_agent_new(&d->view, o->seccomp_listener, o->cgroup_root, &in->sc, &agent, &err) <
+		0 ||
+	    (agent && lx_agent_start(agent, &err) < 0))
+		goto out;
 	if (taking_over) {
 		if (lx_conn_adopt(&conn, in->fuse, in->state, &err) < 0) {
 			lx_error_wrap(&err, "taking over the connection");
@@ -139,9 +145,9 @@ static int serve(struct lx_daemon *d, const struct lx_options *o, int *wfd, int 
 	}
 	if (lx_conn_attach(&conn, se, &err) < 0)
 		goto out_session;
-	if (containers_start(d->view.containers, &err) < 0 || lx_fuse_start(&d->fuse, se, &err) < 0)
+	if (lx_fuse_start(&d->fuse, se, &err) < 0)
 		goto out_session;
-	h = lx_handover_start(d, &conn, se, in, argv, pidfd, &err);
+	h = lx_handover_start(d, &conn, se, in, argv, pidfd, agent, &err);
 	if (!h)
 		goto out_session;
 	if (pidfd >= 0 && pidfile_write(pidfd, getpid(), &err) < 0)
@@ -182,10 +188,14 @@ out_session:
 	} else if (end != LX_END_NEVER_SERVED) {
 		log_info("the kernel ended the connection");
 	}
+	/* the calls being answered finish; the descriptors stay with the holders and the
+	 * successor */
+	lx_agent_stop(agent);
 	lx_handover_free(h);
 	if (se)
 		fuse_session_destroy(se);
 out:
+	lx_agent_free(agent);
 	lx_fuse_fini(&d->fuse);
 	d->fuse.conn = NULL;
 	lx_conn_close(&conn);
@@ -282,6 +292,9 @@ int main(int argc, char **argv)
 		if (!o.log)
 			lx_log_open("lxcfs", LX_LOG_SYSLOG, NULL, NULL);
 	}
+	if (o.cgroupfs_ignored)
+		log_info("--enable-cgroup: no virtual cgroupfs is served (containers have cgroup "
+			 "namespaces); ignored");
 	ret = serve(&d, &o, &wfd, pidfd, &in, argv, &end);
 	/* a successor took the pidfile with the connection; a process that never served
 	 * leaves the pidfile to the one it was to succeed */

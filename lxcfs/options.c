@@ -21,6 +21,9 @@ enum {
 	SET_LOADAVG = 1 << 4,
 	SET_CFS = 1 << 5,
 	SET_SWAP = 1 << 6,
+	SET_ZSWAP = 1 << 7,
+	SET_PSI_POLL = 1 << 8,
+	SET_SECCOMP = 1 << 9,
 };
 
 void lx_options_usage(const char *prog)
@@ -31,8 +34,13 @@ void lx_options_usage(const char *prog)
 	       "  -d, --debug             debug logging (implies --foreground)\n"
 	       "  -l, --enable-loadavg    per-container /proc/loadavg\n"
 	       "  -u, --disable-swap      show no swap in meminfo and swaps\n"
+	       "  -z, --disable-zswap     show no Zswap/Zswapped lines in meminfo\n"
 	       "  -p, --pidfile FILE      write and lock a pidfile\n"
 	       "      --enable-cfs        limit the CPU view by the CFS quota too\n"
+	       "      --enable-psi-poll   PSI triggers: writable /proc/pressure files, poll()\n"
+	       "      --enable-pidfd      accepted for upstream lxcfs (always on)\n"
+	       "      --enable-cgroup     accepted for upstream lxcfs 6 (no effect: no cgroupfs)\n"
+	       "  -s                      accepted for upstream lxcfs (no effect)\n"
 	       "  -o OPTS                 extra FUSE mount options\n"
 	       "  -c, --config FILE       INI config (default $LXCFS_CONFIG, else %s if present)\n"
 	       "      --log FILE          log to FILE (default: stderr in the foreground,\n"
@@ -40,6 +48,9 @@ void lx_options_usage(const char *prog)
 	       "      --cgroup-root DIR   where cgroup hierarchies are (default %s)\n"
 	       "      --runtime-dir DIR   the control socket's directory (default\n"
 	       "                          $LXCFS_RUNTIME_DIR, else %s)\n"
+	       "      --seccomp-listener PATH\n"
+	       "                          answer containers' sysinfo(2) (seccomp listenerPath):\n"
+	       "                          listen on PATH (\"\" or none: no listener)\n"
 	       "      --takeover-fd FD    take over the live connection on /dev/fuse\n"
 	       "                          descriptor FD (with --state-fd)\n"
 	       "      --state-fd FD       that connection's state descriptor\n"
@@ -112,6 +123,15 @@ static int cfg_key(void *user, const char *section, const char *name, const char
 		return cfg_bool(c, name, value, SET_CFS, &o->cfs, err);
 	if (!strcmp(name, "swap"))
 		return cfg_bool(c, name, value, SET_SWAP, &o->swap, err);
+	if (!strcmp(name, "zswap"))
+		return cfg_bool(c, name, value, SET_ZSWAP, &o->zswap, err);
+	if (!strcmp(name, "psi_poll"))
+		return cfg_bool(c, name, value, SET_PSI_POLL, &o->psi_poll, err);
+	if (!strcmp(name, "seccomp_listener")) {
+		if (!*value) /* empty: none */
+			return 0;
+		return cfg_path(c, name, value, SET_SECCOMP, &o->seccomp_listener, err);
+	}
 	return lx_error_code(err, EINVAL, "unknown key `%s` in section [%s]", name, section);
 }
 
@@ -138,12 +158,27 @@ static int load_config(struct lx_options *o, unsigned set, const char *path, boo
 int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code,
 		     struct lx_error *err)
 {
-	enum { OPT_CFS = 256, OPT_LOG, OPT_CGROOT, OPT_RUNTIME, OPT_TAKEOVER, OPT_STATE };
+	enum {
+		OPT_CFS = 256,
+		OPT_LOG,
+		OPT_CGROOT,
+		OPT_RUNTIME,
+		OPT_TAKEOVER,
+		OPT_STATE,
+		OPT_PSI_POLL,
+		OPT_PIDFD,
+		OPT_CGROUPFS,
+		OPT_SECCOMP
+	};
 	static const struct option longopts[] = {
 	    {"foreground", no_argument, NULL, 'f'},
 	    {"debug", no_argument, NULL, 'd'},
 	    {"enable-loadavg", no_argument, NULL, 'l'},
 	    {"disable-swap", no_argument, NULL, 'u'},
+	    {"disable-zswap", no_argument, NULL, 'z'},
+	    {"enable-psi-poll", no_argument, NULL, OPT_PSI_POLL},
+	    {"enable-pidfd", no_argument, NULL, OPT_PIDFD},
+	    {"enable-cgroup", no_argument, NULL, OPT_CGROUPFS},
 	    {"pidfile", required_argument, NULL, 'p'},
 	    {"enable-cfs", no_argument, NULL, OPT_CFS},
 	    {"config", required_argument, NULL, 'c'},
@@ -152,6 +187,7 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	    {"runtime-dir", required_argument, NULL, OPT_RUNTIME},
 	    {"takeover-fd", required_argument, NULL, OPT_TAKEOVER},
 	    {"state-fd", required_argument, NULL, OPT_STATE},
+	    {"seccomp-listener", required_argument, NULL, OPT_SECCOMP},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0},
@@ -161,12 +197,12 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->swap = true;
+	o->swap = o->zswap = true;
 	o->takeover_fd = o->state_fd = -1;
 	*exit_code = LX_EXIT_USAGE;
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":fdlup:o:c:hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":fdluzsp:o:c:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			o->foreground = true;
@@ -182,9 +218,24 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 			o->swap = false;
 			set |= SET_SWAP;
 			break;
+		case 'z':
+			o->zswap = false;
+			set |= SET_ZSWAP;
+			break;
 		case OPT_CFS:
 			o->cfs = true;
 			set |= SET_CFS;
+			break;
+		case OPT_PSI_POLL:
+			o->psi_poll = true;
+			set |= SET_PSI_POLL;
+			break;
+		case OPT_PIDFD: /* upstream's: processes are always followed by pidfd here */
+		case 's':	/* upstream's legacy single-threaded flag, ignored there too */
+			break;
+		case OPT_CGROUPFS: /* upstream 6's virtual /sys/fs/cgroup, for kernels without
+				    * cgroup namespaces: not served here (main.c logs it) */
+			o->cgroupfs_ignored = true;
 			break;
 		case 'p':
 			if (set_str(&o->pidfile, optarg) < 0)
@@ -206,6 +257,18 @@ int lx_options_parse(int argc, char **argv, struct lx_options *o, int *exit_code
 				return lx_error_code(err, EINVAL,
 						     "--runtime-dir needs an absolute path");
 			if (set_str(&o->runtime_dir, optarg) < 0)
+				return lx_error_set(err, ENOMEM, "options");
+			break;
+		case OPT_SECCOMP:
+			set |= SET_SECCOMP;
+			free(o->seccomp_listener);
+			o->seccomp_listener = NULL;
+			if (!optarg[0])
+				break; /* "": none, whatever the config says */
+			if (optarg[0] != '/')
+				return lx_error_code(err, EINVAL,
+						     "--seccomp-listener needs an absolute path");
+			if (set_str(&o->seccomp_listener, optarg) < 0)
 				return lx_error_set(err, ENOMEM, "options");
 			break;
 		case OPT_TAKEOVER:
@@ -293,5 +356,6 @@ void lx_options_free(struct lx_options *o)
 	free(o->config);
 	free(o->fuse_opts);
 	free(o->runtime_dir);
+	free(o->seccomp_listener);
 	memset(o, 0, sizeof(*o));
 }

@@ -17,16 +17,20 @@ struct lx_options {
 	char *pidfile; /* NULL: none */
 	char *log;     /* NULL: stderr in foreground, syslog when daemonized */
 	char *cgroup_root;
-	char *config;	   /* the config file read, NULL when none */
-	char *fuse_opts;   /* extra -o options, comma separated, NULL when none */
-	char *runtime_dir; /* the control socket's directory */
-	int takeover_fd;   /* --takeover-fd: a live connection's /dev/fuse, else -1 */
-	int state_fd;	   /* --state-fd: its state, else -1 */
+	char *config;		/* the config file read, NULL when none */
+	char *fuse_opts;	/* extra -o options, comma separated, NULL when none */
+	char *runtime_dir;	/* the control socket's directory */
+	char *seccomp_listener; /* the seccomp agent's socket (seccomp/agent.h), NULL: none */
+	int takeover_fd;	/* --takeover-fd: a live connection's /dev/fuse, else -1 */
+	int state_fd;		/* --state-fd: its state, else -1 */
 	bool foreground;
 	bool debug;
 	bool loadavg;
 	bool cfs;
 	bool swap;
+	bool zswap;	       /* Zswap/Zswapped in meminfo (no -z) */
+	bool psi_poll;	       /* --enable-psi-poll: PSI triggers through the pressure files */
+	bool cgroupfs_ignored; /* --enable-cgroup was given: accepted, nothing served */
 	bool help, version;
 };
 

@@ -5,7 +5,7 @@
 # include that breaks this and exits 1 when there is one.
 set -u
 cd "$(dirname "$0")/.."
-rank() { case $1 in fuse) echo 4 ;; view) echo 3 ;; render) echo 2 ;; cgroup) echo 1 ;; common) echo 0 ;; *) echo -1 ;; esac; }
+rank() { case $1 in fuse | seccomp) echo 4 ;; view) echo 3 ;; render) echo 2 ;; cgroup) echo 1 ;; common) echo 0 ;; *) echo -1 ;; esac; }
 bad=0
 while read -r f; do
 	case $f in

@@ -22,6 +22,7 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_status(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_upgrade(struct tk_ctx *ctx, int argc, char **argv);
+int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv);
 
 struct tk_fleet_opts;
 /* remount/umount options: 0 parsed, -1 help printed, else an exit code. */

@@ -1,5 +1,6 @@
-/* status: the daemon's health, then one row per container with the state of each lxcfs file:
- * live, stale, absent, or degraded (started with the hook but holding no mount). --json.
+/* status: the daemon's health, then one row per container with the state of each lxcfs bind
+ * (common/served.h: a file of proc/, or the CPU directory): live, stale, absent, or degraded
+ * (started with the hook but holding no mount). --json.
  * Exits 1 when the daemon is not healthy. */
 #include <getopt.h>
 #include <json-c/json.h>
@@ -13,14 +14,6 @@
 #include "lib/inject.h"
 #include "lib/mountstate.h"
 #include "common/served.h"
-
-/* the short column name of a file: its last component */
-static const char *short_name(const char *file)
-{
-	const char *s = strrchr(file, '/');
-
-	return s ? s + 1 : file;
-}
 
 static const char *file_state(const struct lx_mounts *m, bool have_m, const char *file,
 			      const struct tk_health *h, bool registered)
@@ -105,9 +98,29 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 			    strcmp(resend, "1") ? "recovered by a remount (no FUSE_NOTIFY_RESEND)"
 						: "invisible to containers (takeover)");
 		}
+		if (h.status[0]) {
+			/* the daemon's seccomp agent (lxcfs --seccomp-listener) */
+			char sc[256] = "-", on[8] = "0", n[24] = "0", ans[24] = "0", host[24] = "0",
+			     ref[24] = "0";
+
+			lx_msg_get(h.status, "seccomp", sc, sizeof(sc));
+			lx_msg_get(h.status, "seccomp_listening", on, sizeof(on));
+			lx_msg_get(h.status, "seccomp_containers", n, sizeof(n));
+			lx_msg_get(h.status, "seccomp_answered", ans, sizeof(ans));
+			lx_msg_get(h.status, "seccomp_host", host, sizeof(host));
+			lx_msg_get(h.status, "seccomp_refused", ref, sizeof(ref));
+			if (strcmp(sc, "-") != 0)
+				printf("sysinfo: listener %s (%s), %s container descriptor%s, %s "
+				       "calls answered, %s run in the kernel, %s connection%s "
+				       "refused\n",
+				       sc, strcmp(on, "1") ? "NOT listening" : "listening", n,
+				       strcmp(n, "1") ? "s" : "", ans, host, ref,
+				       strcmp(ref, "1") ? "s" : "");
+		}
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
-		for (int i = 0; i < LX_NFILES; i++)
-			printf(" %-10s", short_name(lx_file_paths[i]));
+		for (unsigned i = 0; i < lx_nbinds; i++)
+			if (lx_binds[i].kind != LX_BIND_OLD)
+				printf(" %-10s", lx_binds[i].name);
 		printf("\n");
 	}
 	for (size_t i = 0; i < t.n; i++) {
@@ -130,11 +143,14 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		} else {
 			printf("%-12.12s %-16.16s %-8d", x->id, x->name, (int)x->pid);
 		}
-		for (int f = 0; f < LX_NFILES; f++) {
-			const char *s = file_state(&m, have_m, lx_file_paths[f], &h, x->registered);
+		for (unsigned f = 0; f < lx_nbinds; f++) {
+			const char *s;
 
+			if (lx_binds[f].kind == LX_BIND_OLD)
+				continue;
+			s = file_state(&m, have_m, lx_binds[f].path, &h, x->registered);
 			if (json)
-				json_object_object_add(files, lx_file_paths[f],
+				json_object_object_add(files, lx_binds[f].path,
 						       json_object_new_string(s));
 			else
 				printf(" %-10s", s);

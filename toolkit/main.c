@@ -27,6 +27,7 @@ static const struct {
     {"status", cmd_status, "per-container state of every lxcfs file"},
     {"watchdog", cmd_watchdog, "hold the daemon's connection; restart it on failure"},
     {"upgrade", cmd_upgrade, "hand the live connection to the installed binary"},
+    {"seccomp-profile", cmd_seccomp_profile, "a seccomp profile notifying sysinfo to the daemon"},
 };
 
 static void usage(FILE *f, const char *prog)

@@ -18,6 +18,7 @@
 
 #include "cgroup/cpuset.h"
 #include "common/error.h"
+#include "common/strbuf.h"
 
 #define CG_UNLIMITED UINT64_MAX
 
@@ -45,7 +46,8 @@ struct cg_paths {
  * walks are saved. A file of a removed cgroup fails (ENODEV) and is dropped. The number of
  * fds held by all caches together stays below half of RLIMIT_NOFILE. */
 struct cg_fdcache *cg_fdcache_new(void);
-void cg_fdcache_clear(struct cg_fdcache *c); /* close every fd */
+void cg_fdcache_clear(struct cg_fdcache *c);	     /* close every fd */
+void cg_fdcache_forget_failed(struct cg_fdcache *c); /* forget the files that failed to open */
 void cg_fdcache_free(struct cg_fdcache *c);
 
 int cg_layout_open(struct cg_layout *l, const char *root, struct lx_error *err);
@@ -77,6 +79,10 @@ struct cg_mem {
 	uint64_t dirty,
 	    writeback; /* v1 total_dirty/total_writeback, v2 file_dirty/file_writeback */
 	uint64_t slab, slab_reclaimable, slab_unreclaimable; /* v2 slab*; v1: 0 (not in stat) */
+	/* v2 zswap (compressed size) and zswapped (the pages' size) from memory.stat, where the
+	 * kernel has zswap accounting (CONFIG_ZSWAP, 5.19); v1 counts none: have_zswap false */
+	bool have_zswap;
+	uint64_t zswap, zswapped;
 };
 int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
 		struct lx_error *err);
@@ -130,5 +136,23 @@ void cg_io_free(struct cg_io *io);
  * v2 "cgroup.threads"), for the load average. Appends to *ids (malloc'd). */
 int cg_tasks_read(const struct cg_layout *l, const struct cg_paths *p, int **ids, size_t *n,
 		  struct lx_error *err);
+/* How many tasks (threads) the cgroup and its descendants hold: pids.current of the pids
+ * controller, else the ids cg_tasks_read lists, counted. */
+int cg_tasks_count(const struct cg_layout *l, const struct cg_paths *p, uint64_t *n,
+		   struct lx_error *err);
+
+/* PSI of the process's cgroup in the cgroup2 hierarchy (pure v2, or ROOT/unified of a hybrid
+ * host): the text of its cpu.pressure, io.pressure or memory.pressure as the kernel prints it,
+ * into out (reset first). 1 when read; 0 when the cgroup has none (no cgroup2 hierarchy or no
+ * "0::" line, a kernel without PSI, cgroup.pressure 0); -1 with err (the cgroup gone:
+ * ENOENT). */
+enum cg_psi { CG_PSI_CPU, CG_PSI_IO, CG_PSI_MEMORY };
+int cg_pressure_read(const struct cg_layout *l, const struct cg_paths *p, enum cg_psi what,
+		     struct strbuf *out, struct lx_error *err);
+/* v1 memory.kmem.slabinfo of the process's memory cgroup into out (reset first): 1 when it has
+ * lines; 0 when there is none (memory on v2 or not mounted, no such file, or the empty file of
+ * kernels since 5.10); -1 with err. */
+int cg_slabinfo_read(const struct cg_layout *l, const struct cg_paths *p, struct strbuf *out,
+		     struct lx_error *err);
 
 #endif

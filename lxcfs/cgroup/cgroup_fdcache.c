@@ -61,6 +61,20 @@ void cg_fdcache_clear(struct cg_fdcache *c)
 	c->n = 0;
 }
 
+void cg_fdcache_forget_failed(struct cg_fdcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n;) {
+		if (c->e[i].fd >= 0) {
+			i++;
+			continue;
+		}
+		entry_close(&c->e[i]);
+		c->e[i] = c->e[--c->n];
+	}
+}
+
 void cg_fdcache_free(struct cg_fdcache *c)
 {
 	cg_fdcache_clear(c);

@@ -76,7 +76,7 @@ static int mem_v1(const struct cg_dir *d, struct cg_mem *m, bool stat, struct lx
 static int mem_v2(struct cg_dir *d, struct cg_mem *m, bool stat, struct lx_error *err)
 {
 	struct lx_error e = {0, ""};
-	uint64_t slab = UINT64_MAX;
+	uint64_t slab = UINT64_MAX, zswap = UINT64_MAX, zswapped = UINT64_MAX;
 	const struct cg_key keys[] = {
 	    {"file", &m->cached, true},
 	    {"anon", &m->anon, true},
@@ -92,6 +92,8 @@ static int mem_v2(struct cg_dir *d, struct cg_mem *m, bool stat, struct lx_error
 	    {"slab", &slab, false},
 	    {"slab_reclaimable", &m->slab_reclaimable, false},
 	    {"slab_unreclaimable", &m->slab_unreclaimable, false},
+	    {"zswap", &zswap, false},
+	    {"zswapped", &zswapped, false},
 	};
 
 	if (cg_find_up(d, "memory.current", err) < 0 ||
@@ -115,6 +117,10 @@ static int mem_v2(struct cg_dir *d, struct cg_mem *m, bool stat, struct lx_error
 		return -1;
 	/* kernels before 5.9 have no "slab" line: it is the sum of the two others */
 	m->slab = slab != UINT64_MAX ? slab : m->slab_reclaimable + m->slab_unreclaimable;
+	/* both lines, or neither (a kernel without zswap accounting) */
+	m->have_zswap = zswap != UINT64_MAX && zswapped != UINT64_MAX;
+	m->zswap = m->have_zswap ? zswap : 0;
+	m->zswapped = m->have_zswap ? zswapped : 0;
 	return 0;
 }
 

@@ -99,3 +99,24 @@ int cg_tasks_read(const struct cg_layout *l, const struct cg_paths *p, int **ids
 	*n = a.n;
 	return 0;
 }
+
+int cg_tasks_count(const struct cg_layout *l, const struct cg_paths *p, uint64_t *n,
+		   struct lx_error *err)
+{
+	struct lx_error local = {0, ""};
+	struct cg_dir d;
+	int *ids = NULL;
+	size_t count = 0;
+
+	/* the pids controller counts every task of the cgroup and its descendants: one read */
+	if (cg_have(l, p, CG_PIDS) && cg_dir_open(l, p, CG_PIDS, &d, &local) == 0 &&
+	    cg_has_file(&d, "pids.current") && cg_read_u64(&d, "pids.current", n, &local) == 0)
+		return 0;
+	if (cg_tasks_read(l, p, &ids, &count, err) < 0) {
+		free(ids);
+		return -1;
+	}
+	free(ids);
+	*n = count;
+	return 0;
+}

@@ -252,7 +252,7 @@ static bool needs_answer(const struct in_header *h)
 
 static void slot_set(struct lx_conn *c, const struct in_header *h)
 {
-	int32_t me = getpid();
+	int32_t me = c->pid;
 
 	if (!needs_answer(h) || h->opcode == OP_INIT)
 		return; /* no reply: nothing stays in flight */
@@ -505,6 +505,11 @@ static int mount_opts(const char *opts, char *data, size_t datasz, char *fsname,
 			/* a mount(2) flag */
 		} else if (strcmp(o, "allow_other") == 0) {
 			/* always set */
+		} else if (strcmp(o, "direct_io") == 0 || strncmp(o, "entry_timeout=", 14) == 0 ||
+			   strncmp(o, "attr_timeout=", 13) == 0 || strcmp(o, "nonempty") == 0) {
+			/* upstream lxcfs's defaults (nonempty: fuse2's, always so with fuse3),
+			 * which it drops from -o too: how each file is cached is the daemon's
+			 * (fuse/inodes.h) */
 		} else if (strchr(o, ' ') || strncmp(o, "fd=", 3) == 0 ||
 			   strncmp(o, "rootmode=", 9) == 0) {
 			return lx_error_set(err, EINVAL, "-o %s: not an option you can set", o);
@@ -688,6 +693,7 @@ int lx_conn_attach(struct lx_conn *c, struct fuse_session *se, struct lx_error *
 
 	if (fd < 0)
 		return lx_error_set(err, errno, "dup /dev/fuse");
+	c->pid = getpid(); /* the serving process (a successor is another process) */
 	r = fuse_session_custom_io(se, &custom_io, fd);
 	if (r < 0) {
 		close(fd);

@@ -80,6 +80,7 @@ struct lx_conn {
 	bool taken_over; /* set up by an earlier process */
 	bool resend;	 /* the kernel re-queues unanswered requests (FUSE_HAS_RESEND) */
 	uint32_t epoch;	 /* ours */
+	int32_t pid;	 /* this process, noted per request (no getpid() each time) */
 	bool retiring;	 /* stop reading requests (atomic) */
 	long inflight;	 /* requests read and not answered yet (atomic) */
 	/* processes before us that may still answer requests: the kernel is asked to queue

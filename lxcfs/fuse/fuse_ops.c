@@ -874,6 +874,13 @@ static void open_passthrough(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino,
 	fuse_reply_open(req, fi);
 }
 
+/* slabinfo is mode 0400 root, as the kernel's: only a reader whose uid is 0 on the host (a
+ * container's root mapped to another uid in a user namespace is not) may open it */
+static bool root_may_read(fuse_req_t req, const struct lx_node *n)
+{
+	return n->dir || n->file != LX_FILE_SLABINFO || fuse_req_ctx(req)->uid == 0;
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct lx_fuse *f = fuse_of(req);
@@ -887,6 +894,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!root_may_read(req, n)) {
+		fuse_reply_err(req, EACCES);
 		return;
 	}
 	if (!lx_conn_request_poisoned() && !n->dir && lx_nodeid_view(ino) != 0)
@@ -1331,6 +1342,8 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	else if (mask & W_OK)
 		fuse_reply_err(req, EACCES);
 	else if ((mask & X_OK) && !n->dir)
+		fuse_reply_err(req, EACCES);
+	else if ((mask & R_OK) && !root_may_read(req, n))
 		fuse_reply_err(req, EACCES);
 	else
 		fuse_reply_err(req, 0);

@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SHARDS 64
+/* a container has a dozen inodes: 1000 containers must not make a shard a long list */
+#define SHARD_BITS 10
+#define SHARDS	   (1 << SHARD_BITS)
 
 struct shard {
 	pthread_mutex_t lock;
@@ -95,7 +97,7 @@ static struct shard *shard_of(struct lx_inodes *t, uint64_t ino)
 {
 	uint64_t h = ino * 0x9e3779b97f4a7c15ULL;
 
-	return &t->shards[(h >> 58) % SHARDS];
+	return &t->shards[h >> (64 - SHARD_BITS)];
 }
 
 struct lx_inode *lx_inodes_get(struct lx_inodes *t, uint64_t ino, bool create)
@@ -241,8 +243,6 @@ enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms)
 		return LX_OPEN_WAIT;
 	if (!i->pv || i->stale || !i->cur)
 		return LX_OPEN_MAKE;
-	if (age < LX_FRESH_MS)
-		return LX_OPEN_SHARE;
 	if (age < LX_MAX_SHARE_MS && lx_inode_young(i, now_ms) > 0)
 		return LX_OPEN_SHARE;
 	return LX_OPEN_MAKE;

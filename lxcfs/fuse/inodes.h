@@ -12,7 +12,8 @@
  * Rules (see lx_inode_decide):
  *  - the content of an inode changes only when no young handle is reading it (a young handle
  *    is one opened less than LX_YOUNG_MS ago), unless the shared content is older than
- *    LX_MAX_SHARE_MS; an open within LX_FRESH_MS of the last content shares it;
+ *    LX_MAX_SHARE_MS; an open with no young handle reading makes a new content, however
+ *    recent the last one (a limit changed between two reads shows at the second);
  *  - a store never leaves bytes of an older content behind: a shorter content, or one whose
  *    inode state is unknown, is stored after invalidating the inode's pages and attributes;
  *  - inodes whose open handles are all older than LX_YOUNG_MS (a `top` keeping the file open
@@ -26,7 +27,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LX_FRESH_MS	  1    /* an open this soon after the last content shares it */
 #define LX_MAX_SHARE_MS	  10   /* content shared with young handles at most this long */
 #define LX_YOUNG_MS	  500  /* a handle is young this long after its open */
 #define LX_REFRESH_MS	  50   /* persistent handles see content at most this old */

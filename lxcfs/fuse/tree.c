@@ -17,7 +17,9 @@ static const struct lx_node nodes[N_COUNT] = {
     [N_SYS_SYSTEM] = {N_SYS_SYSTEM, N_SYS_DEVICES, "system", true, 0, true, false},
     /* a container's copy lists only its CPUs */
     [N_SYS_CPU] = {N_SYS_CPU, N_SYS_SYSTEM, "cpu", true, 0, true, true},
-    LX_FILES(FILE_NODE_)};
+    LX_FILES(FILE_NODE_)[N_PROC_PRESSURE] = {N_PROC_PRESSURE, N_PROC, "pressure", true, 0, true,
+					     false},
+};
 #undef FILE_NODE_
 
 const struct lx_node *tree_node(uint64_t ino)
@@ -61,7 +63,8 @@ void tree_stat(const struct lx_node *n, time_t mtime, struct stat *st)
 		st->st_mode = S_IFDIR | 0555;
 		st->st_nlink = 2 + subdirs;
 	} else {
-		st->st_mode = S_IFREG | 0444;
+		/* slabinfo: root's only, as the kernel's (fuse_ops.c refuses other readers) */
+		st->st_mode = S_IFREG | (n->file == LX_FILE_SLABINFO ? 0400 : 0444);
 		st->st_nlink = 1;
 	}
 	st->st_blksize = 4096;

@@ -10,7 +10,9 @@
 
 #include "common/served.h"
 
-/* the directories, then one node per file of LX_FILES (N_CPUINFO ... N_CPU_ONLINE) */
+/* the directories, then one node per file of LX_FILES (N_CPUINFO ... N_PRESSURE_MEMORY), then
+ * the directories added since (their inode numbers after every file's: a daemon taking over
+ * a connection from an older one keeps the numbers the kernel holds) */
 #define N_FILE_ENUM_(id, dir, name) N_##id,
 enum lx_node_id {
 	N_ROOT = 1, /* FUSE_ROOT_ID */
@@ -19,7 +21,8 @@ enum lx_node_id {
 	N_SYS_DEVICES,
 	N_SYS_SYSTEM,
 	N_SYS_CPU,
-	LX_FILES(N_FILE_ENUM_) N_COUNT
+	LX_FILES(N_FILE_ENUM_) N_PROC_PRESSURE,
+	N_COUNT
 };
 #undef N_FILE_ENUM_
 

@@ -18,9 +18,18 @@
 /* meminfo: every host line kept, same order and format; the memory lines get the container's
  * values, no line shows more than its MemTotal (the rules, line by line, are at the top of
  * render_meminfo.c). swap_enabled false (-u, or no swap accounting) gives SwapTotal/SwapFree
- * 0. */
+ * 0; zswap_enabled false (-z, or no zswap counters) gives Zswap/Zswapped 0. */
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
-		   struct strbuf *out);
+		   bool zswap_enabled, struct strbuf *out);
+
+/* The values of the meminfo lines other interfaces give too (sysinfo(2): view/sysinfo.c), in
+ * kB, from the same computation as render_meminfo's lines: they never disagree with the file.
+ * -1 with errno EINVAL on host text without MemTotal. */
+struct meminfo_values {
+	uint64_t total, free, available, buffers, shmem, swap_total, swap_free;
+};
+int meminfo_values(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
+		   struct meminfo_values *out);
 
 /* swaps: the kernel's header line from host_swaps, plus one line for the container's
  * swap when its SwapTotal (computed exactly as render_meminfo does) is > 0. */
@@ -66,6 +75,23 @@ int render_diskstats(const char *host_diskstats, const struct cg_io *io,
 int render_partitions(const char *host_partitions, const struct devnames *names,
 		      struct strbuf *out);
 
+/* sysinfo(2) for a container, as the kernel fills it (kernel/sys.c do_sysinfo): uptime in
+ * whole seconds rounded up, loads in its fixed point (SI_LOAD_SHIFT 16), memory in bytes with
+ * mem_unit 1 when the sum of RAM and swap fits an unsigned long (else in kB units, mem_unit
+ * 1024), procs the task count cut to 16 bits as the kernel's. No high memory. */
+#define SYSINFO_LOAD_SHIFT 16
+struct sysinfo_values {
+	uint64_t uptime_ns;
+	unsigned long loads[3]; /* SYSINFO_LOAD_SHIFT fixed point */
+	struct meminfo_values mem;
+	uint64_t procs;
+};
+struct sysinfo;
+void render_sysinfo(const struct sysinfo_values *v, struct sysinfo *out);
+/* The kernel's avenrun (LOADAVG_FSHIFT) as sysinfo's loads (get_avenrun(loads, 0,
+ * SI_LOAD_SHIFT - FSHIFT)). */
+unsigned long loadavg_to_sysinfo(unsigned long avenrun);
+
 /* loadavg: avenrun in the kernel's fixed point (FSHIFT 11), as the kernel prints it:
  * "%lu.%02lu %lu.%02lu %lu.%02lu %u/%u %d\n". */
 #define LOADAVG_FSHIFT	11
@@ -78,5 +104,14 @@ int render_loadavg(const unsigned long avenrun[3], unsigned running, unsigned to
 #define LOADAVG_EXP_5  2014
 #define LOADAVG_EXP_15 2037
 unsigned long loadavg_step(unsigned long load, unsigned long exp, unsigned long active);
+
+/* /proc/pressure/{cpu,io,memory}: a cgroup's cpu/io/memory.pressure text, which the kernel
+ * prints as the system-wide file ("some" and, where the kernel has it, "full": each "avg10=
+ * avg60= avg300= total="), copied when it is one; anything else is EINVAL. */
+int render_pressure(const char *cg_pressure, struct strbuf *out);
+
+/* /proc/slabinfo: v1 memory.kmem.slabinfo (the kernel's "slabinfo - version: 2.1" header and
+ * lines) copied when it starts with that header and ends in a newline; else EINVAL. */
+int render_slabinfo(const char *cg_slabinfo, struct strbuf *out);
 
 #endif

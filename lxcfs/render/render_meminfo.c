@@ -17,13 +17,16 @@
  *   KReclaimable  = SReclaimable (a cgroup accounts no other reclaimable kernel memory)
  *   SwapTotal     min(swap limit, host SwapTotal); 0 when swap is disabled (-u) or the
  *                 cgroup has no swap accounting. SwapFree = SwapTotal - swap use, >= 0.
+ *   Zswap, Zswapped  memory.stat zswap and zswapped (v2, a kernel with zswap accounting);
+ *                 0 without those counters (v1 has none: the host's pool is not the
+ *                 container's) and with zswap disabled (-z)
  * Set to 0:
  *   Buffers       a cgroup counts block-device buffers inside its file cache (Cached)
  *   SwapCached    not accounted per cgroup in struct cg_mem
  * Every container value is at most MemTotal (SwapTotal/SwapFree: at most SwapTotal).
  *
  * Other lines keep the host value, except that a kB amount of host memory larger than
- * MemTotal (Mlocked, KernelStack, PageTables, Percpu, Zswap, AnonHugePages, Hugetlb, ...)
+ * MemTotal (Mlocked, KernelStack, PageTables, Percpu, AnonHugePages, Hugetlb, ...)
  * is lowered to MemTotal: no line claims more memory than the container has. Lines that
  * are not amounts of the container's RAM keep the host value unchanged: VmallocTotal,
  * VmallocUsed, VmallocChunk (kernel address space), CommitLimit and Committed_AS (the
@@ -49,7 +52,7 @@ struct kv {
 /* The values that replace host values, looked up by key. */
 struct mem_view {
 	uint64_t total;
-	struct kv v[26];
+	struct kv v[32];
 	size_t n;
 };
 
@@ -98,9 +101,10 @@ static const uint64_t *view_find(const struct mem_view *mv, const char *key, siz
 }
 
 static int view_compute(const char *host, const struct cg_mem *m, bool swap_enabled,
-			struct mem_view *mv)
+			bool zswap_enabled, struct mem_view *mv)
 {
 	uint64_t host_total, host_swap = 0, total, free, file, sre, sun, slab, swap_total;
+	bool zswap;
 
 	if (find_meminfo_kb(host, "MemTotal", &host_total) < 0) {
 		errno = EINVAL;
@@ -151,6 +155,9 @@ static int view_compute(const char *host, const struct cg_mem *m, bool swap_enab
 	view_add(mv, "Slab", min_u64(slab, total));
 	view_add(mv, "SReclaimable", sre);
 	view_add(mv, "SUnreclaim", sun);
+	zswap = zswap_enabled && m->have_zswap;
+	view_add(mv, "Zswap", zswap ? min_u64(to_kb(m->zswap), total) : 0);
+	view_add(mv, "Zswapped", zswap ? min_u64(to_kb(m->zswapped), total) : 0);
 	return 0;
 }
 
@@ -344,14 +351,33 @@ static int emit_line(const struct mline *l, void *arg)
 	return 0;
 }
 
+int meminfo_values(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
+		   struct meminfo_values *out)
+{
+	struct mem_view mv;
+
+	/* zswap shows in its own lines only, none of which sysinfo has */
+	if (view_compute(host_meminfo, m, swap_enabled, false, &mv) < 0)
+		return -1;
+	/* the lines render_meminfo prints, by the same table */
+	out->total = *view_find(&mv, "MemTotal", 8);
+	out->free = *view_find(&mv, "MemFree", 7);
+	out->available = *view_find(&mv, "MemAvailable", 12);
+	out->buffers = *view_find(&mv, "Buffers", 7);
+	out->shmem = *view_find(&mv, "Shmem", 5);
+	out->swap_total = *view_find(&mv, "SwapTotal", 9);
+	out->swap_free = *view_find(&mv, "SwapFree", 8);
+	return 0;
+}
+
 int render_meminfo(const char *host_meminfo, const struct cg_mem *m, bool swap_enabled,
-		   struct strbuf *out)
+		   bool zswap_enabled, struct strbuf *out)
 {
 	struct mem_view mv;
 	struct emit e = {.mv = &mv, .out = out};
 	size_t start = out->len;
 
-	if (view_compute(host_meminfo, m, swap_enabled, &mv) < 0 ||
+	if (view_compute(host_meminfo, m, swap_enabled, zswap_enabled, &mv) < 0 ||
 	    layout_scan(host_meminfo, &e.lay) < 0 ||
 	    for_each_line(host_meminfo, emit_line, &e) < 0) {
 		int saved = errno == ENOMEM ? ENOMEM : EINVAL;

@@ -23,7 +23,7 @@ int render_swaps(const char *host_swaps, const char *host_meminfo, const struct 
 		errno = EINVAL;
 		return -1;
 	}
-	if (render_meminfo(host_meminfo, m, swap_enabled, &mem) < 0)
+	if (render_meminfo(host_meminfo, m, swap_enabled, false, &mem) < 0)
 		return -1;
 	if (find_meminfo_kb(mem.buf, "SwapTotal", &total) < 0 ||
 	    find_meminfo_kb(mem.buf, "SwapFree", &free) < 0)

@@ -42,11 +42,14 @@ struct lx_containers {
 	pthread_mutex_t count_lock;
 	size_t count;
 	unsigned per_top[TOPS];
-	/* the reaper: drops an entry as soon as its init exits (its pidfd turns readable) */
+	/* the reaper: drops an entry as soon as its init exits (its pidfd turns readable).
+	 * Started with the first entry, by the process that serves: a thread started before
+	 * the daemon forks into the background would not exist in the daemon. */
 	int epfd;
 	int wakefd[2];
 	pthread_t reaper;
-	bool reaper_running;
+	bool reaper_running; /* under count_lock */
+	bool reaper_failed;
 };
 
 static int64_t now_ms(void)
@@ -180,16 +183,6 @@ fail:
 	return NULL;
 }
 
-int containers_start(struct lx_containers *t, struct lx_error *err)
-{
-	if (t->reaper_running)
-		return 0;
-	if (pthread_create(&t->reaper, NULL, reaper, t) != 0)
-		return lx_error_set(err, EAGAIN, "container reaper thread");
-	t->reaper_running = true;
-	return 0;
-}
-
 void containers_free(struct lx_containers *t)
 {
 	if (!t)
@@ -218,6 +211,26 @@ void containers_free(struct lx_containers *t)
 			close(t->wakefd[k]);
 	pthread_mutex_destroy(&t->count_lock);
 	free(t);
+}
+
+/* Start the reaper in this process, once. Without it, dead entries go only when their
+ * namespace is looked up again (or under the caps). */
+static void reaper_start(struct lx_containers *t)
+{
+	bool start;
+
+	pthread_mutex_lock(&t->count_lock);
+	start = !t->reaper_running && !t->reaper_failed;
+	if (start) {
+		if (pthread_create(&t->reaper, NULL, reaper, t) == 0)
+			__atomic_store_n(&t->reaper_running, true, __ATOMIC_RELAXED);
+		else
+			t->reaper_failed = true;
+	}
+	pthread_mutex_unlock(&t->count_lock);
+	if (start && t->reaper_failed)
+		log_warn("cannot start the container reaper thread: the entries of exited "
+			 "containers go only when their namespace is read again");
 }
 
 /* The daemon's own failures (out of descriptors or memory), kept in *fail while looking for
@@ -449,6 +462,8 @@ int containers_lookup_ns(struct lx_containers *t, uint64_t ns, pid_t hint,
 		s->head = c;
 		if (c->pidfd >= 0)
 			epoll_ctl(t->epfd, EPOLL_CTL_ADD, c->pidfd, &ev);
+		if (!__atomic_load_n(&t->reaper_running, __ATOMIC_RELAXED))
+			reaper_start(t);
 	} else if (!c) {
 		/* over its cap: served, but not kept (freed by container_put) */
 		char key[64];

@@ -51,10 +51,6 @@ struct lx_containers;
 #define LX_MAX_NESTED_PER_TOP 64
 
 struct lx_containers *containers_new(struct lx_error *err);
-/* Start the reaper thread, in the process that serves: threads do not survive a fork, and a
- * daemon forks to the background after containers_new (without a reaper, every pid
- * namespace ever seen kept its entry, its pidfd and its cgroup fds). */
-int containers_start(struct lx_containers *t, struct lx_error *err);
 void containers_free(struct lx_containers *t);
 /* 1: *out is the reader's container (drop with container_put); 0: the reader is in the
  * daemon's pid namespace (host view of its own cgroup); -1: error. */

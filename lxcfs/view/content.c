@@ -13,30 +13,12 @@
 #include "view/hostfiles.h"
 #include "view/loadavg.h"
 #include "view/paths.h"
+#include "view/reader.h"
 #include "render/render.h"
 #include "common/cleanup.h"
-#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/proc.h"
-
-/* Who is looking, and at which cgroups. */
-struct reader {
-	struct lx_container *ct; /* NULL: a reader in the daemon's own pid namespace */
-	pid_t pid;		 /* whose cgroups and /dev: the container's init, or the reader */
-	const struct cg_paths *paths; /* the container's (under ct->cg_lock) or own_paths */
-	struct cg_paths own_paths;
-};
-
-static uint64_t reader_uptime_ns(const struct lx_view *view, const struct reader *rd)
-{
-	uint64_t now = lx_boottime_ns(), start;
-
-	if (!rd->ct)
-		return now;
-	start = rd->ct->start_ticks * (1000000000ULL / (uint64_t)view->user_hz);
-	return now > start ? now - start : 0;
-}
 
 /* The host's online CPUs; text is the host file when the caller has read it already. */
 static int host_online(const char *text, struct cpuset *online, struct lx_error *err)
@@ -63,7 +45,7 @@ static int make_mem(struct lx_view *view, enum lx_file f, const struct reader *r
 	if (f == LX_FILE_MEMINFO) {
 		if (cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
 			return -1;
-		return render_meminfo(host, &m, view->swap, out) < 0
+		return render_meminfo(host, &m, view->swap, view->zswap, out) < 0
 			   ? lx_error_set(err, errno, "render meminfo")
 			   : 0;
 	}
@@ -222,6 +204,38 @@ static int make_loadavg(struct lx_view *view, const struct reader *rd, const cha
 	return r < 0 ? lx_error_set(err, errno, "render loadavg") : 0;
 }
 
+/* The files of /proc/pressure and /proc/slabinfo: the cgroup's own file when it has one, else the
+ * host's (the cgroup2 hierarchy missing, a kernel without PSI or per-cgroup slab caches:
+ * documented, not an error to log) */
+static int make_cgfile(struct lx_view *view, enum lx_file f, const struct reader *rd,
+		       const char *host, struct strbuf *out, struct lx_error *err)
+{
+	__sbfree struct strbuf cg = STRBUF_INIT;
+	int r;
+
+	switch (f) {
+	case LX_FILE_PRESSURE_CPU:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_CPU, &cg, err);
+		break;
+	case LX_FILE_PRESSURE_IO:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_IO, &cg, err);
+		break;
+	case LX_FILE_PRESSURE_MEMORY:
+		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_MEMORY, &cg, err);
+		break;
+	default:
+		r = cg_slabinfo_read(&view->layout, rd->paths, &cg, err);
+		break;
+	}
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return sb_puts(out, host) < 0 ? lx_error_set(err, ENOMEM, "%s", lx_file_paths[f])
+					      : 0;
+	r = f == LX_FILE_SLABINFO ? render_slabinfo(cg.buf, out) : render_pressure(cg.buf, out);
+	return r < 0 ? lx_error_set(err, errno, "render %s", lx_file_paths[f]) : 0;
+}
+
 /* The file f for container ct (the caller holds a reference), or for reader when ct is NULL:
  * its container is looked up from its pid namespace. */
 static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, pid_t reader,
@@ -229,11 +243,9 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 {
 	const char *host_path;
 	__sbfree struct strbuf host = STRBUF_INIT;
-	struct reader rd = {
-	    .ct = ct, .pid = reader, .paths = NULL, .own_paths = {{NULL}, NULL, NULL}};
+	struct reader rd;
 	struct lx_error err = {0, ""};
-	bool own_ref = false;
-	int r = -1;
+	int r = -1, failed;
 
 	if (f >= LX_NFILES)
 		return -1;
@@ -242,27 +254,12 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
-	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
-		goto host; /* SIGUSR2 */
-	if (!ct) {
-		if (reader <= 0) { /* a reader outside our pid namespace: nothing to go by */
-			lx_error_code(&err, ESRCH, "a reader outside the daemon's pid namespace");
-			goto fallback;
-		}
-		r = containers_lookup(view->containers, reader, &rd.ct, &err);
-		if (r < 0)
-			goto fallback;
-		own_ref = rd.ct != NULL;
+	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED)) {
+		/* SIGUSR2 */
+		sb_reset(out);
+		return sb_append(out, host.buf, host.len) < 0 ? -1 : 0;
 	}
-	if (rd.ct) {
-		rd.pid = rd.ct->init_pid;
-		pthread_mutex_lock(&rd.ct->cg_lock);
-		r = container_paths(&view->layout, rd.ct, &err);
-		rd.paths = &rd.ct->paths;
-	} else {
-		r = cg_paths_of_pid(&view->layout, rd.pid, &rd.own_paths, &err);
-		rd.paths = &rd.own_paths;
-	}
+	r = reader_begin(view, ct, reader, &rd, &err);
 	if (r < 0)
 		goto fallback;
 	switch (f) {
@@ -286,13 +283,17 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 	case LX_FILE_LOADAVG:
 		r = make_loadavg(view, &rd, host.buf, out, &err);
 		break;
+	case LX_FILE_SLABINFO:
+	case LX_FILE_PRESSURE_CPU:
+	case LX_FILE_PRESSURE_IO:
+	case LX_FILE_PRESSURE_MEMORY:
+		r = make_cgfile(view, f, &rd, host.buf, out, &err);
+		break;
 	case LX_NFILES: /* refused above */
 		break;
 	}
 fallback:
-	/* a cgroup that went away (the container moved): read its paths again next time */
-	if (r < 0 && rd.ct && rd.paths && err.code == ENOENT)
-		rd.ct->have_paths = false;
+	failed = r < 0 ? err.code : 0;
 	if (r < 0) {
 		char key[128];
 
@@ -301,21 +302,14 @@ fallback:
 			 rd.ct ? (unsigned long long)rd.ct->ns_ino : 0ULL);
 		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
 				   host_path, rd.pid, err.code ? err.msg : "unknown error");
-		if (err.code == EMFILE || err.code == ENFILE || err.code == ENOMEM)
-			__atomic_store_n(&view->last_internal_error_s, (int64_t)time(NULL),
-					 __ATOMIC_RELAXED);
-	host:
+		reader_note_error(view, &err);
 		sb_reset(out);
 		if (sb_append(out, host.buf, host.len) < 0)
 			r = -1;
 		else
 			r = 0;
 	}
-	cg_paths_free(&rd.own_paths);
-	if (rd.ct && rd.paths)
-		pthread_mutex_unlock(&rd.ct->cg_lock);
-	if (own_ref)
-		container_put(view->containers, rd.ct);
+	reader_end(view, &rd, failed);
 	return r;
 }
 

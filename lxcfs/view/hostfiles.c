@@ -48,6 +48,10 @@ int host_file_read(enum lx_file f, struct strbuf *sb, struct lx_error *err)
 
 	if (host_snaps[f])
 		return host_snap_read(host_snaps[f], sb, err);
+	/* slabinfo's seq_file returns a page per read however much is asked: read to the end
+	 * (pread_whole takes a read far short of its buffer for the end of the file) */
+	if (f == LX_FILE_SLABINFO)
+		return read_file_at(AT_FDCWD, path, sb, err) < 0 ? -1 : 0;
 	if (fd < 0) {
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)

@@ -11,8 +11,9 @@
  * there; the container is its parent). */
 void view_strip_init_scope(struct cg_paths *p);
 
-/* Make c->paths current: re-read from its init when older than CONTAINER_PATHS_TTL_MS (the
- * held files and the device names go with them). With c->cg_lock held. */
+/* Make c->paths current: re-read from its init when older than CONTAINER_PATHS_TTL_MS. The
+ * held files go when the paths changed (else only those that failed to open); the device
+ * names go at each re-read. With c->cg_lock held. */
 int container_paths(const struct cg_layout *l, struct lx_container *c, struct lx_error *err);
 
 #endif

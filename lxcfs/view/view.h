@@ -21,6 +21,7 @@ struct lx_view {
 	struct lx_containers *containers; /* view/containers.h */
 	long user_hz;
 	bool swap;	/* swap shows (no --disable-swap) */
+	bool zswap;	/* Zswap/Zswapped show the cgroup's (no --disable-zswap) */
 	bool cfs;	/* --enable-cfs: the CFS quota limits the CPUs too */
 	bool loadavg;	/* --enable-loadavg: per-container load average (view/loadavg.h) */
 	bool host_view; /* SIGUSR2: every reader gets the host's files (atomic) */

@@ -127,6 +127,17 @@ int bench_cg_make(struct bench_cg *cg, unsigned n, uint64_t mem_limit, struct lx
 	return 0;
 }
 
+int bench_cg_set_mem(const struct bench_cg *cg, unsigned n, uint64_t mem_limit,
+		     struct lx_error *err)
+{
+	char path[PATH_MAX], val[64];
+
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)mem_limit);
+	snprintf(path, sizeof(path), "%s/memory/%s/c%u/memory.limit_in_bytes", cg->root, cg->parent,
+		 n);
+	return write_text(path, val, err);
+}
+
 int bench_cg_join(const struct bench_cg *cg, unsigned n, struct lx_error *err)
 {
 	char path[PATH_MAX];

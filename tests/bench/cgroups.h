@@ -26,6 +26,9 @@ struct bench_cg {
 int bench_cg_init(struct bench_cg *cg, const char *root, const char *parent, struct lx_error *err);
 /* Make child cN: one CPU (the (N mod ncpus)-th of the host's) and a memory limit. */
 int bench_cg_make(struct bench_cg *cg, unsigned n, uint64_t mem_limit, struct lx_error *err);
+/* Change the memory limit of child cN (at run time, as `docker update --memory` does). */
+int bench_cg_set_mem(const struct bench_cg *cg, unsigned n, uint64_t mem_limit,
+		     struct lx_error *err);
 /* Move the calling process into child cN of every hierarchy. */
 int bench_cg_join(const struct bench_cg *cg, unsigned n, struct lx_error *err);
 /* Remove every child made and PARENT (their processes must be gone). Returns the number of

@@ -1,11 +1,24 @@
-/* lxcfs-bench-floor: the floor of the benchmark. A bare libfuse3 low-level filesystem with the
- * same tree and the same FUSE options as lxcfs (allow_other, direct_io, no flush, no read-ahead,
- * synchronous reads, entry/attr timeouts of a day, multi-threaded loop with idle workers kept)
- * serving constant files: each file's bytes are read once at start from a snapshot directory
- * holding what lxcfs served to a container (a file missing there is missing here). No design of a
- * FUSE /proc can answer faster.
+/* lxcfs-bench-floor: the floors of the benchmark. A bare libfuse3 low-level filesystem with the
+ * same tree as lxcfs serving constant files: each file's bytes are read once at start from a
+ * snapshot directory holding what lxcfs served to a container (a file missing there is missing
+ * here). Both modes share lxcfs's worker count and timeouts (fuse_params.h), allow_other, no
+ * flush, synchronous reads, a multi-threaded loop with idle workers kept.
  *
- * Usage: lxcfs-bench-floor SNAPSHOT_DIR MOUNTPOINT   (foreground; SIGTERM/SIGINT unmount) */
+ *  - default, the direct_io floor: lxcfs's former options (direct_io, no read-ahead, one inode
+ *    per file, entry timeout of a day): OPEN, READ, READ at EOF per `cat`; no design with
+ *    these options can answer faster;
+ *  - --pagecache, the floor of the new way (lxcfs's page-cache inodes): a process of a
+ *    container (another pid namespace than ours) that looks a file up gets an inode of its
+ *    own, numbered by its pid namespace (pidns inode << 32 | file) with an entry timeout of 0,
+ *    as lxcfs's are; every open pushes the content into the inode's page cache with
+ *    fuse_lowlevel_notify_store before fuse_reply_open with keep_cache (no direct_io), so a
+ *    `cat` costs OPEN and an asynchronous RELEASE. lxcfs's INIT choices (read-ahead 128 KiB, no
+ *    automatic invalidation of data) too.
+ *
+ * The requests served are counted and said at exit (stderr).
+ *
+ * Usage: lxcfs-bench-floor [--pagecache] SNAPSHOT_DIR MOUNTPOINT
+ *        (foreground; SIGTERM/SIGINT unmount) */
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 
@@ -52,14 +65,68 @@ static struct node nodes[] = {
 
 static time_t start_time;
 
+enum { R_LOOKUP, R_GETATTR, R_OPEN, R_READ, R_RELEASE, R_FORGET, R_NREQ };
+static const char *const req_names[R_NREQ] = {"lookup", "getattr", "open",
+					      "read",	"release", "forget"};
+
+struct floor {
+	struct fuse_session *se;
+	int pagecache;		      /* the new way (see the top of the file) */
+	uint64_t own_ns;	      /* our pid namespace */
+	unsigned long long n[R_NREQ]; /* requests served (atomic) */
+};
+
+static struct floor *floor_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void count(struct floor *f, int what)
+{
+	__atomic_add_fetch(&f->n[what], 1, __ATOMIC_RELAXED);
+}
+
+/* node ids: (pid namespace inode << 32 | index) for a container's file (--pagecache), else the
+ * index; 1 is the root */
+static uint32_t node_index(fuse_ino_t ino)
+{
+	return (uint32_t)ino;
+}
+
 static const struct node *node_of(fuse_ino_t ino)
 {
-	return ino >= 1 && ino < NNODES ? &nodes[ino] : NULL;
+	uint32_t i = node_index(ino);
+
+	return i >= 1 && i < NNODES ? &nodes[i] : NULL;
+}
+
+static int pidns_of(pid_t pid, uint64_t *ns)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	if (stat(path, &st) < 0)
+		return -1;
+	*ns = st.st_ino;
+	return 0;
+}
+
+/* The view of the process looking a name up: its pid namespace, or 0 for ours and readers we
+ * cannot place (as lxcfs does). */
+static uint32_t reader_view(struct floor *f, fuse_req_t req)
+{
+	pid_t pid = fuse_req_ctx(req)->pid;
+	uint64_t ns;
+
+	if (pid <= 0 || pidns_of(pid, &ns) < 0 || ns == f->own_ns || ns > UINT32_MAX)
+		return 0;
+	return (uint32_t)ns;
 }
 
 static void node_stat(fuse_ino_t ino, struct stat *st)
 {
-	const struct node *n = &nodes[ino];
+	const struct node *n = node_of(ino);
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
@@ -71,18 +138,29 @@ static void node_stat(fuse_ino_t ino, struct stat *st)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	(void)userdata;
-	conn->max_readahead = 0;
+	struct floor *f = userdata;
+
 	if (conn->capable & FUSE_CAP_ASYNC_READ)
 		conn->want &= ~FUSE_CAP_ASYNC_READ;
+	if (!f->pagecache) {
+		conn->max_readahead = 0;
+		return;
+	}
+	/* as lxcfs: a page-cache miss fetches the whole file; pages change only when stored */
+	conn->max_readahead = 128 * 1024;
+	conn->want &= ~FUSE_CAP_AUTO_INVAL_DATA;
+	if (conn->capable & FUSE_CAP_EXPLICIT_INVAL_DATA)
+		conn->want |= FUSE_CAP_EXPLICIT_INVAL_DATA;
 }
 
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	struct floor *f = floor_of(req);
 	struct fuse_entry_param e;
 
+	count(f, R_LOOKUP);
 	for (fuse_ino_t i = 2; i < NNODES; i++) {
-		if (nodes[i].parent != parent || nodes[i].absent ||
+		if (nodes[i].parent != node_index(parent) || nodes[i].absent ||
 		    strcmp(nodes[i].name, name) != 0)
 			continue;
 		memset(&e, 0, sizeof(e));
@@ -90,30 +168,52 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		e.generation = 1;
 		e.attr_timeout = LX_TIMEOUT;
 		e.entry_timeout = LX_TIMEOUT;
-		node_stat(i, &e.attr);
+		if (f->pagecache && !nodes[i].dir) {
+			/* the inode of the looking-up container; the next lookup of the name
+			 * (maybe another container's) must come to us */
+			e.ino = (fuse_ino_t)reader_view(f, req) << 32 | i;
+			e.entry_timeout = 0;
+		}
+		node_stat(e.ino, &e.attr);
+		if (f->pagecache && !nodes[i].dir)
+			e.attr.st_size = (off_t)nodes[i].len;
 		fuse_reply_entry(req, &e);
 		return;
 	}
 	fuse_reply_err(req, ENOENT);
 }
 
+static void op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino, (void)nlookup;
+	count(floor_of(req), R_FORGET);
+	fuse_reply_none(req);
+}
+
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct floor *f = floor_of(req);
+	const struct node *n = node_of(ino);
 	struct stat st;
 
 	(void)fi;
-	if (!node_of(ino)) {
+	count(f, R_GETATTR);
+	if (!n) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	node_stat(ino, &st);
+	if (f->pagecache && !n->dir)
+		st.st_size = (off_t)n->len;
 	fuse_reply_attr(req, &st, LX_TIMEOUT);
 }
 
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct floor *f = floor_of(req);
 	const struct node *n = node_of(ino);
 
+	count(f, R_OPEN);
 	if (n && n->absent)
 		n = NULL;
 	if (!n || n->dir) {
@@ -124,9 +224,24 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, EACCES);
 		return;
 	}
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
 	fi->noflush = 1;
+	if (f->pagecache) {
+		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(n->len);
+		int r;
+
+		/* the content into the inode's pages, then the open: reads need no request */
+		bv.buf[0].mem = n->data;
+		r = fuse_lowlevel_notify_store(f->se, ino, 0, &bv, 0);
+		if (r < 0 && r != -ENOENT) {
+			fuse_reply_err(req, -r);
+			return;
+		}
+		fi->direct_io = 0;
+		fi->keep_cache = 1;
+	} else {
+		fi->direct_io = 1;
+		fi->keep_cache = 0;
+	}
 	fuse_reply_open(req, fi);
 }
 
@@ -136,6 +251,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const struct node *n = node_of(ino);
 
 	(void)fi;
+	count(floor_of(req), R_READ);
 	if (!n || off < 0 || (size_t)off >= n->len)
 		fuse_reply_buf(req, NULL, 0);
 	else
@@ -145,6 +261,7 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino, (void)fi;
+	count(floor_of(req), R_RELEASE);
 	fuse_reply_err(req, 0);
 }
 
@@ -159,7 +276,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	if (size > sizeof(buf))
 		size = sizeof(buf);
 	for (fuse_ino_t i = 2; i < NNODES; i++) {
-		if (nodes[i].parent != ino || nodes[i].absent || (off_t)i <= off)
+		if (nodes[i].parent != node_index(ino) || nodes[i].absent || (off_t)i <= off)
 			continue;
 		node_stat(i, &st);
 		size_t len = fuse_add_direntry(req, buf + used, size - used, nodes[i].name, &st, i);
@@ -173,6 +290,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static const struct fuse_lowlevel_ops floor_ops = {
     .init = op_init,
     .lookup = op_lookup,
+    .forget = op_forget,
     .getattr = op_getattr,
     .open = op_open,
     .read = op_read,
@@ -222,23 +340,37 @@ int main(int argc, char **argv)
 	struct fuse_loop_config *cfg;
 	struct fuse_session *se;
 	struct lx_error err = {0, ""};
+	static struct floor fl;
+	struct stat st;
 	int ret = 1;
 
+	if (argc == 4 && strcmp(argv[1], "--pagecache") == 0) {
+		fl.pagecache = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s SNAPSHOT_DIR MOUNTPOINT\n", argv[0]);
+		fprintf(stderr, "usage: %s [--pagecache] SNAPSHOT_DIR MOUNTPOINT\n", argv[0]);
 		return 2;
 	}
 	start_time = time(NULL);
+	if (stat("/proc/self/ns/pid", &st) < 0) {
+		fprintf(stderr, "lxcfs-bench-floor: /proc/self/ns/pid: %s\n", strerror(errno));
+		return 1;
+	}
+	fl.own_ns = st.st_ino;
 	if (load_snapshot(argv[1], &err) < 0) {
 		fprintf(stderr, "lxcfs-bench-floor: %s\n", err.msg);
 		return 1;
 	}
 	if (fuse_opt_add_arg(&args, "lxcfs-bench-floor") < 0 || fuse_opt_add_arg(&args, "-o") < 0 ||
-	    fuse_opt_add_arg(&args, "fsname=floor,subtype=floor,allow_other") < 0)
+	    fuse_opt_add_arg(&args, fl.pagecache ? "fsname=floor-pc,subtype=floor-pc,allow_other"
+						 : "fsname=floor,subtype=floor,allow_other") < 0)
 		return 1;
-	se = fuse_session_new(&args, &floor_ops, sizeof(floor_ops), NULL);
+	se = fuse_session_new(&args, &floor_ops, sizeof(floor_ops), &fl);
 	if (!se)
 		goto out_args;
+	fl.se = se;
 	if (fuse_set_signal_handlers(se) < 0)
 		goto out_session;
 	if (fuse_session_mount(se, argv[2]) < 0) {
@@ -253,6 +385,11 @@ int main(int argc, char **argv)
 	ret = fuse_session_loop_mt(se, cfg) < 0;
 	if (cfg)
 		fuse_loop_cfg_destroy(cfg);
+	fprintf(stderr,
+		"lxcfs-bench-floor%s: requests served:", fl.pagecache ? " --pagecache" : "");
+	for (int i = 0; i < R_NREQ; i++)
+		fprintf(stderr, " %s %llu", req_names[i], fl.n[i]);
+	fprintf(stderr, "\n");
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

@@ -1,15 +1,17 @@
 /* lxcfs-bench: the load generator of `make bench` (see tests/bench/run.sh for the driver).
  *
- *   lxcfs-bench table    --target NAME=DIR... [--readers 2,16] [--containers 100] [--seconds S]
- *   lxcfs-bench scale    --target ours=DIR --daemon-pid PID [--containers 1000] [--readers 2]
- *                        [--rounds 2]
+ *   lxcfs-bench table    --target NAME=DIR... [--daemon NAME=PID...] [--hot 2] [--readers 2,16]
+ *                        [--containers 100] [--seconds S] [--probes 10]
+ *   lxcfs-bench scale    --target NAME=DIR... [--daemon NAME=PID...] [--containers 1000]
+ *                        [--readers 2] [--rounds 2]
  *   lxcfs-bench loop     --target NAME=DIR [--containers 10] [--reads 1000]
  *   lxcfs-bench snapshot --target NAME=DIR --out DIR
  *
- * Readers are container-like: each is the init of its own pid namespace, in its own v1 cgroup
- * (memory, cpuset, cpu, cpuacct, blkio) under /sys/fs/cgroup/<ctrl>/lxcfs-bench-PID, removed on
- * exit. Exit status: 0, or 1 when a read failed or the run could not be done; 2 for bad usage.
- * Missed speed goals are printed, never an error. */
+ * Readers are container-like: each is the init of its own pid and mount namespaces, in its own
+ * v1 cgroup (memory, cpuset, cpu, cpuacct, blkio) under /sys/fs/cgroup/<ctrl>/lxcfs-bench-PID,
+ * removed on exit; it binds the files of the FUSE targets from inside its pid namespace and
+ * reads the binds (crowd.h). Exit status: 0, or 1 when a read failed, a check failed or the run
+ * could not be done; 2 for bad usage. Missed speed goals are printed, never an error. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -51,24 +53,37 @@ const struct target *find_target(const struct opts *o, const char *name)
 	return NULL;
 }
 
+int target_index(const struct opts *o, const char *name)
+{
+	const struct target *t = find_target(o, name);
+
+	return t ? (int)(t - o->target) : -1;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(
-	    f, "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
-	       "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/upstream/ours)\n"
-	       "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
-	       "  --readers N[,N...]   readers at once (table: 2,16; scale: 2; loop: 2)\n"
-	       "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
-	       "  --seconds S          per table cell (default 0.5)\n"
-	       "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
-	       "  --turn-us US         a container's turn in a table cell (default 2000)\n"
-	       "  --rounds N           scale: turns per container (default 2)\n"
-	       "  --reads N            loop: reads at least (default 1000)\n"
-	       "  --daemon-pid PID     scale: the daemon whose RSS and CPU time are reported\n"
-	       "  --out DIR            snapshot: where the files go\n"
-	       "  --tsv FILE           table/scale: also write the figures as tab-separated lines\n"
-	       "  --cgroup-root DIR    default /sys/fs/cgroup\n"
-	       "  --cgroup-parent NAME default lxcfs-bench-PID\n");
+	    f,
+	    "usage: lxcfs-bench table|scale|loop|snapshot [OPTIONS] | selftest\n"
+	    "  --target NAME=DIR    files under DIR (repeat; NAME native/floor/floor-pc/upstream/\n"
+	    "                       ours)\n"
+	    "  --daemon NAME=PID    the process serving target NAME: its CPU per read is shown\n"
+	    "                       (scale: and the peak RSS of ours)\n"
+	    "  --files A,B          files relative to DIR (default: the 9 lxcfs files)\n"
+	    "  --readers N[,N...]   readers at once (table: 2,16; scale: 2; loop: 2)\n"
+	    "  --hot N              table: readers of the hot loop, in one container (2; 0: none)\n"
+	    "  --probes N           table: limit changes checked per target and case (10)\n"
+	    "  --containers N       containers (table: 100; scale: 1000; loop: 10)\n"
+	    "  --seconds S          per table cell (default 0.5)\n"
+	    "  --passes N           table: each cell in N slices, interleaved (default 2)\n"
+	    "  --turn-us US         a container's turn in a table cell (default 2000)\n"
+	    "  --rounds N           scale: turns per container (default 2)\n"
+	    "  --reads N            loop: reads at least (default 1000)\n"
+	    "  --out DIR            snapshot: where the files go\n"
+	    "  --tsv FILE           table/scale: also write the figures as tab-separated lines\n"
+	    "  --cgroup-root DIR    default /sys/fs/cgroup\n"
+	    "  --work-dir DIR       where the (empty) bind directory is made (default /tmp)\n"
+	    "  --cgroup-parent NAME default lxcfs-bench-PID\n");
 }
 
 static int parse_list(const char *s, unsigned *out, unsigned max)
@@ -101,7 +116,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	    {"turn-us", required_argument, 0, 'u'},
 	    {"rounds", required_argument, 0, 'R'},
 	    {"reads", required_argument, 0, 'n'},
-	    {"daemon-pid", required_argument, 0, 'p'},
+	    {"daemon", required_argument, 0, 'p'},
+	    {"hot", required_argument, 0, 'H'},
+	    {"probes", required_argument, 0, 'N'},
+	    {"work-dir", required_argument, 0, 'W'},
 	    {"out", required_argument, 0, 'o'},
 	    {"tsv", required_argument, 0, 'T'},
 	    {"cgroup-root", required_argument, 0, 'C'},
@@ -118,6 +136,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->turn_us = 2000;
 	o->rounds = 2;
 	o->reads = 1000;
+	o->hot = 2;
+	o->probes = 10;
 	o->cgroup_root = "/sys/fs/cgroup";
 	snprintf(o->cgroup_parent, sizeof(o->cgroup_parent), "lxcfs-bench-%d", (int)getpid());
 	if (argc < 2 || argv[1][0] == '-') {
@@ -181,8 +201,33 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'n':
 			o->reads = (unsigned)strtoul(optarg, NULL, 10);
 			break;
-		case 'p':
-			o->daemon_pid = atoi(optarg);
+		case 'p': {
+			const char *eq = strchr(optarg, '=');
+			int pid = eq ? atoi(eq + 1) : 0;
+			unsigned i;
+
+			for (i = 0; eq && i < o->ntargets; i++)
+				if (strlen(o->target[i].name) == (size_t)(eq - optarg) &&
+				    !strncmp(o->target[i].name, optarg, (size_t)(eq - optarg)))
+					break;
+			if (!eq || pid <= 0 || i == o->ntargets) {
+				fprintf(stderr,
+					"lxcfs-bench: bad --daemon `%s` (NAME=PID after its "
+					"--target)\n",
+					optarg);
+				return -1;
+			}
+			o->target[i].pid = pid;
+			break;
+		}
+		case 'H':
+			o->hot = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'N':
+			o->probes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'W':
+			o->work_dir = optarg;
 			break;
 		case 'o':
 			o->out = optarg;

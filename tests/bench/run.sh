@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: lxcfs against native procfs, a bare FUSE file (the floor) and upstream lxcfs
-# (Debian's package), all read by the same container-like readers; then 1000 containers, a
-# strace of the daemon over a read loop, and the runc hook and `remount --all` timings.
+# `make bench`: lxcfs against native procfs, two bare FUSE files (the direct_io floor, and the
+# floor of the new way: content pushed into the page cache at open) and upstream lxcfs (Debian's
+# package), all read by the same container-like readers (binds made from inside their pid
+# namespaces): the hot loop (2 readers in one container), the rotations over 100 containers, a
+# limit changed at run time, then 1000 containers, a strace of the daemon over a read loop, and
+# the runc hook and `remount --all` timings. The daemons' CPU per read is in every table.
 #
 # Everything it makes is temporary and removed on exit, whatever happens: daemons (killed by
 # pid), FUSE mounts (on mktemp -d mount points, never /var/lib/lxcfs), cgroups (only under
@@ -11,6 +14,9 @@
 # Knobs (environment):
 #   BENCH_SECONDS=1       seconds per table cell        BENCH_READERS=2,16  readers at once
 #   BENCH_PASSES=4        slices per cell, interleaved with the other targets' slices
+#   BENCH_HOT=2           readers of the hot loop, in one container (0: skip)
+#   BENCH_PROBES=10       limit changes checked (per target, quiet and busy; 0: skip)
+#   BENCH_TABLE=1         0: skip the tables (and the strace, which uses their daemons)
 #   BENCH_CONTAINERS=100  containers of the table       BENCH_SCALE=1000    containers (0: skip)
 #   BENCH_SCALE_ROUNDS=2  turns per container           BENCH_STRACE_READS=1000 (0: skip)
 #   BENCH_RUNC=100        runc containers for the hook and remount (0: skip)
@@ -20,6 +26,7 @@
 #                         BENCH_FETCH_UPSTREAM=0 forbids the download)
 #   BENCH_TSV=FILE        the figures, tab-separated
 #   BENCH_FILES=proc/meminfo,...  (default: all nine lxcfs files)
+#   BENCH_SYSINFO_CALLS=20000  sysinfo(2) calls with and without the seccomp agent (0: skip)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=../cgroup-cleanup.bash
@@ -35,8 +42,13 @@ UPSTREAM_DIR=$REPO/$B/bench/upstream # Debian's lxcfs unpacked (never installed)
 SECONDS_PER_CELL=${BENCH_SECONDS:-1}
 PASSES=${BENCH_PASSES:-4}
 READERS=${BENCH_READERS:-2,16}
+HOT=${BENCH_HOT:-2}
+PROBES=${BENCH_PROBES:-10}
+TABLE=${BENCH_TABLE:-1}
 CONTAINERS=${BENCH_CONTAINERS:-100}
 SCALE=${BENCH_SCALE:-1000}
+SYSINFO_CALLS=${BENCH_SYSINFO_CALLS:-20000}
+GOAL_SYSINFO_US=20
 SCALE_ROUNDS=${BENCH_SCALE_ROUNDS:-2}
 STRACE_READS=${BENCH_STRACE_READS:-1000}
 RUNC_N=${BENCH_RUNC:-100}
@@ -70,9 +82,10 @@ ms_since() { echo $((($(now_ns) - $1) / 1000000)); }
 
 # ---------------------------------------------------------------- cleanup
 
-# stop_pid PID: SIGTERM, then SIGKILL after 5 s; only pids this script started
+# stop_pid PID: SIGTERM, then SIGKILL after 5 s; only pids this script started. A daemon that
+# dies of a signal of its own on SIGTERM (a crash while stopping) is said.
 stop_pid() {
-	local pid=$1 i
+	local pid=$1 i rc
 	kill -TERM "$pid" 2>/dev/null || return 0
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -80,6 +93,10 @@ stop_pid() {
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rc=$?
+	if [ "$rc" -gt 128 ] && [ "$rc" -ne 143 ] && [ "$rc" -ne 137 ]; then
+		say "warning: pid $pid ($(sed -n 1p "$TMP/pid-$pid.name" 2>/dev/null || echo '?')) died of signal $((rc - 128)) when stopped"
+	fi
 	return 0
 }
 
@@ -148,6 +165,7 @@ start_fs() {
 	"$@" </dev/null >"$TMP/$name.log" 2>&1 &
 	FS_PID=$!
 	_PIDS+=("$FS_PID")
+	echo "$name" >"$TMP/pid-$FS_PID.name"
 	for ((i = 0; i < 100; i++)); do
 		if findmnt -n --mountpoint "$mnt" >/dev/null 2>&1 &&
 			head -c1 "$mnt/proc/meminfo" >/dev/null 2>&1; then
@@ -183,7 +201,7 @@ FILES_ARGS=()
 [ -n "$FILES" ] && FILES_ARGS=(--files "$FILES")
 TSV_ARGS=()
 [ -n "$TSV" ] && TSV_ARGS=(--tsv "$TSV")
-CG_ARGS=(--cgroup-parent "$CG_PARENT")
+CG_ARGS=(--cgroup-parent "$CG_PARENT" --work-dir "$TMP")
 
 # find_upstream: set UPSTREAM (and UPSTREAM_ENV) to a runnable Debian lxcfs, or leave it empty
 UPSTREAM_ENV=()
@@ -222,40 +240,72 @@ else
 	say "   upstream: Debian's lxcfs is neither installed nor downloadable: n/a"
 	UPSTREAM=""
 fi
-say "   floor: $FLOOR, libfuse $(pkg-config --modversion fuse3 2>/dev/null || echo '?')"
+say "   floor: $FLOOR (direct_io; floor-pc: --pagecache), libfuse $(pkg-config --modversion fuse3 2>/dev/null || echo '?')"
 say "   work dir: $TMP (mount points, snapshot, logs; removed at the end)"
-say "   readers: each the init of its own pid namespace in its own v1 cgroup (memory, cpuset,"
-say "   cpu, cpuacct, blkio) under $CGROOT/<ctrl>/$CG_PARENT; one CPU and its own memory limit"
-say "   each; one open + read to EOF + close per read"
+say "   readers: each the init of its own pid and mount namespaces in its own v1 cgroup (memory,"
+say "   cpuset, cpu, cpuacct, blkio) under $CGROOT/<ctrl>/$CG_PARENT; one CPU and its own memory"
+say "   limit each; it binds the FUSE targets' files from inside its pid namespace and reads the"
+say "   binds; one open + read to EOF + close per read"
+say "   load before: $(uptime | sed 's/^.*load average/load average/') ($(nproc) CPUs; the machine may be shared)"
 
 # ---------------------------------------------------------------- the table
 
-new_mnt OURS_MNT && start_fs ours "$OURS_MNT" "$LXCFS" -f "$OURS_MNT" || exit 1
-OURS_PID=$FS_PID
-TARGETS=(--target "native=/")
-SNAP=$TMP/snapshot
-if "$GEN" snapshot --target "ours=$OURS_MNT" --out "$SNAP" "${FILES_ARGS[@]}" "${CG_ARGS[@]}"; then
-	new_mnt FLOOR_MNT && start_fs floor "$FLOOR_MNT" "$FLOOR" "$SNAP" "$FLOOR_MNT" &&
-		TARGETS+=(--target "floor=$FLOOR_MNT")
-else
-	fail "could not snapshot what a container reads from ours, for the floor"
-fi
-if [ -n "$UPSTREAM" ]; then
-	new_mnt UP_MNT &&
-		start_fs upstream "$UP_MNT" "${UPSTREAM_ENV[@]}" "$UPSTREAM" -f -p "$TMP/upstream.pid" \
-			"$UP_MNT" &&
-		TARGETS+=(--target "upstream=$UP_MNT")
-	UP_PID=$FS_PID
-fi
-TARGETS+=(--target "ours=$OURS_MNT")
+# start_targets SUFFIX: the floors, upstream and ours on fresh mount points; sets TARGETS (with
+# --daemon NAME=PID for each), OURS_PID, OURS_MNT, UP_PID, UP_MNT
+start_targets() {
+	local sfx=$1 mnt
+	TARGETS=()
+	if [ -d "$SNAP" ]; then
+		new_mnt mnt && start_fs "floor$sfx" "$mnt" "$FLOOR" "$SNAP" "$mnt" &&
+			TARGETS+=(--target "floor=$mnt" --daemon "floor=$FS_PID")
+		new_mnt mnt && start_fs "floor-pc$sfx" "$mnt" "$FLOOR" --pagecache "$SNAP" "$mnt" &&
+			TARGETS+=(--target "floor-pc=$mnt" --daemon "floor-pc=$FS_PID")
+	fi
+	UP_PID="" UP_MNT=""
+	if [ -n "$UPSTREAM" ]; then
+		new_mnt UP_MNT &&
+			start_fs "upstream$sfx" "$UP_MNT" "${UPSTREAM_ENV[@]}" "$UPSTREAM" -f \
+				-p "$TMP/upstream$sfx.pid" "$UP_MNT" &&
+			UP_PID=$FS_PID && TARGETS+=(--target "upstream=$UP_MNT" --daemon "upstream=$FS_PID")
+	fi
+	new_mnt OURS_MNT && start_fs "ours$sfx" "$OURS_MNT" "$LXCFS" -f "$OURS_MNT" || return 1
+	OURS_PID=$FS_PID
+	TARGETS+=(--target "ours=$OURS_MNT" --daemon "ours=$OURS_PID")
+}
 
+# stop_targets SUFFIX: stop the daemons of this run, unmount, say what the floors served
+stop_targets() {
+	local p m f
+	for p in "${_PIDS[@]}"; do stop_pid "$p"; done
+	_PIDS=()
+	for m in "${_MNTS[@]}"; do unmount_all "$m"; done
+	for f in "floor$1" "floor-pc$1"; do
+		[ -f "$TMP/$f.log" ] && grep -h 'requests served' "$TMP/$f.log" | sed "s/^/   $f: /" | tee -a "$LOG"
+	done
+}
+
+SNAP=$TMP/snapshot
+new_mnt SNAP_MNT && start_fs snapshot "$SNAP_MNT" "$LXCFS" -f "$SNAP_MNT" || exit 1
+"$GEN" snapshot --target "ours=$SNAP_MNT" --out "$SNAP" "${FILES_ARGS[@]}" "${CG_ARGS[@]}" ||
+	fail "could not snapshot what a container reads from ours, for the floors"
+stop_pid "$FS_PID"
+unmount_all "$SNAP_MNT"
 say
-say "== table: every file, by the same readers; p50/p99 of open+read+close in us"
-T0=$(now_ns)
-logged "$GEN" table "${TARGETS[@]}" --readers "$READERS" --containers "$CONTAINERS" \
-	--seconds "$SECONDS_PER_CELL" --passes "$PASSES" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
-	fail "table: a read failed or a cell did not finish (see above)"
-say "(table in $(ms_since "$T0") ms)"
+if [ "$TABLE" != 0 ]; then
+	start_targets "" || exit 1
+	TARGETS=(--target "native=/" "${TARGETS[@]}")
+	say "== table: every file, by the same readers; p50/p99 of open+read+close in us; cpu/rd: the"
+	say "   daemon's CPU (utime+stime, all threads) per read in us"
+	T0=$(now_ns)
+	logged "$GEN" table "${TARGETS[@]}" --hot "$HOT" --probes "$PROBES" --readers "$READERS" \
+		--containers "$CONTAINERS" --seconds "$SECONDS_PER_CELL" --passes "$PASSES" \
+		"${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
+		fail "table: a read failed, a check failed or a cell did not finish (see above)"
+	say "(table in $(ms_since "$T0") ms)"
+else
+	say "== table: skipped (BENCH_TABLE=0)"
+	STRACE_READS=0
+fi
 
 # ---------------------------------------------------------------- strace
 
@@ -271,7 +321,7 @@ strace_loop() {
 	done
 	sleep 0.3
 	reads=$("$GEN" loop --target "$name=$mnt" --reads "$STRACE_READS" "${FILES_ARGS[@]}" \
-		--cgroup-parent "$CG_PARENT-s" | awk '/^loop:/ {print $2}')
+		--cgroup-parent "$CG_PARENT-s" --work-dir "$TMP" | awk '/^loop:/ {print $2}')
 	kill -INT "$spid" 2>/dev/null
 	wait "$spid" 2>/dev/null
 	if [ -z "$reads" ] || [ "$reads" -eq 0 ] || [ ! -s "$out" ]; then
@@ -300,31 +350,23 @@ else
 fi
 
 # the table's daemons are done
-for p in "${_PIDS[@]}"; do stop_pid "$p"; done
-_PIDS=()
-for m in "${_MNTS[@]}"; do unmount_all "$m"; done
+stop_targets ""
 
 # ---------------------------------------------------------------- 1000 containers
 
 say
 if [ "$SCALE" -gt 0 ]; then
-	say "== $SCALE containers: a fresh daemon, every container reading every file in rotation"
+	say "== $SCALE containers: fresh daemons, every container reading every file in rotation"
 	T0=$(now_ns)
-	SC_TARGETS=()
-	if [ -d "$SNAP" ]; then
-		new_mnt SFLOOR_MNT && start_fs floor2 "$SFLOOR_MNT" "$FLOOR" "$SNAP" "$SFLOOR_MNT" &&
-			SC_TARGETS+=(--target "floor=$SFLOOR_MNT")
-	fi
-	if new_mnt SOURS_MNT && start_fs ours2 "$SOURS_MNT" "$LXCFS" -f "$SOURS_MNT"; then
-		SC_TARGETS+=(--target "ours=$SOURS_MNT")
-		logged "$GEN" scale "${SC_TARGETS[@]}" --daemon-pid "$FS_PID" --containers "$SCALE" \
+	if start_targets 2; then
+		logged "$GEN" scale "${TARGETS[@]}" --containers "$SCALE" \
 			--rounds "$SCALE_ROUNDS" "${FILES_ARGS[@]}" "${TSV_ARGS[@]}" "${CG_ARGS[@]}" ||
-			fail "scale: a read failed or the run did not finish (see above)"
+			fail "scale: a read failed, a check failed or the run did not finish (see above)"
+	else
+		fail "scale: the daemons did not start"
 	fi
+	stop_targets 2
 	say "(scale run in $(ms_since "$T0") ms, with setup and teardown)"
-	for p in "${_PIDS[@]}"; do stop_pid "$p"; done
-	_PIDS=()
-	for m in "${_MNTS[@]}"; do unmount_all "$m"; done
 else
 	say "== scale: skipped (BENCH_SCALE=0)"
 fi
@@ -473,8 +515,31 @@ else
 	say "(runc part in $(ms_since "$T0") ms)"
 fi
 
+# ---------------------------------------------------------------- sysinfo(2) through seccomp
+
 say
+SYSINFO_LAT=$REPO/$B/tools/sysinfo-lat
+if [ "$SYSINFO_CALLS" -gt 0 ] && [ -x "$SYSINFO_LAT" ]; then
+	say "== sysinfo(2) answered by the seccomp agent (--seccomp-listener) vs the kernel's, $SYSINFO_CALLS calls each"
+	if new_mnt SC_MNT && start_fs ours-sc "$SC_MNT" "$LXCFS" -f --runtime-dir "$TMP" \
+		--seccomp-listener "$TMP/sc.sock" "$SC_MNT"; then
+		if out=$("$SYSINFO_LAT" "$TMP/sc.sock" "$SYSINFO_CALLS" 2>&1); then
+			added=$(sed -n 's/.*added p50 \([0-9]*\).*/\1/p' <<<"$out")
+			say "  $out   [goal added p50 < $GOAL_SYSINFO_US us: $([ "${added:-999999}" -lt "$GOAL_SYSINFO_US" ] && echo PASS || echo MISS)]"
+			tsv sysinfo "$SYSINFO_CALLS" "$out"
+		else
+			fail "sysinfo-lat: $out"
+		fi
+		stop_pid "$FS_PID"
+		unmount_all "$SC_MNT"
+	fi
+else
+	say "== sysinfo: skipped (BENCH_SYSINFO_CALLS=0 or no $SYSINFO_LAT: make tools)"
+fi
+
+say
+say "   load after: $(uptime | sed 's/^.*load average/load average/')"
 say "== goals"
-grep -E '\[goal|^goals at|^bound for|^  the floor itself' "$LOG" | sed -e 's/^ *//' -e 's/^/   /'
+grep -E '\[goal|^  new-way floor' "$LOG" | sed -e 's/^ *//' -e 's/^/   /'
 say "== make bench: $(ms_since "$START") ms in all; $([ $failed -eq 0 ] && echo 'no errors' || echo 'ERRORS (see above)')"
 exit $failed

@@ -149,6 +149,16 @@ load helpers
 
 }
 
+@test "upstream lxcfs's command line is accepted: -s, --enable-pidfd, --enable-cgroup, -o direct_io,..." {
+	start_daemon -s --enable-pidfd --enable-cgroup --enable-psi-poll -z -o direct_io,entry_timeout=0.5,attr_timeout=0.5,nonempty,allow_other
+	run grep -c -- '--enable-cgroup: no virtual cgroupfs' "$LXCFS_LOG"
+	assert_output 1
+	run grep -c '^MemTotal:' "$LXCFS_MNT/proc/meminfo"
+	assert_output 1
+	run_lxcfs 2 --enable-cgroupfs "$BATS_TEST_TMPDIR"
+	assert_output --partial "unknown option"
+}
+
 @test "-d with --log writes debug lines to the log file" {
 	local mnt log=$BATS_TEST_TMPDIR/debug.log
 	new_mountpoint mnt
@@ -331,4 +341,50 @@ fake_file() {
 	sed 's/^/#   /' "$LXCFS_LOG"
 	assert [ "$n" -ge 1 ]  # the fallback is logged
 	assert [ "$n" -le 2 ]  # but not for each of the 10 reads
+}
+
+# daemon_ticks: the daemon's utime + stime, all threads, in clock ticks
+daemon_ticks() { awk '{print $14 + $15}' "/proc/$LXCFS_PID/stat"; }
+
+@test "a container whose init exited but is not reaped yet (a zombie) costs the daemon no CPU" {
+	start_daemon
+	make_cgroup zomb
+	start_container zomb sleep 300
+	local init=$CONTAINER_PID before after
+	# a read from inside: the daemon now keeps the container (and watches its init's pidfd)
+	run container_exec "$init" cat /proc/meminfo
+	assert_success
+	# the init's parent (unshare) stopped: the init, killed, stays a zombie
+	kill -STOP "$CONTAINER_UNSHARE"
+	kill -KILL "$init"
+	wait_for "! pid_alive $init" 5 "the killed init did not exit"
+	assert [ -e "/proc/$init" ]  # the init is a zombie, not reaped
+	sleep 0.2
+	before=$(daemon_ticks)
+	sleep 2
+	after=$(daemon_ticks)
+	kill -CONT "$CONTAINER_UNSHARE"
+	log "daemon CPU over 2 s with a zombie container init: $((after - before)) ticks"
+	# idle, the daemon sleeps; a thread spinning on the zombie's pidfd would take a CPU (200
+	# ticks in 2 s; still dozens on a loaded machine)
+	assert [ $((after - before)) -le 10 ]  # the daemon stays idle
+	pid_alive "$LXCFS_PID" || fail "the daemon died"
+}
+
+@test "a daemon in the background drops an exited container at once: its pidfd and cgroup files closed" {
+	start_daemon # daemonized: the reaper must run in the forked daemon
+	make_cgroup held
+	start_container held sleep 300
+	local init=$CONTAINER_PID n
+	run container_exec "$init" cat /proc/meminfo
+	assert_success
+	n=$(find "/proc/$LXCFS_PID/fd" -lname "*/$CG_TOP/held/*" | wc -l)
+	log "cgroup files of the container the daemon holds: $n"
+	assert [ "$n" -gt 0 ]  # the container's cgroup files are held
+	assert [ "$(find "/proc/$LXCFS_PID/fd" -lname 'anon_inode:\[pidfd\]' | wc -l)" -eq 1 ]
+	kill -KILL "$init"
+	# nothing reads from that namespace again: only the reaper can drop the entry
+	wait_for "[ \$(find /proc/$LXCFS_PID/fd -lname '*/$CG_TOP/held/*' | wc -l) -eq 0 ]" 5 \
+		"the daemon still holds the exited container's cgroup files"
+	assert [ "$(find "/proc/$LXCFS_PID/fd" -lname 'anon_inode:\[pidfd\]' | wc -l)" -eq 0 ]
 }

@@ -41,12 +41,16 @@ stop_valgrind_daemon() {
 	make_cgroup vg
 	cg_set vg memory.limit_in_bytes 256M
 	cg_set vg cpuset.cpus 0
+	# its own PSI on a hybrid host (the unified hierarchy), else the cgroup2 root's or the host's
+	[ -f "$CGROOT/unified/cgroup.procs" ] && make_unified_cgroup vg
 	# twice: the second read of each file goes through every cache the first one filled
 	CONTAINER_TIMEOUT=120 run in_container vg sh -c '
 		for i in 1 2; do
 			for f in /proc/cpuinfo /proc/diskstats /proc/loadavg /proc/meminfo \
 				/proc/partitions /proc/stat /proc/swaps /proc/uptime \
-				/sys/devices/system/cpu/online; do
+				/sys/devices/system/cpu/online "$LXCFS_MNT"/proc/slabinfo \
+				"$LXCFS_MNT"/proc/pressure/cpu "$LXCFS_MNT"/proc/pressure/io \
+				"$LXCFS_MNT"/proc/pressure/memory; do
 				cat "$f" >/dev/null || exit 1
 			done
 		done

@@ -22,7 +22,9 @@ except OSError as e:
 	run ls "$LXCFS_MNT"
 	assert_output "$(printf 'proc\nsys')"
 	run ls "$LXCFS_MNT/proc"
-	assert_output "$(printf '%s\n' "${PROC_FILES[@]}")"
+	assert_output "$(printf '%s\n' "${PROC_FILES[@]}" pressure slabinfo | sort)"
+	run ls "$LXCFS_MNT/proc/pressure"
+	assert_output "$(printf 'cpu\nio\nmemory')"
 	# the CPU directory is the host's, with the daemon's online, possible, present, offline
 	run ls "$LXCFS_MNT/sys/devices/system/cpu"
 	assert_output "$(ls /sys/devices/system/cpu)"
@@ -34,14 +36,31 @@ except OSError as e:
 	assert_output cpu
 }
 
+@test "every path upstream lxcfs's README binds into a container (docker run -v) is served" {
+	start_daemon
+	local p
+	# upstream's README, "Using with Docker" (lxcfs 6/7)
+	for p in proc/cpuinfo proc/diskstats proc/meminfo proc/stat proc/swaps proc/uptime \
+		proc/slabinfo proc/pressure/io proc/pressure/cpu proc/pressure/memory; do
+		assert [ -f "$LXCFS_MNT/$p" ]  # $p is a file
+		run head -c 1 "$LXCFS_MNT/$p"
+		assert_success
+		refute_output ""
+	done
+	assert [ -d "$LXCFS_MNT/sys/devices/system/cpu" ]
+	assert [ -f "$LXCFS_MNT/sys/devices/system/cpu/online" ]
+}
+
 @test "files are 0444 regular files, directories 0555" {
 	start_daemon
 	local f
-	for f in "${PROC_FILES[@]/#/proc/}" sys/devices/system/cpu/online; do
+	for f in "${PROC_FILES[@]/#/proc/}" proc/pressure/{cpu,io,memory} sys/devices/system/cpu/online; do
 		assert [ -f "$LXCFS_MNT/$f" ]  # $f is a regular file
 		assert_equal "$(stat -c '%a' "$LXCFS_MNT/$f")" 444
 	done
-	for f in "" proc sys sys/devices sys/devices/system sys/devices/system/cpu; do
+	# slabinfo is root's only, as the kernel's (035-pressure-slabinfo.bats)
+	assert_equal "$(stat -c '%F %a' "$LXCFS_MNT/proc/slabinfo")" "regular file 400"
+	for f in "" proc proc/pressure sys sys/devices sys/devices/system sys/devices/system/cpu; do
 		assert_equal "$(stat -c '%F %a' "$LXCFS_MNT/$f")" "directory 555"
 	done
 }

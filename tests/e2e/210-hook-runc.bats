@@ -53,6 +53,26 @@ start_limited() {
 	done
 }
 
+@test "hook: /proc/pressure/cpu in a runc container is its own cgroup's PSI, not the host's" {
+	[ -f /proc/pressure/cpu ] || skip "no PSI on this kernel"
+	start_limited
+	local name cg served after host
+	name=$(tk_name)
+	cg=$(awk -F: '$1 == "0" {print $3}' "/proc/$(runc_pid "$name")/cgroup")
+	cg=$CGROOT/unified$cg
+	[ -f "$cg/cpu.pressure" ] || skip "runc made no cgroup2 cgroup with PSI ($cg)"
+	# three busy loops on the container's one CPU
+	run runc_in "$name" sh -c 'for i in 1 2 3; do timeout 2 sh -c "while :; do :; done" & done; wait; cat /proc/pressure/cpu'
+	assert_success
+	served=$(awk '$1 == "some" {sub("total=", "", $5); print $5}' <<<"$output")
+	after=$(awk '$1 == "some" {sub("total=", "", $5); print $5}' "$cg/cpu.pressure")
+	host=$(awk '$1 == "some" {sub("total=", "", $5); print $5}' /proc/pressure/cpu)
+	log "served $served, the cgroup's after $after, the host's $host"
+	assert [ "$served" -gt 0 ]
+	assert [ "$served" -le "$after" ]
+	assert [ "$served" -lt "$host" ]
+}
+
 @test "hook: the mount point appears read-only at /var/lib/lxcfs in the container" {
 	start_limited
 	run runc_in "$(tk_name)" mount

@@ -10,6 +10,8 @@
 # - make_bundle NAME [MEM] [CPUS] [HOOK=yes|no]
 #                              an OCI bundle (runc spec + jq) with the toolkit as prestart and
 #                              poststop hook, cgroupsPath under this run's parent cgroup
+# - bundle_host_usr / bundle_jq FILTER
+#                              the host's /usr in the last bundle; edit its config.json
 # - runc_start NAME / runc_in NAME CMD... / runc_pid NAME
 # - podman_init / pm ARGS...   podman with a private --root/--runroot, vfs, cgroupfs, runc, and
 #                              a hooks dir made from deploy/hooks/oci-hooks.d
@@ -29,7 +31,9 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # the system's python3 (a fake engine server, an API probe): not whatever PATH finds first
 TK_PYTHON=${TK_PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)}
 TK_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/partitions proc/stat
-	proc/swaps proc/uptime sys/devices/system/cpu/online)
+	proc/swaps proc/uptime proc/slabinfo sys/devices/system/cpu)
+# the PSI files, on a kernel that has them (the hook skips a file the container lacks)
+[ -f /proc/pressure/cpu ] && TK_FILES+=(proc/pressure/cpu proc/pressure/io proc/pressure/memory)
 
 _TK_RUNC=() _TK_PIDS=() _TK_PODMAN=""
 
@@ -142,6 +146,27 @@ make_bundle() {
 		| (if $hook == "yes" then .hooks = {prestart: [{path: $tk, args: $pre}],
 		                                    poststop: [{path: $tk, args: $post}]}
 		   else . end)' "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
+		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+# bundle_host_usr: the bundle made last (BUNDLE) gets the host's /usr read-only (and /lib,
+# /lib64 as links into it), so that the host's programs run in it: lscpu, nproc, getconf,
+# /usr/bin/python3 (/usr/bin comes before the busybox /bin in PATH)
+bundle_host_usr() {
+	local rootfs
+	rootfs=$(jq -r .root.path "$BUNDLE/config.json")
+	mkdir -p "$rootfs/usr"
+	ln -sfn usr/lib "$rootfs/lib"
+	ln -sfn usr/lib64 "$rootfs/lib64"
+	bundle_jq '.mounts += [{destination: "/usr", type: "bind", source: "/usr",
+		options: ["rbind", "ro"]}]'
+}
+
+# bundle_jq FILTER [JQ_ARGS...]: edit the config.json of BUNDLE with jq
+bundle_jq() {
+	local f=$1
+	shift
+	jq "$@" "$f" "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
 		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
 }
 

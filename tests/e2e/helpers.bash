@@ -222,11 +222,28 @@ cg_get() {
 	cat "$(cg_dir "$c" "$1")/$2"
 }
 
-# _cg_procs_files NAME: the cgroup.procs files a process joins to enter NAME
+# _cg_procs_files NAME: the cgroup.procs files a process joins to enter NAME (and NAME of a
+# hybrid host's unified hierarchy when make_unified_cgroup made it)
 _cg_procs_files() {
 	local c
 	for c in "${CG_CONTROLLERS[@]}"; do
 		[ -d "$CGROOT/$c" ] && echo "$(cg_dir "$c" "$1")/cgroup.procs"
+	done
+	[ -d "$(cg_dir unified "$1")" ] && echo "$(cg_dir unified "$1")/cgroup.procs"
+	return 0
+}
+
+# make_unified_cgroup NAME: also create NAME (made by make_cgroup) in the unified hierarchy of a
+# hybrid host (CGROOT/unified: no controllers, but per-cgroup PSI), so in_cgroup/in_container
+# join it too; removed with the others
+make_unified_cgroup() {
+	local rel=$CG_TOP part parts
+	[ -f "$CGROOT/unified/cgroup.procs" ] || { echo "no unified hierarchy at $CGROOT/unified" >&2; return 1; }
+	IFS=/ read -r -a parts <<<"$1"
+	_cg_mkdir unified "$CG_TOP" || return 1
+	for part in "${parts[@]}"; do
+		rel=$rel/$part
+		_cg_mkdir unified "$rel" || return 1
 	done
 }
 
@@ -243,7 +260,7 @@ in_cgroup() {
 _remove_cgroups() {
 	local c name d
 	for name in "${_CGROUPS[@]}"; do
-		for c in "${CG_CONTROLLERS[@]}"; do
+		for c in "${CG_CONTROLLERS[@]}" unified; do
 			d=$(cg_dir "$c" "$name")
 			[ -d "$d" ] || continue
 			remove_cgroup_tree "$d" || log "could not remove cgroup $d"
@@ -252,7 +269,7 @@ _remove_cgroups() {
 			while [ "$d" != "$CGROOT/$c/$CG_TOP" ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
 		done
 	done
-	for c in "${CG_CONTROLLERS[@]}"; do rmdir "$CGROOT/$c/$CG_TOP" 2>/dev/null; done
+	for c in "${CG_CONTROLLERS[@]}" unified; do rmdir "$CGROOT/$c/$CG_TOP" 2>/dev/null; done
 	_CGROUPS=()
 	return 0
 }

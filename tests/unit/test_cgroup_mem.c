@@ -396,6 +396,45 @@ static void test_v2_slab_sum(void **state)
 	fix_rmtree(dir);
 }
 
+/* zswap counters: v2 memory.stat's zswap and zswapped (kernels with zswap accounting); the
+ * recorded v2 kernel has none, v1 never has any. */
+static void test_zswap(void **state)
+{
+	char *dir = fix_copy("v2"), *stat;
+	struct strbuf sb = STRBUF_INIT;
+	struct cg_mem m;
+
+	(void)state;
+	read_ok(FIX "/v2", v2_ct, &m);
+	assert_false(m.have_zswap);
+	assert_int_equal(m.zswap, 0);
+	read_ok(FIX "/v1", v1_ct, &m);
+	assert_false(m.have_zswap);
+	read_ok(FIX "/hybrid", hy_c1, &m);
+	assert_false(m.have_zswap);
+	/* the recorded memory.stat with the two lines a 6.x kernel prints after "swapcached" */
+	stat = fix_slurp(FIX "/v2/lx/ct/memory.stat");
+	assert_int_equal(sb_puts(&sb, stat), 0);
+	assert_int_equal(sb_puts(&sb, "zswap 1048576\nzswapped 3145728\n"), 0);
+	fix_put(dir, "lx/ct/memory.stat", sb.buf);
+	read_ok(dir, v2_ct, &m);
+	assert_true(m.have_zswap);
+	assert_int_equal(m.zswap, 1048576);
+	assert_int_equal(m.zswapped, 3145728);
+	assert_int_equal(m.anon, 122880); /* the rest as recorded */
+	/* one line without the other: not a kernel's file, no counters */
+	fix_put(dir, "lx/ct/memory.stat", "anon 1000\nfile 2000\nzswap 5\n");
+	read_ok(dir, v2_ct, &m);
+	assert_false(m.have_zswap);
+	assert_int_equal(m.zswap, 0);
+	/* a garbled value fails the read as any other key does */
+	fix_put(dir, "lx/ct/memory.stat", "anon 1000\nfile 2000\nzswap x\nzswapped 1\n");
+	read_fails(dir, v2_ct, EINVAL);
+	sb_free(&sb);
+	free(stat);
+	fix_rmtree(dir);
+}
+
 /* Limits only (for /proc/swaps): the same limit, usage and swap as a full read, no statistics,
  * and memory.stat is not needed. */
 static void test_limits_only(void **state)
@@ -533,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_no_swap_accounting),
 	    cmocka_unit_test(test_v2_controller_off_below),
 	    cmocka_unit_test(test_v2_slab_sum),
+	    cmocka_unit_test(test_zswap),
 	    cmocka_unit_test(test_limits_only),
 	    cmocka_unit_test(test_v1_damaged),
 	    cmocka_unit_test(test_v2_damaged),

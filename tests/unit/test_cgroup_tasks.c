@@ -179,6 +179,45 @@ static void test_damaged(void **state)
 	fix_damage_each("v1", v1_ct, d, sizeof(d) / sizeof(d[0]), read_fails);
 }
 
+/* cg_tasks_count: pids.current where the pids controller has it (one read), else the ids
+ * counted */
+static uint64_t count_ok(const char *root, const char *text)
+{
+	struct lx_error err = {0, ""};
+	struct cg_layout l;
+	struct cg_paths p;
+	uint64_t n = 0;
+
+	fix_load(root, text, &l, &p);
+	if (cg_tasks_count(&l, &p, &n, &err) < 0)
+		fail_msg("cg_tasks_count(%s): %s", root, err.msg);
+	fix_unload(&l, &p);
+	return n;
+}
+
+static void test_count(void **state)
+{
+	char *dir = fix_copy("v1");
+
+	(void)state;
+	/* v1 pids/lxcfs-test/ct/pids.current says 2 (the worker and the sleep) */
+	assert_int_equal(count_ok(FIX "/v1", v1_ct), 2);
+	/* v2: pids.current of lx/ct (3), not the sum of its children's lists */
+	assert_int_equal(count_ok(FIX "/v2", "0::/lx/ct\n"), 3);
+	/* the file is read, not the ids: another number there is what counts */
+	fix_put(dir, "pids/lxcfs-test/ct/pids.current", "17\n");
+	assert_int_equal(count_ok(dir, v1_ct), 17);
+	/* no pids.current (no pids controller here): the tasks of cpu, counted */
+	fix_rm(dir, "pids/lxcfs-test/ct/pids.current");
+	assert_int_equal(count_ok(dir, v1_ct), 2);
+	fix_put(dir, "cpu/lxcfs-test/ct/svc/tasks", "8965\n9000\n9001\n");
+	assert_int_equal(count_ok(dir, v1_ct), 4);
+	/* garbage in pids.current: the list instead, never a wrong number */
+	fix_put(dir, "pids/lxcfs-test/ct/pids.current", "many\n");
+	assert_int_equal(count_ok(dir, v1_ct), 4);
+	fix_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +228,7 @@ int main(void)
 	    cmocka_unit_test(test_fallback_hierarchies),
 	    cmocka_unit_test(test_gone),
 	    cmocka_unit_test(test_damaged),
+	    cmocka_unit_test(test_count),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

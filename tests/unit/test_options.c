@@ -1,5 +1,7 @@
 /* Command line and INI config parsing of the daemon. */
+#include <errno.h>
 #include <setjmp.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -82,9 +84,62 @@ static void test_defaults(void **state)
 	assert_string_equal(o.cgroup_root, "/sys/fs/cgroup");
 	assert_null(o.pidfile);
 	assert_true(o.swap);
+	assert_true(o.zswap);
+	assert_false(o.psi_poll);
 	assert_false(o.loadavg);
 	assert_false(o.cfs);
 	assert_false(o.foreground);
+	lx_options_free(&o);
+	unlink(conf_path);
+}
+
+/* upstream lxcfs 7.0's flags, with its meaning: -z/--disable-zswap, --enable-psi-poll; -s
+ * and --enable-pidfd are accepted and change nothing */
+static void test_upstream_flags(void **state)
+{
+	struct lx_options o, plain;
+	struct lx_error err = {0, ""};
+	int code;
+
+	(void)state;
+	write_conf("");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-z", "--enable-psi-poll", NULL),
+			 0);
+	assert_false(o.zswap);
+	assert_true(o.swap);
+	assert_true(o.psi_poll);
+	lx_options_free(&o);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "--disable-zswap", NULL), 0);
+	assert_false(o.zswap);
+	lx_options_free(&o);
+	/* -s, --enable-pidfd and --enable-cgroup: the same options as without them */
+	assert_int_equal(parse(&plain, &code, &err, "-c", conf_path, "-l", "/mnt/y", NULL), 0);
+	assert_false(plain.cgroupfs_ignored);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-s", "--enable-pidfd",
+			       "--enable-cgroup", "-l", "/mnt/y", NULL),
+			 0);
+	assert_true(o.cgroupfs_ignored);
+	assert_int_equal(code, 0);
+	assert_string_equal(o.mountpoint, plain.mountpoint);
+	assert_true(o.loadavg == plain.loadavg && o.swap == plain.swap && o.zswap == plain.zswap &&
+		    o.cfs == plain.cfs && o.psi_poll == plain.psi_poll &&
+		    o.foreground == plain.foreground && o.debug == plain.debug);
+	lx_options_free(&o);
+	lx_options_free(&plain);
+	/* the config keys, and the command line over them */
+	write_conf("[lxcfs]\nzswap = false\npsi_poll = true\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_false(o.zswap);
+	assert_true(o.psi_poll);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nzswap = true\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "-z", NULL), 0);
+	assert_false(o.zswap);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\npsi_poll = maybe\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(code, LX_EXIT_USAGE);
 	lx_options_free(&o);
 	unlink(conf_path);
 }
@@ -317,6 +372,49 @@ static void test_bad_flags(void **state)
 	lx_options_free(&o);
 }
 
+/* --seccomp-listener / seccomp_listener: an absolute path; "" means none, even over the file */
+static void test_seccomp_listener(void **state)
+{
+	struct lx_options o;
+	struct lx_error err = {0, ""};
+	int code;
+
+	(void)state;
+	assert_int_equal(parse(&o, &code, &err, NULL), 0);
+	assert_null(o.seccomp_listener);
+	lx_options_free(&o);
+
+	assert_int_equal(parse(&o, &code, &err, "--seccomp-listener", "/run/x/sc.sock", NULL), 0);
+	assert_string_equal(o.seccomp_listener, "/run/x/sc.sock");
+	lx_options_free(&o);
+
+	err.code = 0;
+	assert_int_equal(parse(&o, &code, &err, "--seccomp-listener", "sc.sock", NULL), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_int_equal(code, 2);
+	lx_options_free(&o);
+
+	write_conf("[lxcfs]\nseccomp_listener = /run/y.sock\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_string_equal(o.seccomp_listener, "/run/y.sock");
+	lx_options_free(&o);
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, "--seccomp-listener", "", NULL),
+			 0);
+	assert_null(o.seccomp_listener); /* the command line's "" wins: none */
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nseccomp_listener =\n");
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), 0);
+	assert_null(o.seccomp_listener);
+	lx_options_free(&o);
+	write_conf("[lxcfs]\nseccomp_listener = relative.sock\n");
+	err.code = 0;
+	assert_int_equal(parse(&o, &code, &err, "-c", conf_path, NULL), -1);
+	assert_int_not_equal(err.code, 0);
+	assert_int_equal(code, 2);
+	lx_options_free(&o);
+	unlink(conf_path);
+}
+
 static void test_parse_bool(void **state)
 {
 	bool b;
@@ -335,6 +433,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_upstream_flags),
 	    cmocka_unit_test(test_debug_implies_foreground),
 	    cmocka_unit_test(test_config_values_and_cli_override),
 	    cmocka_unit_test(test_config_unknown_key),
@@ -343,6 +442,7 @@ int main(void)
 	    cmocka_unit_test(test_config_long_lines_and_nul),
 	    cmocka_unit_test(test_config_not_regular),
 	    cmocka_unit_test(test_bad_flags),
+	    cmocka_unit_test(test_seccomp_listener),
 	    cmocka_unit_test(test_parse_bool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ static char *render(const char *host, const struct cg_mem *m, bool swap)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	if (render_meminfo(host, m, swap, &sb) != 0)
+	if (render_meminfo(host, m, swap, true, &sb) != 0)
 		fail_msg("render_meminfo: %s", strerror(errno));
 	return sb_steal(&sb);
 }
@@ -459,6 +459,74 @@ static void test_invariants(void **state)
 	}
 }
 
+/* The text with every `from` replaced by `to` (malloc'd). */
+static char *replace(const char *text, const char *from, const char *to)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = text, *q;
+
+	while ((q = strstr(p, from))) {
+		assert_int_equal(sb_append(&sb, p, (size_t)(q - p)), 0);
+		assert_int_equal(sb_puts(&sb, to), 0);
+		p = q + strlen(from);
+	}
+	assert_int_equal(sb_puts(&sb, p), 0);
+	return sb_steal(&sb);
+}
+
+/* Zswap and Zswapped: the cgroup's counters where the host has the lines; 0 with -z or
+ * without counters (v1); at most MemTotal; no line where the host has none. */
+static void test_zswap(void **state)
+{
+	char *fix = host_fixture("meminfo");
+	/* a host with 3 GiB in its zswap pool, holding 9 GiB of pages */
+	char *host = replace(fix, "Zswap:                 0 kB", "Zswap:           3145728 kB");
+	char *host2 = replace(host, "Zswapped:              0 kB", "Zswapped:        9437184 kB");
+	struct cg_mem m = typical();
+	struct strbuf sb = STRBUF_INIT;
+	char *out;
+
+	(void)state;
+	assert_int_equal(val(host2, "Zswap"), 3145728);
+	m.have_zswap = true;
+	m.zswap = 10 * MiB;
+	m.zswapped = 30 * MiB;
+	out = render(host2, &m, true);
+	assert_int_equal(val(out, "Zswap"), 10 * 1024);
+	assert_int_equal(val(out, "Zswapped"), 30 * 1024);
+	assert_string_equal(line_of(out, "Zswap"), "Zswap:             10240 kB");
+	free(out);
+	/* -z: hidden (0), the lines stay where the kernel has them */
+	assert_int_equal(render_meminfo(host2, &m, true, false, &sb), 0);
+	assert_int_equal(val(sb.buf, "Zswap"), 0);
+	assert_int_equal(val(sb.buf, "Zswapped"), 0);
+	assert_string_equal(line_of(sb.buf, "Zswapped"), "Zswapped:              0 kB");
+	sb_free(&sb);
+	/* no counters (cgroup v1): 0, never the host's pool */
+	m.have_zswap = false;
+	out = render(host2, &m, true);
+	assert_int_equal(val(out, "Zswap"), 0);
+	assert_int_equal(val(out, "Zswapped"), 0);
+	free(out);
+	/* more than the container's memory: MemTotal */
+	m.have_zswap = true;
+	m.zswap = 1024 * MiB;
+	m.zswapped = 4096 * MiB;
+	out = render(host2, &m, true);
+	assert_int_equal(val(out, "Zswap"), 512 * 1024);
+	assert_int_equal(val(out, "Zswapped"), 512 * 1024);
+	free(out);
+	/* a host without the lines (no CONFIG_ZSWAP) gets none */
+	free(host);
+	host = host_fixture("meminfo-swap");
+	out = render(host, &m, true);
+	assert_null(strstr(out, "Zswap"));
+	free(out);
+	free(host);
+	free(host2);
+	free(fix);
+}
+
 static void render_fails(const char *host)
 {
 	struct cg_mem m = typical();
@@ -466,7 +534,7 @@ static void render_fails(const char *host)
 
 	assert_int_equal(sb_puts(&sb, "before"), 0);
 	errno = 0;
-	if (render_meminfo(host, &m, true, &sb) != -1)
+	if (render_meminfo(host, &m, true, true, &sb) != -1)
 		fail_msg("accepted \"%s\"", host);
 	assert_int_equal(errno, EINVAL);
 	assert_string_equal(sb.buf, "before");
@@ -512,7 +580,7 @@ static void test_appends(void **state)
 
 	(void)state;
 	assert_int_equal(sb_puts(&sb, "x"), 0);
-	assert_int_equal(render_meminfo(host, &m, true, &sb), 0);
+	assert_int_equal(render_meminfo(host, &m, true, true, &sb), 0);
 	snprintf(want, sizeof(want), "x%-16s%8d kB\n", "MemTotal:", 512 * 1024);
 	assert_memory_equal(sb.buf, want, strlen(want));
 	sb_free(&sb);
@@ -523,6 +591,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_limit),
+	    cmocka_unit_test(test_zswap),
 	    cmocka_unit_test(test_layout),
 	    cmocka_unit_test(test_format_like_host),
 	    cmocka_unit_test(test_unlimited_and_above_host),

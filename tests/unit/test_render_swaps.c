@@ -129,7 +129,7 @@ static void test_agrees_with_meminfo(void **state)
 				m.swap_limit = pool[a];
 				m.swap_usage = pool[b];
 				m.swap_accounting = flags & 1;
-				assert_int_equal(render_meminfo(mem, &m, flags & 2, &mi), 0);
+				assert_int_equal(render_meminfo(mem, &m, flags & 2, false, &mi), 0);
 				assert_int_equal(find_meminfo_kb(mi.buf, "SwapTotal", &total), 0);
 				assert_int_equal(find_meminfo_kb(mi.buf, "SwapFree", &mfree), 0);
 				sb_free(&mi);

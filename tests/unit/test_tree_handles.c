@@ -21,8 +21,8 @@ static void test_tree_paths(void **state)
 	proc = tree_lookup(N_ROOT, "proc");
 	assert_non_null(proc);
 	assert_true(proc->dir);
-	const char *files[] = {"cpuinfo",    "diskstats", "loadavg", "meminfo",
-			       "partitions", "stat",	  "swaps",   "uptime"};
+	const char *files[] = {"cpuinfo", "diskstats", "loadavg", "meminfo", "partitions",
+			       "stat",	  "swaps",     "uptime",  "slabinfo"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		n = tree_lookup(proc->id, files[i]);
 		assert_non_null(n);
@@ -50,10 +50,13 @@ static void test_tree_paths(void **state)
 static void test_tree_served_files(void **state)
 {
 	(void)state;
-	assert_int_equal(LX_NFILES, 12);
+	assert_int_equal(LX_NFILES, 16);
 	assert_int_equal(N_CPUINFO, 7);
 	assert_int_equal(N_CPU_ONLINE, 15);
 	assert_int_equal(N_CPU_OFFLINE, 18); /* files added since are at the end */
+	assert_int_equal(N_SLABINFO, 19);
+	assert_int_equal(N_PRESSURE_MEMORY, 22);
+	assert_int_equal(N_PROC_PRESSURE, 23); /* and so is the directory added with them */
 	for (unsigned f = 0; f < LX_NFILES; f++) {
 		char path[64], *save = NULL;
 		const struct lx_node *n = tree_node(N_ROOT);
@@ -81,7 +84,15 @@ static void test_tree_stat(void **state)
 	assert_int_equal(st.st_mtime, 1234);
 	tree_stat(tree_node(N_PROC), 1234, &st);
 	assert_int_equal(st.st_mode, S_IFDIR | 0555);
+	assert_int_equal(st.st_nlink, 3); /* . , .. and pressure */
+	tree_stat(tree_node(N_PROC_PRESSURE), 1234, &st);
+	assert_int_equal(st.st_mode, S_IFDIR | 0555);
 	assert_int_equal(st.st_nlink, 2);
+	tree_stat(tree_node(N_PRESSURE_IO), 1234, &st);
+	assert_int_equal(st.st_mode, S_IFREG | 0444);
+	/* root's only, as the kernel's */
+	tree_stat(tree_node(N_SLABINFO), 1234, &st);
+	assert_int_equal(st.st_mode, S_IFREG | 0400);
 	tree_stat(tree_node(N_ROOT), 1234, &st);
 	assert_int_equal(st.st_nlink, 4); /* . , .. and two subdirectories */
 }
@@ -94,7 +105,12 @@ static void test_tree_children_order(void **state)
 	(void)state;
 	for (unsigned i = 0; (c = tree_child(N_PROC, i)); i++)
 		n++;
-	assert_int_equal(n, 8);
+	assert_int_equal(n, 10);
+	assert_string_equal(tree_child(N_PROC, 8)->name, "slabinfo");
+	assert_string_equal(tree_child(N_PROC, 9)->name, "pressure");
+	assert_string_equal(tree_child(N_PROC_PRESSURE, 0)->name, "cpu");
+	assert_string_equal(tree_child(N_PROC_PRESSURE, 2)->name, "memory");
+	assert_null(tree_child(N_PROC_PRESSURE, 3));
 	assert_string_equal(tree_child(N_ROOT, 0)->name, "proc");
 	assert_string_equal(tree_child(N_ROOT, 1)->name, "sys");
 	assert_null(tree_child(N_ROOT, 2));

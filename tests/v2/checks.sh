@@ -284,6 +284,34 @@ c_fallback() {
 }
 check "no FUSE_NOTIFY_RESEND (Linux 6.1): kill -9 under the watchdog takes the fallback; its figures" c_fallback
 
+# ------------------------------------------------------------------ pressure, zswap
+psi_total() { awk -v k="$1" '$1 == k { sub("total=", "", $5); print $5 }'; }
+c_psi() {
+	cg_make $T/psi || return 1
+	echo 0 >$CGR/$T/psi/cpuset.cpus
+	# three busy loops on one CPU, then the container's own /proc/pressure/cpu
+	out=$(ctr $T/psi sh -c "
+		mount -o bind $M/proc/pressure/cpu /proc/pressure/cpu || exit 125
+		for i in 1 2 3; do timeout 2 sh -c 'while :; do :; done' & done; wait
+		cat /proc/pressure/cpu")
+	served=$(echo "$out" | psi_total some)
+	cg=$(psi_total some <$CGR/$T/psi/cpu.pressure)
+	host=$(psi_total some </proc/pressure/cpu)
+	echo "cpu stall total: served $served, the cgroup's after $cg, the host's $host"
+	expect "stalls counted" "$served" -gt 0 &&
+		expect "at most the cgroup's read after" "$served" -le "$cg" &&
+		expect "the cgroup's, not the host's" "$served" -lt "$host"
+}
+check "pressure/cpu: a container's own cgroup's PSI (cpu.pressure)" c_psi
+
+c_zswap() {
+	grep -q '^Zswap:' /proc/meminfo || { echo "no Zswap line on this kernel"; return 0; }
+	grep -q '^zswap ' $CGR/$T/mem/c/memory.stat || { echo "no zswap in memory.stat"; return 0; }
+	z=$(ctr $T/mem/c cat /proc/meminfo | mi_kb Zswap)
+	expect "Zswap is the cgroup's zswap" "$z" -eq $(($(awk '$1 == "zswap" {print $2}' $CGR/$T/mem/c/memory.stat) / 1024))
+}
+check "meminfo: Zswap is the cgroup's memory.stat zswap" c_zswap
+
 # ------------------------------------------------------------------ stop
 c_stop() {
 	_a=0

@@ -57,7 +57,7 @@ static void mark_not_degraded(const struct tk_config *c, const struct tk_target 
 	tk_report(LX_LOG_WARN, "registry entry of %.12s still says degraded: %s", t->id, err.msg);
 }
 
-/* Every lxcfs file of pid's container is mounted from the live daemon (none stale; absent
+/* Every lxcfs bind of pid's container is mounted from the live daemon (none stale; absent
  * ones are files the container lacks), and at least one is. */
 static bool all_live(pid_t pid, const struct tk_health *h)
 {
@@ -67,10 +67,10 @@ static bool all_live(pid_t pid, const struct tk_health *h)
 
 	if (lx_mountinfo_read(pid, &m, &e) < 0)
 		return false;
-	for (int i = 0; i < LX_NFILES; i++) {
+	for (unsigned i = 0; i < lx_nbinds; i++) {
 		char path[PATH_MAX];
 
-		tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
+		tk_path_join(path, sizeof(path), "/", lx_binds[i].path);
 		switch (tk_mounts_classify(&m, path, h->healthy, h->major, h->minor)) {
 		case TK_MOUNT_LIVE:
 			live++;

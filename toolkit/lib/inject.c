@@ -38,10 +38,10 @@ int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 
 	if (lx_mountinfo_read(in->pid, &m, err) < 0)
 		return -1;
-	for (int i = 0; i < LX_NFILES; i++) {
+	for (unsigned i = 0; i < lx_nbinds; i++) {
 		char path[PATH_MAX];
 
-		tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
+		tk_path_join(path, sizeof(path), "/", lx_binds[i].path);
 		in->depth[i] = tk_mounts_lxcfs_depth(&m, path);
 	}
 	in->dir_depth = tk_mounts_lxcfs_depth(&m, in->container_dir);
@@ -58,15 +58,16 @@ static void close_all(int *fds, int n)
 		}
 }
 
-/* Detach the lxcfs mounts counted in depth[]; we are chrooted into the container root. */
+/* Detach the lxcfs mounts counted in depth[], in the order of lx_binds (the CPU directory
+ * before the files older hooks bound below it); we are chrooted into the container root. */
 static int detach_files(const struct tk_inject *in, int *count, struct lx_error *err)
 {
-	for (int i = 0; i <= LX_NFILES; i++) {
+	for (unsigned i = 0; i <= lx_nbinds; i++) {
 		char path[PATH_MAX];
-		int depth = i < LX_NFILES ? in->depth[i] : in->dir_depth;
+		int depth = i < lx_nbinds ? in->depth[i] : in->dir_depth;
 
-		if (i < LX_NFILES)
-			tk_path_join(path, sizeof(path), "/", lx_file_paths[i]);
+		if (i < lx_nbinds)
+			tk_path_join(path, sizeof(path), "/", lx_binds[i].path);
 		else
 			snprintf(path, sizeof(path), "%s", in->container_dir);
 		for (int k = 0; k < depth; k++) {
@@ -148,22 +149,24 @@ static int attach_dir(const struct tk_inject *in, int rootfd, int tree, int proc
 }
 
 /* Open each target below rootfd (no symlinks); a missing one is skipped, anything unsafe
- * fails the whole container. */
+ * fails the whole container. A file's target must not be a directory, a directory's must be
+ * one. */
 static int open_targets(int rootfd, const int *src, bool legacy, const int *depth, int *tgt,
 			struct lx_error *err)
 {
-	for (int i = 0; i < LX_NFILES; i++) {
+	for (unsigned i = 0; i < lx_nbinds; i++) {
+		const struct lx_bind *b = &lx_binds[i];
 		struct stat st;
 
-		if (!legacy && src[i] < 0)
+		if (b->kind == LX_BIND_OLD || (!legacy && src[i] < 0))
 			continue;
 		if (depth && depth[i] > 0) {
-			/* an lxcfs mount (maybe dead) covers the file: check the directory now, the
-			 * file itself once the mount is detached */
+			/* an lxcfs mount (maybe dead) covers it: check the directory now, the
+			 * target itself once the mount is detached */
 			char dir[PATH_MAX];
 			int fd;
 
-			snprintf(dir, sizeof(dir), "%s", lx_file_paths[i]);
+			snprintf(dir, sizeof(dir), "%s", b->path);
 			*strrchr(dir, '/') = '\0';
 			fd = tk_open_in_root(rootfd, dir, err);
 			if (fd < 0)
@@ -171,7 +174,7 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 			close(fd);
 			continue;
 		}
-		tgt[i] = tk_open_in_root(rootfd, lx_file_paths[i], err);
+		tgt[i] = tk_open_in_root(rootfd, b->path, err);
 		if (tgt[i] < 0) {
 			if (err->code == ENOENT) {
 				lx_error_clear(err);
@@ -179,11 +182,20 @@ static int open_targets(int rootfd, const int *src, bool legacy, const int *dept
 			}
 			return lx_error_wrap(err, "refusing to mount into the container");
 		}
-		if (fstat(tgt[i], &st) < 0 || S_ISDIR(st.st_mode))
+		if (fstat(tgt[i], &st) < 0)
+			return lx_error_set(err, errno,
+					    "refusing to mount into the container: "
+					    "stat `%s`",
+					    b->path);
+		if (b->kind == LX_BIND_FILE && S_ISDIR(st.st_mode))
 			return lx_error_set(
 			    err, ENOTDIR,
-			    "refusing to mount into the container: `%s` is a directory",
-			    lx_file_paths[i]);
+			    "refusing to mount into the container: `%s` is a directory", b->path);
+		if (b->kind == LX_BIND_DIR && !S_ISDIR(st.st_mode))
+			return lx_error_set(
+			    err, ENOTDIR,
+			    "refusing to mount into the container: `%s` is not a directory",
+			    b->path);
 	}
 	return 0;
 }
@@ -199,7 +211,7 @@ static int reclone(const struct tk_inject *in, int hostmnt, int ctmnt, int rootf
 {
 	char path[PATH_MAX];
 
-	if (tk_path_join(path, sizeof(path), in->mountpoint, lx_file_paths[i]) < 0)
+	if (tk_path_join(path, sizeof(path), in->mountpoint, lx_binds[i].path) < 0)
 		return lx_error_set(err, ENAMETOOLONG, "mount point path");
 	if (setns(hostmnt, CLONE_NEWNS) < 0)
 		return lx_error_set(err, errno, "back to the host's mount namespace");
@@ -258,23 +270,25 @@ static int check_root(const struct tk_inject *in, int rootfd, const struct stat 
 static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 {
 	struct tk_inject *in = arg;
-	int src[LX_NFILES], tgt[LX_NFILES];
+	int src[LX_NBINDS_MAX], tgt[LX_NBINDS_MAX];
 	__close int rootfd = -1, procfd = -1, dirtree = -1, hostmnt = -1, ctmnt = -1;
 	int attached = 0, detached = 0, rc = -1, retries = 0;
 	bool legacy = in->legacy;
 	struct stat host_root;
 
-	for (int i = 0; i < LX_NFILES; i++)
+	for (unsigned i = 0; i < lx_nbinds; i++)
 		src[i] = tgt[i] = -1;
 
 	/* 1. in the host's namespace: clone the live files */
 	procfd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (procfd < 0)
 		return lx_error_set(err, errno, "open /proc/self/fd");
-	for (int i = 0; in->attach && !legacy && i < LX_NFILES; i++) {
+	for (unsigned i = 0; in->attach && !legacy && i < lx_nbinds; i++) {
 		char path[PATH_MAX];
 
-		if (tk_path_join(path, sizeof(path), in->mountpoint, lx_file_paths[i]) < 0) {
+		if (lx_binds[i].kind == LX_BIND_OLD)
+			continue;
+		if (tk_path_join(path, sizeof(path), in->mountpoint, lx_binds[i].path) < 0) {
 			lx_error_set(err, ENAMETOOLONG, "mount point path");
 			goto out;
 		}
@@ -349,7 +363,7 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 	if (in->attach &&
 	    open_targets(rootfd, src, legacy, in->detach ? in->depth : NULL, tgt, err) < 0)
 		goto out;
-	close_all(tgt, LX_NFILES);
+	close_all(tgt, (int)lx_nbinds);
 
 	/* 4. detach what is there, then open the targets again (now the files below) */
 	if (in->detach && detach_files(in, &detached, err) < 0)
@@ -358,7 +372,9 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 		goto out;
 
 	/* 5. attach */
-	for (int i = 0; in->attach && i < LX_NFILES; i++) {
+	for (unsigned i = 0; in->attach && i < lx_nbinds; i++) {
+		const char *what = lx_binds[i].path;
+
 		if (tgt[i] < 0)
 			continue;
 		if (!legacy) {
@@ -371,20 +387,20 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 			while (move_mount(src[i], "", tgt[i], "",
 					  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
 				if (errno != ENOENT || ++tries >= ATTACH_TRIES) {
-					lx_error_set(err, errno, "attach `%s`%s", lx_file_paths[i],
+					lx_error_set(err, errno, "attach `%s`%s", what,
 						     tries ? " (the daemon's file kept changing)"
 							   : "");
 					goto out;
 				}
 				if (reclone(in, hostmnt, ctmnt, rootfd, i, &src[i], err) < 0) {
-					lx_error_wrap(err, "attach `%s`", lx_file_paths[i]);
+					lx_error_wrap(err, "attach `%s`", what);
 					goto out;
 				}
 				retries++;
 			}
-			/* a file mount needs no peers in the host's namespace */
+			/* the mount needs no peers in the host's namespace */
 			if (mount_setattr(src[i], "", AT_EMPTY_PATH, &priv, sizeof(priv)) < 0) {
-				lx_error_set(err, errno, "make `%s` private", lx_file_paths[i]);
+				lx_error_set(err, errno, "make `%s` private", what);
 				goto out;
 			}
 		} else {
@@ -394,9 +410,9 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 			__close int s = -1;
 
 			if (in->rootfs)
-				tk_path_join(rel, sizeof(rel), in->mountpoint, lx_file_paths[i]);
+				tk_path_join(rel, sizeof(rel), in->mountpoint, what);
 			else
-				tk_path_join(rel, sizeof(rel), in->container_dir, lx_file_paths[i]);
+				tk_path_join(rel, sizeof(rel), in->container_dir, what);
 			s = in->rootfs ? open(rel, O_PATH | O_CLOEXEC)
 				       : tk_open_in_root(rootfd, rel + 1, NULL);
 			if (s < 0) {
@@ -404,7 +420,7 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 				goto out;
 			}
 			if (legacy_bind(procfd, s, tgt[i], false, err) < 0) {
-				lx_error_wrap(err, "`%s`", lx_file_paths[i]);
+				lx_error_wrap(err, "`%s`", what);
 				goto out;
 			}
 		}
@@ -430,8 +446,8 @@ static int inject(void *arg, char *info, size_t infosz, struct lx_error *err)
 	}
 	rc = 0;
 out:
-	close_all(src, LX_NFILES);
-	close_all(tgt, LX_NFILES);
+	close_all(src, (int)lx_nbinds);
+	close_all(tgt, (int)lx_nbinds);
 	return rc;
 }
 

@@ -1,7 +1,8 @@
 /* Putting the daemon's files into a container's mount namespace and taking them out again.
- * tk_inject_run() runs in a forked child (see nsexec.h): it clones each file from the host
- * with open_tree(OPEN_TREE_CLONE), enters the container's mount namespace, resolves each
- * target inside the container root without following symlinks and attaches the clone with
+ * tk_inject_run() runs in a forked child (see nsexec.h): it clones each bind of lx_binds
+ * (common/served.h: the files of proc/ and the CPU directory whole) from the host with
+ * open_tree(OPEN_TREE_CLONE), enters the container's mount namespace, resolves each target
+ * inside the container root without following symlinks and attaches the clone with
  * move_mount(). Without the new mount API it falls back to mount(2) through /proc/self/fd
  * from the path propagated into the container. */
 #ifndef TK_INJECT_H
@@ -25,7 +26,7 @@ struct tk_inject {
 	bool mount_dir;		   /* also mountpoint -> container_dir, read-only, slave */
 	const char *container_dir; /* absolute path inside the container */
 	bool legacy;		   /* mount(2) instead of open_tree/move_mount */
-	int depth[LX_NFILES];	   /* lxcfs mounts stacked on each file (tk_inject_plan) */
+	int depth[LX_NBINDS_MAX];  /* lxcfs mounts stacked on each bind (tk_inject_plan) */
 	int dir_depth;		   /* ... and on container_dir */
 };
 

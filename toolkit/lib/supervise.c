@@ -56,6 +56,14 @@ struct sup {
 	int64_t safe_until_ms; /* crash storm: the daemon runs with the host view until then */
 	pid_t pgid;	       /* the process group of the daemon we started (its successors) */
 	bool child_safe;       /* the daemon was started with the host view (a storm) */
+	/* more descriptors the daemon gave us to hold by name (FDS/UNHOLD: common/control.h,
+	 * its seccomp agent's): given back to every daemon we start, whether it takes over the
+	 * connection or mounts afresh; dropped when we end */
+	struct named_fd {
+		char name[LX_FDNAME_MAX];
+		int fd;
+	} * named;
+	int nnamed, named_cap;
 };
 
 #define TAKEOVER_TRIES	3     /* a daemon that cannot take over this many times in a row */
@@ -74,6 +82,69 @@ static void drop_connection(struct sup *s)
 	if (s->state_fd >= 0)
 		close(s->state_fd);
 	s->fuse_fd = s->state_fd = -1;
+}
+
+static void drop_named(struct sup *s)
+{
+	for (int k = 0; k < s->nnamed; k++)
+		close(s->named[k].fd);
+	free(s->named);
+	s->named = NULL;
+	s->nnamed = s->named_cap = 0;
+}
+
+static void unhold_name(struct sup *s, const char *name)
+{
+	for (int k = 0; k < s->nnamed; k++) {
+		if (strcmp(s->named[k].name, name) != 0)
+			continue;
+		close(s->named[k].fd);
+		s->named[k] = s->named[--s->nnamed];
+		return;
+	}
+}
+
+/* Keep fd under name (one held under it already is replaced); the fd is ours either way. */
+static void hold_name(struct sup *s, const char *name, int fd)
+{
+	unhold_name(s, name);
+	if (s->nnamed == s->named_cap) {
+		int cap = s->named_cap ? s->named_cap * 2 : 16;
+		struct named_fd *n = realloc(s->named, sizeof(*n) * (size_t)cap);
+
+		if (!n) {
+			tk_report(LX_LOG_WARN, "watchdog: out of memory to hold %s", name);
+			close(fd);
+			return;
+		}
+		s->named = n;
+		s->named_cap = cap;
+	}
+	snprintf(s->named[s->nnamed].name, LX_FDNAME_MAX, "%.*s", LX_FDNAME_MAX - 1, name);
+	s->named[s->nnamed++].fd = fd;
+}
+
+/* The names of "FDS names=A:B" / "UNHOLD names=A:B" into out (at most max). */
+static int msg_names(const char *msg, char (*out)[LX_FDNAME_MAX], int max)
+{
+	const char *p = strstr(msg, "names=");
+	int n = 0;
+
+	if (!p)
+		return 0;
+	p += 6;
+	while (*p && *p != ' ' && n < max) {
+		size_t l = strcspn(p, ": ");
+
+		if (l > 0 && l < LX_FDNAME_MAX) {
+			memcpy(out[n], p, l);
+			out[n++][l] = '\0';
+		}
+		p += l;
+		if (*p == ':')
+			p++;
+	}
+	return n;
 }
 
 static void close_holder(struct sup *s)
@@ -109,17 +180,27 @@ static int spawn_daemon(struct sup *s, bool take_over, struct lx_error *err)
 		return lx_error_set(err, errno, "fork");
 	}
 	if (pid == 0) {
-		int fds[3], n = 0, high = 64;
-		char env_pid[32], env_n[32];
-		const char *names;
+		/* after fork: only what is async-signal-safe would do, but the watchdog has one
+		 * thread, so malloc is fine here */
+		int *fds = malloc(sizeof(int) * (size_t)(3 + s->nnamed)), n = 0, high = 64;
+		size_t nsz = 64 + (size_t)s->nnamed * (LX_FDNAME_MAX + 1);
+		char env_pid[32], env_n[32], *names = malloc(nsz);
 
+		if (!fds || !names)
+			_exit(126);
 		if (take_over) {
 			fds[n++] = s->fuse_fd;
 			fds[n++] = s->state_fd;
 		}
 		fds[n++] = hp[1];
-		names = take_over ? LX_FDNAME_FUSE ":" LX_FDNAME_STATE ":" LX_FDNAME_HOLDER
-				  : LX_FDNAME_HOLDER;
+		snprintf(names, nsz, "%s",
+			 take_over ? LX_FDNAME_FUSE ":" LX_FDNAME_STATE ":" LX_FDNAME_HOLDER
+				   : LX_FDNAME_HOLDER);
+		for (int k = 0; k < s->nnamed; k++) {
+			fds[n++] = s->named[k].fd;
+			strcat(names, ":");
+			strcat(names, s->named[k].name);
+		}
 		for (int k = 0; k < n; k++) { /* out of the way of 3.., then down */
 			fds[k] = fcntl(fds[k], F_DUPFD, high);
 			high = fds[k] + 1;
@@ -157,8 +238,8 @@ static int spawn_daemon(struct sup *s, bool take_over, struct lx_error *err)
 /* A message from the daemon on the holder socket. */
 static void on_holder(struct sup *s)
 {
-	char msg[LX_CONTROL_MSG_MAX], v[32];
-	int fds[2], nfds = 2;
+	char msg[LX_CONTROL_MSG_MAX], v[32], names[LX_FDS_PER_MSG][LX_FDNAME_MAX];
+	int fds[LX_FDS_PER_MSG], nfds = LX_FDS_PER_MSG;
 	ssize_t n = lx_msg_recv(s->hold_fd, msg, sizeof(msg), fds, &nfds);
 
 	if (n <= 0) {
@@ -174,8 +255,26 @@ static void on_holder(struct sup *s)
 		s->conn_id = lx_msg_get(msg, "conn", v, sizeof(v)) ? atoi(v) : 0;
 		return;
 	}
+	if (!strncmp(msg, "FDS ", 4)) {
+		int nn = msg_names(msg, names, LX_FDS_PER_MSG);
+
+		for (int k = 0; k < nfds; k++) {
+			if (k < nn)
+				hold_name(s, names[k], fds[k]);
+			else
+				close(fds[k]);
+		}
+		return;
+	}
 	for (int k = 0; k < nfds; k++)
 		close(fds[k]);
+	if (!strncmp(msg, "UNHOLD ", 7)) {
+		int nn = msg_names(msg, names, LX_FDS_PER_MSG);
+
+		for (int k = 0; k < nn; k++)
+			unhold_name(s, names[k]);
+		return;
+	}
 	if (!strncmp(msg, "READY", 5)) {
 		pid_t pid = lx_msg_get(msg, "pid", v, sizeof(v)) ? (pid_t)atoi(v) : 0;
 
@@ -865,6 +964,7 @@ int tk_supervise(const struct tk_config *cfg, const struct tk_supervise_opts *o,
 	free(s.cmdline);
 	close(s.sfd);
 	drop_connection(&s);
+	drop_named(&s);
 	close_holder(&s);
 	track(&s, 0);
 	return 0;

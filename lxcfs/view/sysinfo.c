@@ -1,0 +1,90 @@
+/* sysinfo(2) values for a process, from the code that makes its container's files. */
+#include "view/sysinfo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+
+#include "view/containers.h"
+#include "view/hostfiles.h"
+#include "view/loadavg.h"
+#include "view/reader.h"
+#include "common/cleanup.h"
+#include "common/log.h"
+
+/* The load average of ct as its /proc/loadavg shows it (sampled at once if never yet). */
+static int container_loads(struct lx_view *view, struct lx_container *ct, unsigned long loads[3],
+			   struct lx_error *err)
+{
+	bool sampled;
+
+	pthread_mutex_lock(&ct->lock);
+	sampled = ct->load_sampled;
+	pthread_mutex_unlock(&ct->lock);
+	if (!sampled && loadavg_sample(view, ct, err) < 0)
+		return -1;
+	pthread_mutex_lock(&ct->lock);
+	for (int i = 0; i < 3; i++)
+		loads[i] = loadavg_to_sysinfo(ct->avenrun[i]);
+	pthread_mutex_unlock(&ct->lock);
+	return 0;
+}
+
+static int make(struct lx_view *view, struct reader *rd, const char *host_meminfo,
+		struct sysinfo_values *v, struct lx_error *err)
+{
+	struct sysinfo host;
+	struct cg_mem m;
+	bool host_loads = !view->loadavg || !rd->ct, host_procs = !rd->ct;
+
+	if (cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
+		return -1;
+	if (meminfo_values(host_meminfo, &m, view->swap, &v->mem) < 0)
+		return lx_error_set(err, errno, "meminfo values");
+	v->uptime_ns = reader_uptime_ns(view, rd);
+	if (!host_loads && container_loads(view, rd->ct, v->loads, err) < 0)
+		return -1;
+	if (!host_procs && cg_tasks_count(&view->layout, rd->paths, &v->procs, err) < 0)
+		return -1;
+	if (host_loads || host_procs) {
+		if (sysinfo(&host) < 0)
+			return lx_error_set(err, errno, "sysinfo");
+		for (int i = 0; host_loads && i < 3; i++)
+			v->loads[i] = host.loads[i];
+		if (host_procs)
+			v->procs = host.procs;
+	}
+	return 0;
+}
+
+int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v,
+		    struct lx_error *err)
+{
+	__sbfree struct strbuf host = STRBUF_INIT;
+	struct reader rd;
+	int r, failed;
+
+	memset(v, 0, sizeof(*v));
+	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
+		return lx_error_code(err, ECANCELED,
+				     "every reader gets the host's values (SIGUSR2)");
+	if (host_file_read(LX_FILE_MEMINFO, &host, err) < 0)
+		return -1;
+	r = reader_begin(view, NULL, reader, &rd, err);
+	if (r == 0)
+		r = make(view, &rd, host.buf, v, err);
+	failed = r < 0 ? err->code : 0;
+	if (r < 0) {
+		char key[64];
+
+		snprintf(key, sizeof(key), "sysinfo:%llu",
+			 rd.ct ? (unsigned long long)rd.ct->ns_ino : 0ULL);
+		lx_log_ratelimited(LX_LOG_WARN, key, 60,
+				   "sysinfo for pid %d: the host's values: %s", reader,
+				   err->code ? err->msg : "unknown error");
+		reader_note_error(view, err);
+	}
+	reader_end(view, &rd, failed);
+	return r;
+}

@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# sysinfo(2) in real runc containers through seccomp user notification: the daemon's
+# --seccomp-listener socket is the bundle's linux.seccomp.listenerPath, runc hands it the
+# notification descriptor of a filter whose sysinfo rule is SCMP_ACT_NOTIFY, and the daemon
+# answers each call with the values the container's own files show.
+
+#
+# Knob: SYSINFO_KILLS (10): how many kill -9 of the daemon under a tight loop of calls.
+
+load helpers-deploy
+
+MIB256=$((256 * 1024 * 1024))
+KILLS=${SYSINFO_KILLS:-10}
+
+setup() {
+	deploy_setup
+	SC_SOCK=$BATS_TEST_TMPDIR/sc.sock
+}
+
+teardown() { deploy_teardown; }
+
+# seccomp_bundle NAME [MEM]: make_bundle NAME MEM with the filter of `lxcfs-toolkit
+# seccomp-profile --format oci` (sysinfo notified to SC_SOCK, everything else allowed)
+seccomp_bundle() {
+	make_bundle "$1" "${2:-}" || return 1
+	local sc
+	sc=$("$TK" seccomp-profile --format oci --listener "$SC_SOCK") || return 1
+	jq --argjson sc "$sc" '.linux.seccomp = $sc' "$BUNDLE/config.json" >"$BUNDLE/config.json.new" &&
+		mv "$BUNDLE/config.json.new" "$BUNDLE/config.json"
+}
+
+start_sc() {
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	seccomp_bundle "$(tk_name)" "$@"
+	runc_start "$(tk_name)"
+	assert_equal "$status" 0
+}
+
+# kb FIELD: FIELD of the container's /proc/meminfo (its lxcfs file), in kB
+kb() { runc_in "$(tk_name)" awk -v f="$1:" '$1 == f {print $2}' /proc/meminfo; }
+
+@test "sysinfo: busybox free -m in a 256 MiB container prints a total of 256" {
+	start_sc "$MIB256"
+	run runc_in "$(tk_name)" free -m
+	assert_success
+	log "$output"
+	assert_line --regexp '^Mem: +256 '
+	# and what the container's meminfo says, to the MiB
+	local total
+	total=$(kb MemTotal)
+	assert_equal "$total" $((MIB256 / 1024))
+	grep -q 'seccomp: container .*sysinfo served' "$LXCFS_LOG"
+}
+
+# sc_values NAME: sysinfo-print's lines, then the container's MemTotal MemFree Shmem Buffers
+# SwapTotal SwapFree (kB) and uptime (s) as "file_FIELD VALUE", from one runc exec
+sc_values() {
+	cp "$REPO/build/tools/sysinfo-print" "$BATS_TEST_TMPDIR/rootfs-$1/bin/" 2>/dev/null
+	runc_in "$1" sh -c '/bin/sysinfo-print &&
+		awk '\''$1 ~ /^(MemTotal|MemFree|Shmem|Buffers|SwapTotal|SwapFree):$/ {
+			sub(":", "", $1); print "file_" $1, $2 }'\'' /proc/meminfo &&
+		awk '\''{ print "file_uptime", $1 }'\'' /proc/uptime'
+}
+
+# val NAME: the value of line NAME in $output
+val() { printf '%s\n' "$output" | awk -v k="$1" '$1 == k {print $2}'; }
+
+@test "sysinfo: a C caller gets the values of the container's files" {
+	start_sc "$MIB256"
+	run sc_values "$(tk_name)"
+	assert_success
+	log "$output"
+	assert_equal "$(val totalram)" $((MIB256))
+	assert_equal "$(val totalram)" $(($(val file_MemTotal) * 1024))
+	assert_equal "$(val sharedram)" $(($(val file_Shmem) * 1024))
+	assert_equal "$(val bufferram)" $(($(val file_Buffers) * 1024))
+	assert_equal "$(val totalswap)" $(($(val file_SwapTotal) * 1024))
+	assert_equal "$(val freeswap)" $(($(val file_SwapFree) * 1024))
+	assert_equal "$(val mem_unit)" 1
+	# free memory moves between the two reads: within 8 MiB
+	local d=$(($(val freeram) - $(val file_MemFree) * 1024))
+	assert [ "${d#-}" -lt $((8 << 20)) ]  # freeram and MemFree differ by $d bytes
+	# uptime: the container's (the kernel rounds a started second up)
+	local up=${output##*file_uptime }
+	up=${up%%.*}
+	assert [ "$(val uptime)" -ge "$up" ]
+	assert [ "$(val uptime)" -le $((up + 2)) ]
+	assert [ "$(val uptime)" -lt "$(cut -d. -f1 /proc/uptime)" ]
+	# procs: the container's tasks (sleep, sh, sysinfo-print), not the host's
+	assert [ "$(val procs)" -ge 2 ]
+	assert [ "$(val procs)" -le 10 ]
+	grep -q 'sysinfo served' "$LXCFS_LOG"
+	# status reports the agent: the container's descriptor, the calls answered
+	run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" status
+	assert_line --regexp "^sysinfo: listener $SC_SOCK \(listening\), 1 container descriptor, [1-9][0-9]* calls answered, 0 run in the kernel, 0 connections refused$"
+}
+
+@test "sysinfo: busybox uptime in the container says it is minutes old" {
+	start_sc "$MIB256"
+	run runc_in "$(tk_name)" uptime
+	assert_success
+	log "$output"
+	assert_output --regexp ' up +[0-9]+ min,'
+	refute_output --regexp ' day'
+}
+
+@test "sysinfo: a container with no memory limit gets the host's memory" {
+	start_sc
+	run sc_values "$(tk_name)"
+	assert_success
+	log "$output"
+	assert_equal "$(val totalram)" $(($(val file_MemTotal) * 1024))
+	assert_equal "$(val totalram)" $(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
+	assert [ "$(val uptime)" -lt "$(cut -d. -f1 /proc/uptime)" ]
+}
+
+@test "sysinfo: with the host view on (SIGUSR2) the call runs in the kernel" {
+	start_sc "$MIB256"
+	kill -USR2 "$LXCFS_PID"
+	wait_for 'grep -q "SIGUSR2: every reader now gets the host" "$LXCFS_LOG"' 5 "host view on"
+	run sc_values "$(tk_name)"
+	assert_success
+	log "$output"
+	assert_equal "$(val totalram)" $(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))
+	kill -USR2 "$LXCFS_PID"
+	wait_for 'grep -q "SIGUSR2: containers get their own values again" "$LXCFS_LOG"' 5 "host view off"
+	run sc_values "$(tk_name)"
+	assert_equal "$(val totalram)" $((MIB256))
+}
+
+# loop_start NAME SECS: sysinfo-print's tight loop of calls in container NAME, its summary to
+# /tmp/loop.out there (loop_out NAME)
+loop_start() {
+	cp "$REPO/build/tools/sysinfo-print" "$BATS_TEST_TMPDIR/rootfs-$1/bin/"
+	timeout 30 runc --root "$TK_RUNC_ROOT" exec -d "$1" sh -c \
+		"/bin/sysinfo-print loop $2 >/tmp/loop.out" </dev/null
+}
+loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
+
+@test "sysinfo: kill -9 of the daemon $KILLS times under a tight loop of calls: none fails, none gets host values" {
+	local name i secs=$((KILLS + 8)) out
+	tk_new_mountpoint
+	WD_PIDFILE=$BATS_TEST_TMPDIR/watchdog.pid
+	WD_LOG=$BATS_TEST_TMPDIR/watchdog.log
+	_WD_PIDFILES+=("$WD_PIDFILE")
+	run_tk 0 --log "$WD_LOG" watchdog --watchdog-pidfile "$WD_PIDFILE" --background \
+		--interval 0.5 \
+		--exec "$LXCFS -f -p $LXCFS_PIDFILE --log $LXCFS_LOG --seccomp-listener $SC_SOCK $LXCFS_MNT"
+	WD_PID=$(tr -dc 0-9 <"$WD_PIDFILE")
+	_WD_PIDS+=("$WD_PID")
+	register daemon "$WD_PID"
+	name=$(tk_name)
+	seccomp_bundle "$name" "$MIB256"
+	runc_start "$name"
+	assert_equal "$status" 0
+	loop_start "$name" "$secs"
+	sleep 1
+	for ((i = 1; i <= KILLS; i++)); do
+		kill -KILL "$(daemon_pid)"
+		sleep "0.$((RANDOM % 5 + 3))"
+		wait_for '[ -n "$(daemon_pid)" ] && pid_alive "$(daemon_pid)"' 10 "a daemon serves after kill $i"
+	done
+	wait_for '[ -s "$(loop_out "$name")" ]' $((secs + 15)) "the loop's summary"
+	out=$(cat "$(loop_out "$name")")
+	report "after $KILLS kills: $out"
+	grep -E 'seccomp|kick|sysinfo' "$LXCFS_LOG" | tail -n 20 | sed 's/^/# log: /'
+	assert_equal "$(awk '{print $4}' <<<"$out")" 0  # failed calls (error or host values)
+	assert_equal "$(awk '{print $8}' <<<"$out")" "$MIB256"
+	assert [ "$(awk '{print $2}' <<<"$out")" -gt 1000 ]  # calls made
+	# no call waited longer than a restart (the watchdog's check + the daemon's start)
+	assert [ "$(awk '{print $6}' <<<"$out")" -lt 5000000 ]
+	# and it is served still
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+}
+
+@test "seccomp-profile: --from the podman default moves sysinfo out of its allow rule into a notify rule" {
+	local def=/usr/share/containers/seccomp.json
+	[ -f "$def" ] || skip "no $def (containers-common)"
+	run_tk 0 seccomp-profile --from "$def" --listener "$SC_SOCK"
+	assert_line --partial "sysinfo taken out of 1 rule"
+	printf '%s\n' "$output" | sed -n '/^{/,$p' >"$BATS_TEST_TMPDIR/p.json"
+	local p=$BATS_TEST_TMPDIR/p.json
+	assert_equal "$(jq -r .listenerPath "$p")" "$SC_SOCK"
+	assert_equal "$(jq -c '[.syscalls[] | select(.names | index("sysinfo")) | .action]' "$p")" \
+		'["SCMP_ACT_NOTIFY"]'
+	assert_equal "$(jq -r .defaultAction "$p")" "$(jq -r .defaultAction "$def")"
+	# every other name of the default is still allowed as before
+	assert_equal "$(jq '[.syscalls[].names[]] | length' "$p")" \
+		"$(jq '[.syscalls[].names[]] | length' "$def")"
+	# a profile without sysinfo (it would get ENOSYS) gets the rule too; bad input fails
+	jq 'del(.syscalls[] | select(.names | index("sysinfo")))' "$def" >"$BATS_TEST_TMPDIR/nosys.json"
+	run_tk 0 seccomp-profile --from "$BATS_TEST_TMPDIR/nosys.json"
+	assert_line --partial "sysinfo taken out of 0 rules"
+	echo '{"syscalls": []}' >"$BATS_TEST_TMPDIR/bad.json"
+	run_tk 1 seccomp-profile --from "$BATS_TEST_TMPDIR/bad.json"
+	run_tk 1 seccomp-profile --from "$def" --format oci
+	run_tk 2 seccomp-profile --format xml
+	run_tk 2 seccomp-profile --listener relative.sock
+}
+
+@test "sysinfo: podman --security-opt seccomp=PROFILE (from the podman default): free -m prints 256" {
+	local def=/usr/share/containers/seccomp.json name
+	[ -f "$def" ] || skip "no $def (containers-common)"
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	podman_init
+	"$TK" seccomp-profile --from "$def" --listener "$SC_SOCK" >"$BATS_TEST_TMPDIR/p.json"
+	name=$(tk_name)
+	run pm_run "$name" --memory 256m --security-opt "seccomp=$BATS_TEST_TMPDIR/p.json" \
+		"$TK_IMAGE" sleep 100000
+	assert_success
+	run pm exec "$name" free -m
+	assert_success
+	log "$output"
+	assert_line --regexp '^Mem: +256 '
+	run pm exec "$name" uptime
+	assert_output --regexp ' up +[0-9]+ min,'
+	grep -q "seccomp: container .*sysinfo served" "$LXCFS_LOG"
+}
+
+@test "sysinfo: hostile input on the listener is refused with a log line; served containers go on; a host client and Python os.sysconf get their cgroup limit" {
+	local name ns=$REPO/build/tools/notify-send
+	start_sc "$MIB256"
+	name=$(tk_name)
+	run "$ns" "$SC_SOCK" bad garbage
+	run "$ns" "$SC_SOCK" bad nofd
+	run "$ns" "$SC_SOCK" bad twofd
+	run "$ns" "$SC_SOCK" bad notnotify
+	# a second connection claiming the running container, from another pid namespace: its
+	# descriptor is refused (closed), so its own sysinfo fails (ENOSYS), nobody else's
+	run "$ns" "$SC_SOCK" "$name" ok
+	assert_failure
+	assert_output --partial "Function not implemented"
+	wait_for 'grep -q "another pid namespace" "$LXCFS_LOG"' 5 "the claim is refused"
+	local why
+	for why in "the state is not one JSON document" "no descriptor came with the state" \
+		"more than one descriptor" "the descriptor is not a seccomp notification descriptor"; do
+		assert grep -q "refused a connection from pid [0-9]* (uid 0): $why" "$LXCFS_LOG"
+	done
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+	# and a well-behaved client on the host, in a cgroup of ours: its cgroup's limit
+	make_cgroup sc
+	cg_set sc memory.limit_in_bytes $((128 << 20))
+	run in_cgroup sc "$ns" "$SC_SOCK" host-client ok
+	assert_success
+	assert_output "totalram $((128 << 20))"
+	# glibc's sysconf and Python's os.sysconf go through sysinfo: the same limit
+	run in_cgroup sc "$ns" "$SC_SOCK" host-python exec "$TK_PYTHON" -c \
+		'import os; print(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))'
+	assert_success
+	assert_output "$((128 << 20))"
+}
+
+@test "sysinfo: lxcfs-toolkit upgrade under a tight loop of calls: none fails, the new process serves" {
+	local name old out
+	start_sc "$MIB256"
+	name=$(tk_name)
+	loop_start "$name" 8
+	sleep 1
+	old=$LXCFS_PID
+	run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade
+	assert_output --partial "upgraded: daemon pid $old ->"
+	wait_gone "$old" 10
+	wait_for '[ -s "$(loop_out "$name")" ]' 30 "the loop's summary"
+	out=$(cat "$(loop_out "$name")")
+	report "across an upgrade: $out"
+	assert_equal "$(awk '{print $4}' <<<"$out")" 0
+	assert_equal "$(awk '{print $8}' <<<"$out")" "$MIB256"
+	run sc_values "$name"
+	assert_equal "$(val totalram)" "$MIB256"
+	LXCFS_PID=$(tr -dc 0-9 <"$LXCFS_PIDFILE")
+	track_daemon "$LXCFS_PID"
+	grep -q "seccomp: serving sysinfo for [0-9]* container" "$LXCFS_LOG"
+}
+
+@test "sysinfo: a second daemon on the same listener path leaves the first one's socket alone" {
+	start_sc "$MIB256"
+	local first_log=$LXCFS_LOG first_pid=$LXCFS_PID
+	new_mountpoint M2
+	run_lxcfs 0 -p "$BATS_TEST_TMPDIR/second.pid" --log "$BATS_TEST_TMPDIR/second.log" \
+		--runtime-dir "$BATS_TEST_TMPDIR/run2" --seccomp-listener "$SC_SOCK" "$M2"
+	track_daemon "$(tr -dc 0-9 <"$BATS_TEST_TMPDIR/second.pid")"
+	grep -q "another process listens there" "$BATS_TEST_TMPDIR/second.log"
+	# a new exec still reaches the first daemon
+	run sc_values "$(tk_name)"
+	assert_equal "$(val totalram)" "$MIB256"
+	assert [ "$(grep -c 'sysinfo served' "$first_log")" -ge 2 ]
+	pid_alive "$first_pid"
+}
