@@ -86,16 +86,18 @@ static int number(const char *s, size_t n, char stop, unsigned *out, size_t *use
 }
 
 /* "ID PARENT MAJ:MIN" exactly as the kernel prints them: whole decimal fields (a field with
- * anything after its digits is malformed, not read as its leading number), and no mount is
- * its own parent (a walk down a mount stack would never end). */
+ * anything after its digits is malformed, not read as its leading number). The root of the
+ * whole mount tree is its own parent ("1 1 0:2 / / rw - rootfs rootfs", an initramfs root):
+ * it gets parent 0, no mount's id, so that a walk down a mount stack always ends. */
 static int parse_ids(const char **f, const size_t *fl, struct lx_mount *m)
 {
 	unsigned id, parent;
 	size_t used;
 
-	if (number(f[0], fl[0], 0, &id, &used) < 0 || number(f[1], fl[1], 0, &parent, &used) < 0 ||
-	    id == parent)
+	if (number(f[0], fl[0], 0, &id, &used) < 0 || number(f[1], fl[1], 0, &parent, &used) < 0)
 		return -1;
+	if (id == parent)
+		parent = 0;
 	if (number(f[2], fl[2], ':', &m->major, &used) < 0 || used == fl[2] ||
 	    number(f[2] + used + 1, fl[2] - used - 1, 0, &m->minor, &used) < 0)
 		return -1;

@@ -356,6 +356,9 @@ daemon_ticks() { awk '{print $14 + $15}' "/proc/$LXCFS_PID/stat"; }
 	assert_success
 	# the init's parent (unshare) stopped: the init, killed, stays a zombie
 	kill -STOP "$CONTAINER_UNSHARE"
+	# stopped before the init dies (a parent still in wait4 when the signal comes reaps it)
+	wait_for '[ "$(awk "/^State:/ {print \$2}" /proc/$CONTAINER_UNSHARE/status)" = T ]' 5 \
+		"unshare did not stop"
 	kill -KILL "$init"
 	wait_for "! pid_alive $init" 5 "the killed init did not exit"
 	assert [ -e "/proc/$init" ]  # the init is a zombie, not reaped

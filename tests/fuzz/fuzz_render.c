@@ -107,7 +107,7 @@ static void run_meminfo(const struct ctx *c, struct strbuf *out)
 	struct cg_mem m;
 
 	if (cg_mem_read(c->layout, c->paths, &m, &err) == 0)
-		render_meminfo(c->host[0], &m, c->swap, out);
+		render_meminfo(c->host[0], &m, c->swap, true, out);
 }
 
 static void run_swaps(const struct ctx *c, struct strbuf *out)
