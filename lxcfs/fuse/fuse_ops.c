@@ -101,16 +101,25 @@ static void stat_of(struct lx_fuse *f, fuse_ino_t ino, const struct lx_node *n, 
  * reader's file length, which would cut the next reader's sendfile. Before such an open,
  * grow the size back by storing one byte at its end. Only for view-0 files, whose page
  * cache no container shares (a container reads its own inodes). */
-static void restore_size(struct lx_fuse *f, const struct lx_node *n)
+/* The kernel's i_size of ino grown to at least size: one byte stored at its end (the
+ * direct_io open that follows drops the page it lands in). */
+static void grow_size(struct lx_fuse *f, fuse_ino_t ino, size_t size)
 {
 	static const char zero;
 	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
-	size_t size = __atomic_load_n(&node_size[n->id], __ATOMIC_RELAXED);
 
-	if (!f->se || !size || !__atomic_exchange_n(&node_shrunk[n->id], false, __ATOMIC_RELAXED))
+	if (!f->se || !size)
 		return;
 	one.buf[0].mem = (void *)&zero;
-	fuse_lowlevel_notify_store(f->se, n->id, size - 1, &one, 0);
+	fuse_lowlevel_notify_store(f->se, ino, size - 1, &one, 0);
+}
+
+static void restore_size(struct lx_fuse *f, const struct lx_node *n)
+{
+	size_t size = __atomic_load_n(&node_size[n->id], __ATOMIC_RELAXED);
+
+	if (f->se && size && __atomic_exchange_n(&node_shrunk[n->id], false, __ATOMIC_RELAXED))
+		grow_size(f, n->id, size);
 }
 
 /* A container's inode opened with direct_io for once (the safe answer to a poisoned open):
@@ -120,8 +129,6 @@ static void restore_size(struct lx_fuse *f, const struct lx_node *n)
  * holds, so that the next page-cache open stores and invalidates again. */
 static void unsize_for_direct(struct lx_fuse *f, fuse_ino_t ino)
 {
-	static const char zero;
-	struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
 	struct lx_inode *i = lx_inodes_get(f->inodes, ino, true);
 
 	if (i) {
@@ -130,9 +137,7 @@ static void unsize_for_direct(struct lx_fuse *f, fuse_ino_t ino)
 		pthread_mutex_unlock(&i->lock);
 		lx_inode_put(i);
 	}
-	one.buf[0].mem = (void *)&zero;
-	if (f->se)
-		fuse_lowlevel_notify_store(f->se, ino, (1 << 20) - 1, &one, 0);
+	grow_size(f, ino, 1 << 20);
 }
 
 /* ---------------------------------------------------------------- fault injection */
