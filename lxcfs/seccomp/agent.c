@@ -24,6 +24,8 @@
 #include "view/sysinfo.h"
 #include "render/render.h"
 #include "common/cleanup.h"
+#include "common/fileio.h"
+#include "common/strbuf.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -470,20 +472,14 @@ static bool id_ok(const char *id)
 /* Is pid under a seccomp filter (the descriptor's tasks must be)? */
 static bool filtered(pid_t pid)
 {
-	char path[64], buf[4096];
-	__close int fd = -1;
-	ssize_t n;
+	__sbfree struct strbuf sb = STRBUF_INIT;
+	char path[64];
 	const char *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_file_at(AT_FDCWD, path, &sb, NULL) < 0 || !sb.buf)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	p = strstr(buf, "\nSeccomp:");
+	p = strstr(sb.buf, "\nSeccomp:");
 	return p && strtol(p + 9, NULL, 10) == 2;
 }
 

@@ -187,20 +187,14 @@ int sc_kick_thread(const char *cgroup_root, pid_t tgid, pid_t tid, struct lx_err
 /* Is thread tid of process pid waiting in sysinfo(2)? */
 static bool in_sysinfo(const char *pid, const char *tid)
 {
-	char path[600], buf[64];
-	__close int fd = -1;
-	ssize_t n;
+	__sbfree struct strbuf sb = STRBUF_INIT;
+	char path[600];
 
 	snprintf(path, sizeof(path), "/proc/%s/task/%s/syscall", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_file_at(AT_FDCWD, path, &sb, NULL) < 0 || !sb.buf)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10) == __NR_sysinfo && buf[0] != '-' &&
-	       (buf[strspn(buf, "0123456789")] == ' ');
+	return strtol(sb.buf, NULL, 10) == __NR_sysinfo && sb.buf[0] != '-' &&
+	       (sb.buf[strspn(sb.buf, "0123456789")] == ' ');
 }
 
 int sc_kick_sysinfo_waiters(const char *cgroup_root, unsigned *failed, struct lx_error *err)
