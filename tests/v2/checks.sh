@@ -256,19 +256,22 @@ c_fallback() {
 	for k in 1 2 3 4 5; do
 		old=$(cat $D/lxcfs.pid 2>/dev/null)
 		kill -9 "$old"
-		# the next kill once a new daemon serves (this guest emulates its CPUs: slow)
+		# the next kill once a new daemon serves and the watchdog has remounted (this guest
+		# emulates its CPUs: slow)
 		_i=0
-		while [ $_i -lt 100 ]; do
+		while [ $_i -lt 200 ]; do
 			new=$(cat $D/lxcfs.pid 2>/dev/null)
-			[ -n "$new" ] && [ "$new" != "$old" ] && cat $MW/proc/uptime >/dev/null 2>&1 && break
+			[ -n "$new" ] && [ "$new" != "$old" ] && cat $MW/proc/uptime >/dev/null 2>&1 &&
+				[ "$(grep -c 'recovered' $D/wd.log)" -ge $k ] && break
 			sleep 0.1
 			_i=$((_i + 1))
 		done
 		sleep 0.5
 	done
 	touch $D/stop
+	# (kills in a row meet the watchdog's flap backoff: a recovery can take seconds)
 	_i=0
-	while [ ! -s $D/out ] && [ $_i -lt 100 ]; do sleep 0.1; _i=$((_i + 1)); done
+	while [ ! -s $D/out ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
 	out=$(cat $D/out)
 	echo "fallback on $(uname -r), 5 kills, a reader looping over 3 files: $out"
 	grep 'recovered' $D/wd.log | sed 's/^/  /' | tail -5
