@@ -12,6 +12,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -173,6 +175,43 @@ static void test_timeout(void **state)
 	assert_string_equal(jobs[1].info, "slept 10 ms");
 }
 
+/* A pidfd as the cancel fd (the supervisor's daemon): its process ends while a job waits, and
+ * the job is killed at once, not at its deadline, as is the job that had not started yet. */
+static void test_cancel(void **state)
+{
+	int long_ms = 30000, pidfd, status;
+	struct tk_job jobs[2] = {{.fn = sleeper, .arg = &long_ms},
+				 {.fn = sleeper, .arg = &long_ms}};
+	pid_t p;
+
+	(void)state;
+	p = fork();
+	assert_true(p >= 0);
+	if (p == 0) {
+		usleep(100 * 1000);
+		_exit(0);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, p, 0);
+	assert_true(pidfd >= 0);
+	assert_int_equal(tk_run_jobs_until(jobs, 2, 1, 60000, pidfd), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_true(jobs[i].canceled);
+		assert_false(jobs[i].timed_out);
+		assert_int_equal(jobs[i].rc, -1);
+		assert_int_equal(jobs[i].err.code, ECANCELED);
+	}
+	/* the running one was killed, not left to finish its sleep: reaped by the pool if it
+	 * was gone at once, else left for us */
+	if (waitpid(jobs[0].child, &status, 0) == jobs[0].child)
+		assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	else
+		assert_int_equal(errno, ECHILD);
+	assert_int_equal(kill(jobs[0].child, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(waitpid(p, &status, 0), p);
+	close(pidfd);
+}
+
 static void test_run_child(void **state)
 {
 	char info[64];
@@ -198,11 +237,9 @@ static void test_enter_mntns_bad_pid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_results),
-	    cmocka_unit_test(test_bounded_parallelism),
-	    cmocka_unit_test(test_timeout),
-	    cmocka_unit_test(test_run_child),
-	    cmocka_unit_test(test_enter_mntns_bad_pid),
+	    cmocka_unit_test(test_results),   cmocka_unit_test(test_bounded_parallelism),
+	    cmocka_unit_test(test_timeout),   cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_run_child), cmocka_unit_test(test_enter_mntns_bad_pid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,7 +137,7 @@ static int start_job(struct tk_job *job, int timeout_ms)
 
 	job->got = 0;
 	job->rc = -1;
-	job->timed_out = false;
+	job->timed_out = job->canceled = false;
 	lx_error_clear(&job->err);
 	job->info[0] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -191,7 +191,26 @@ static void finish_job(struct tk_job *job, int timeout_ms)
 			      WEXITSTATUS(status));
 }
 
+/* Kill a running job without waiting for it (see tk_run_jobs_until). */
+static void cancel_job(struct tk_job *job)
+{
+	int status;
+
+	kill(job->child, SIGKILL);
+	waitpid(job->child, &status, WNOHANG);
+	close(job->fd);
+	job->fd = -1;
+	job->rc = -1;
+	job->canceled = true;
+	lx_error_code(&job->err, ECANCELED, "canceled");
+}
+
 size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
+{
+	return tk_run_jobs_until(jobs, n, width, timeout_ms, -1);
+}
+
+size_t tk_run_jobs_until(struct tk_job *jobs, size_t n, int width, int timeout_ms, int cancel_fd)
 {
 	size_t next = 0, running = 0, failed = 0;
 	struct pollfd *pfd;
@@ -199,7 +218,7 @@ size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
 
 	if (width < 1)
 		width = 1;
-	pfd = calloc(width, sizeof(*pfd));
+	pfd = calloc(width + 1, sizeof(*pfd));
 	idx = calloc(width, sizeof(*idx));
 	if (!pfd || !idx) {
 		free(pfd);
@@ -244,8 +263,26 @@ size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms)
 		}
 		if (k == 0)
 			continue;
-		if (poll(pfd, k, (int)wait_ms) < 0 && errno != EINTR)
+		pfd[k].fd = cancel_fd; /* a negative fd is ignored by poll */
+		pfd[k].events = POLLIN;
+		pfd[k].revents = 0;
+		if (poll(pfd, k + 1, (int)wait_ms) < 0 && errno != EINTR)
 			break;
+		if (pfd[k].revents) {
+			for (size_t i = 0; i < n; i++) {
+				if (i < next && jobs[i].fd < 0)
+					continue; /* finished (or never started) */
+				if (i < next) {
+					cancel_job(&jobs[i]);
+				} else {
+					jobs[i].rc = -1;
+					jobs[i].canceled = true;
+					lx_error_code(&jobs[i].err, ECANCELED, "canceled");
+				}
+				failed++;
+			}
+			break;
+		}
 		for (size_t m = 0; m < k; m++) {
 			struct tk_job *j = &jobs[idx[m]];
 			ssize_t r;

@@ -19,6 +19,7 @@ struct tk_job {
 	/* results */
 	int rc; /* 0 ok, -1 failed (err filled) */
 	bool timed_out;
+	bool canceled; /* tk_run_jobs_until's cancel_fd became readable first (ECANCELED) */
 	struct lx_error err;
 	char info[256];
 	/* private */
@@ -32,6 +33,12 @@ struct tk_job {
 /* Run every job in its own child, at most `width` at once, each killed after timeout_ms
  * (timed_out set, error ETIMEDOUT "timed out after Ns"). Returns the number of failed jobs. */
 size_t tk_run_jobs(struct tk_job *jobs, size_t n, int width, int timeout_ms);
+
+/* The same, but when cancel_fd (>= 0: a pidfd, say) becomes readable every job still running
+ * is killed and fails with ECANCELED (canceled set), and every job not started yet too. A
+ * canceled child is not waited for (it may be stuck in a FUSE request until a daemon answers
+ * it): the caller reaps it later (the supervisor reaps every child on SIGCHLD). */
+size_t tk_run_jobs_until(struct tk_job *jobs, size_t n, int width, int timeout_ms, int cancel_fd);
 
 /* One job, synchronously. Returns its rc and copies its error into err (ETIMEDOUT when the
  * child did not finish in time; a child's own error may carry that code too: callers that

@@ -462,15 +462,20 @@ static int check_child(void *arg, char *info, size_t infosz, struct lx_error *er
 
 /* The check-lxcfs logic, in a child bounded by the check timeout plus a margin: a read that
  * the hung daemon has taken but never answers leaves its reader unkillable until the daemon
- * dies, and we must stay free to kill the daemon. 0 healthy, -1 with the reason. */
+ * dies, and we must stay free to kill the daemon. A daemon that dies during the check ends
+ * the wait at once: its successor is what the check's read waits for (and readers in
+ * containers with it), so waiting out the check's timeout first would stall them all.
+ * 0 healthy, 1 the daemon ended during the check (reap_child says how), -1 with the reason. */
 static int health(struct sup *s, struct lx_error *why)
 {
 	struct tk_job job = {.fn = check_child, .arg = (void *)s->cfg};
 	int limit = s->cfg->check_timeout * 1000 + 1500;
 
 	/* the check's own error may be a timeout too (the read's): only the job's is a hang */
-	if (tk_run_jobs(&job, 1, 1, limit) == 0)
+	if (tk_run_jobs_until(&job, 1, 1, limit, s->child_pidfd) == 0)
 		return 0;
+	if (job.canceled)
+		return 1;
 	if (job.timed_out)
 		return lx_error_code(why, ETIMEDOUT,
 				     "the check-lxcfs logic did not finish in %d ms: hung mount",
@@ -580,9 +585,13 @@ static int monitor(struct sup *s, struct lx_error *why)
 			return 0;
 		}
 		if (lx_now_ms() >= next) {
-			if (health(s, why) < 0)
+			int h = health(s, why);
+
+			if (h < 0)
 				return s->stop ? -1 : 0;
 			next = lx_now_ms() + s->o->interval_ms;
+			if (h > 0)
+				continue; /* the daemon ended: reap_child above */
 		}
 		wait_event(s, (int)(next - lx_now_ms()));
 	}
