@@ -73,31 +73,47 @@ mount_snapshot() {
 	done
 }
 
+# slowest_context LINE: where the slowest read of a reader's summary LINE happened: its file,
+# how much of it was the open, and the event before it (a kill of the daemon, logged by the
+# kill loops into $BATS_TEST_TMPDIR/events as "MS WHAT")
+slowest_context() {
+	local at file open ev=
+	at=$(sed -n 's/.* max_at=\([0-9]*\).*/\1/p' <<<"$1")
+	file=$(sed -n 's/.* max_file=\([^ ]*\).*/\1/p' <<<"$1")
+	open=$(sed -n 's/.* max_open_us=\([0-9]*\).*/\1/p' <<<"$1")
+	[ -n "$at" ] || return 0
+	[ ! -f "$BATS_TEST_TMPDIR/events" ] ||
+		ev=$(awk -v t="$at" '$1 <= t + 0 {last = $0} END {print last}' "$BATS_TEST_TMPDIR/events")
+	report "slowest read: $file, $((open / 1000)) ms of it in open(), begun ${ev:+$((at - ${ev%% *})) ms after the last event (${ev#* })}"
+}
+
 # check_summaries LINES: every reader read, none failed, none saw host or wrong values
 check_summaries() {
 	local worst
 	printf '%s\n' "$1" | sed 's/^/#   /'
 	worst=$(sed -n 's/.*max_us=\([0-9]*\).*/\1/p' <<<"$1" | sort -n | tail -1)
 	report "readers: $(awk '{split($2, r, "="); n += r[2]} END {print n}' <<<"$1") reads, slowest $((worst / 1000)) ms"
+	slowest_context "$(grep "max_us=$worst " <<<"$1" | head -1)"
 	if grep -vE 'reads=[1-9][0-9]* fails=0 host=0 wrong=0 ' <<<"$1"; then
 		fail "a reader failed, saw the host's values or a wrong one"
 	fi
 }
 
 @test "takeover: kill -9 of the daemon $KILLS times under load: no failed read, no host value, no remount" {
-	local i before after fd0 fd rss0 rss out
+	local i before after fd0 fds0 fd rss0 rss out
 	wd_start --interval 0.5
 	start_readers 600
 	sleep 1
 	before=$(mount_snapshot)
 	for ((i = 1; i <= KILLS; i++)); do
+		echo "$(date +%s%3N) kill $i of pid $(daemon_pid)" >>"$BATS_TEST_TMPDIR/events"
 		kill -KILL "$(daemon_pid)"
 		# at a random moment of the next one's life
 		sleep "0.$((RANDOM % 8 + 2))"
 		wait_for '[ -n "$(daemon_pid)" ] && pid_alive "$(daemon_pid)"' 10 "a daemon serves after kill $i"
 		fd=$(ls "/proc/$WD_PID/fd" | wc -l)
 		rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$WD_PID/status")
-		[ "$i" -eq 1 ] && fd0=$fd rss0=$rss
+		[ "$i" -eq 1 ] && fd0=$fd rss0=$rss fds0=$(ls -l "/proc/$WD_PID/fd" | sed 's/.* -> //' | sort)
 	done
 	sleep 1
 	out=$(stop_readers)
@@ -110,7 +126,10 @@ check_summaries() {
 	assert_equal "$(grep -c 'took the connection over' "$WD_LOG")" "$KILLS"
 	run grep -c 'umount --all' "$WD_LOG"
 	assert_output 0 # containers were never put on the host view
-	assert [ "$fd" -le "$fd0" ]
+	[ "$fd" -le "$fd0" ] || {
+		diff <(echo "$fds0") <(ls -l "/proc/$WD_PID/fd" | sed 's/.* -> //' | sort) | sed 's/^/#   /'
+		fail "the watchdog's descriptors grew: $fd0 -> $fd"
+	}
 	assert [ "$rss" -le $((rss0 + 512)) ]
 	assert [ -z "$(ps -o stat= --ppid "$WD_PID" | grep Z)" ] # no zombie
 }
@@ -129,6 +148,7 @@ check_summaries() {
 	for ((i = 1; i <= UPGRADES; i++)); do
 		old=$(daemon_pid)
 		exe=${bins[$(((i - 1) % 2))]}
+		echo "$(date +%s%3N) upgrade $i to $exe" >>"$BATS_TEST_TMPDIR/events"
 		run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade --exe "$exe"
 		assert_output --partial "upgraded: daemon pid $old ->"
 		wait_gone "$old" 10
@@ -152,6 +172,7 @@ check_summaries() {
 	start_readers 600
 	sleep 1
 	stopped=$(daemon_pid)
+	echo "$(date +%s%3N) SIGSTOP of pid $stopped" >>"$BATS_TEST_TMPDIR/events"
 	kill -STOP "$stopped"
 	wait_for '[ "$(daemon_pid)" != "$stopped" ]' 15 "a new daemon after the hang"
 	sleep 1
