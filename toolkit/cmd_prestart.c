@@ -16,6 +16,14 @@
 #include "lib/safepath.h"
 #include "common/served.h"
 
+/* How long the probe of a mount there waits for an answer. Only an error (ENOTCONN: nobody
+ * holds the connection) makes us detach it, and that comes at once; no answer yet means a
+ * connection held for the next daemon (systemd's fd store, whose restart runs us before the
+ * daemon: every reader in every container waits for as long as we do) or a hung daemon, and
+ * both are left alone however long we wait. A dead mount we miss is detached by the daemon
+ * when it starts afresh (it is dead only when nobody held it). */
+#define PRESTART_PROBE_MS 100
+
 int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
@@ -50,7 +58,7 @@ int cmd_prestart(struct tk_ctx *ctx, int argc, char **argv)
 		if (!lxcfs)
 			break;
 		tk_path_join(probe, sizeof(probe), mp, lx_file_paths[LX_FILE_MEMINFO]);
-		if (tk_probe_file(probe, ctx->cfg.check_timeout * 1000, &err) == 0) {
+		if (tk_probe_file(probe, PRESTART_PROBE_MS, &err) == 0) {
 			tk_report(LX_LOG_INFO, "%s: a live lxcfs is mounted; leaving it", mp);
 			return TK_EXIT_OK;
 		}

@@ -61,6 +61,22 @@ mounts_at() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | wc -l; }
 	assert_line fuse.lxcfs
 }
 
+@test "prestart: a mount that does not answer (a stopped daemon) is left alone, and is not waited for" {
+	tk_start_daemon
+	local before t0 ms
+	before=$(mounts_at "$LXCFS_MNT")
+	kill -STOP "$LXCFS_PID"
+	t0=$(date +%s%N)
+	run_tk 0 prestart
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	kill -CONT "$LXCFS_PID"
+	assert_output --partial "does not answer yet"
+	assert_equal "$(mounts_at "$LXCFS_MNT")" "$before"
+	echo "# prestart took $ms ms (its probe waits 100 ms; the check timeout is 2 s)" >&3
+	run grep -c ^MemTotal: "$LXCFS_MNT/proc/meminfo"
+	assert_output 1 # the same daemon serves on
+}
+
 @test "check-lxcfs: exit 0 with a healthy daemon" {
 	tk_start_daemon
 	run_tk 0 check-lxcfs
