@@ -94,7 +94,12 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 	for i in 1 2 3; do
 		old=$(sd_daemon)
 		in_sd 'systemctl restart lxcfs.service'
-		assert_success
+		[ "$status" -eq 0 ] || {
+			printf '%s\n' "$output"
+			in_sd 'journalctl -u lxcfs.service --no-pager | tail -40'
+			printf '#   journal: %s\n' "${lines[@]}"
+			fail "systemctl restart $i failed"
+		}
 		wait_for '[ "$(sd_daemon)" != "$old" ] && sd_healthy' 20 "a new daemon after restart $i"
 		sleep 0.5
 		old=$(sd_daemon)

@@ -50,9 +50,12 @@ int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
 
 	if (tk_run_child(probe_child, (void *)path, timeout_ms, NULL, 0, &e) == 0)
 		return 0;
+	if (e.code == ETIMEDOUT && timeout_ms % 1000)
+		return lx_error_code(err, ETIMEDOUT, "%s: no answer within %d ms", path,
+				     timeout_ms);
 	if (e.code == ETIMEDOUT)
 		return lx_error_code(err, ETIMEDOUT, "%s: read timed out after %ds", path,
-				     (timeout_ms + 999) / 1000);
+				     timeout_ms / 1000);
 	if (err)
 		*err = e;
 	return -1;
