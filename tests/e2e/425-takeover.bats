@@ -84,7 +84,7 @@ slowest_context() {
 	[ -n "$at" ] || return 0
 	[ ! -f "$BATS_TEST_TMPDIR/events" ] ||
 		ev=$(awk -v t="$at" '$1 <= t + 0 {last = $0} END {print last}' "$BATS_TEST_TMPDIR/events")
-	report "slowest read: $file, $((open / 1000)) ms of it in open(), begun ${ev:+$((at - ${ev%% *})) ms after the last event (${ev#* })}"
+	report "slowest read: $file, $((open / 1000)) ms of it in open()${ev:+, begun $((at - ${ev%% *})) ms after the last event (${ev#* })}"
 }
 
 # wd_fds: the watchdog's descriptors, the least of 5 looks 50 ms apart (a health check in
