@@ -27,8 +27,9 @@ struct lx_container {
 	bool have_paths;
 	int64_t paths_ms;
 	struct cg_fdcache *cache;
-	struct devnames devs; /* its /dev's block devices, refreshed with the paths */
+	struct devnames devs; /* its /dev's block devices, scanned again from devs_until_ms */
 	bool have_devs;
+	int64_t devs_until_ms;
 	pthread_mutex_t lock;	/* guards everything below */
 	struct stat_mono *mono; /* allocated at the first read of stat */
 	unsigned long avenrun[3];
@@ -43,6 +44,10 @@ struct lx_container {
 struct lx_containers;
 
 #define CONTAINER_PATHS_TTL_MS 2000
+/* A container's block device names are scanned again this long after a scan (a block
+ * node made in a running container, rare, is named within it), or after a failed scan. */
+#define CONTAINER_DEVS_TTL_MS	30000
+#define CONTAINER_DEVS_RETRY_MS 2000
 /* What readers can make the daemon keep: entries (each holds a pidfd and up to a few dozen
  * cgroup file fds). A container's own nested pid namespaces count against its cap; beyond
  * it they are still served, but found again at each read (the cost stays with them). An

@@ -16,6 +16,7 @@
 #include "view/reader.h"
 #include "render/render.h"
 #include "common/cleanup.h"
+#include "common/clock.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/proc.h"
@@ -151,13 +152,18 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 	struct cg_io io = {0, NULL};
 	int r;
 
-	if (rd->ct) { /* kept with the container's paths (cg_lock is held) */
-		if (!rd->ct->have_devs) {
+	if (rd->ct) { /* kept with the container (cg_lock is held) */
+		int64_t now = lx_now_ms();
+
+		if (!rd->ct->have_devs || now >= rd->ct->devs_until_ms) {
 			struct lx_error scan_err = {0, ""};
+			bool ok;
 
 			/* a /dev we cannot (or will not) read names no device: the container
 			 * sees none, never the host's */
-			if (devnames_of_pid(rd->pid, &rd->ct->devs, &scan_err) < 0) {
+			devnames_free(&rd->ct->devs);
+			ok = devnames_of_pid(rd->pid, &rd->ct->devs, &scan_err) == 0;
+			if (!ok) {
 				char key[64];
 
 				snprintf(key, sizeof(key), "dev:%llu",
@@ -165,6 +171,8 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 				lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s", scan_err.msg);
 			}
 			rd->ct->have_devs = true;
+			rd->ct->devs_until_ms =
+			    now + (ok ? CONTAINER_DEVS_TTL_MS : CONTAINER_DEVS_RETRY_MS);
 		}
 		names = &rd->ct->devs;
 	} else if (devnames_of_pid(rd->pid, &own, err) < 0) {

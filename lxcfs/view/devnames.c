@@ -174,10 +174,11 @@ nomem:
 
 /* ---------------------------------------------------------------- off the worker thread */
 
-/* A scan runs in a thread of its own; the reader waits for it at most
+/* A scan runs in a worker thread of a small pool; the reader waits for it at most
  * LX_DEVNAMES_TIMEOUT_MS. A scan that hangs (it should not, given check_mounts, but the
- * container controls its file systems) only costs that thread, which frees the job when it
- * finally returns. */
+ * container controls its file systems) only costs that worker, which frees the job when it
+ * finally returns. The workers stay for the next scans: no thread is made per scan, only
+ * when every worker is busy (at most LX_DEVNAMES_THREADS, hung ones included). */
 struct job {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -187,11 +188,17 @@ struct job {
 	int rc;
 	struct devnames names;
 	struct lx_error err;
+	struct job *next; /* in the queue */
 };
 
-static unsigned running; /* scan threads alive (atomic) */
+static unsigned running; /* scans submitted and not returned (atomic) */
 static pthread_mutex_t hung_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t hung[LX_DEVNAMES_THREADS]; /* namespaces with an abandoned scan */
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static struct job *queue_head, *queue_tail;
+static unsigned queued, idle, workers; /* guarded by pool_lock */
 
 static bool hung_has(uint64_t ns)
 {
@@ -228,9 +235,8 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-static void *scan_thread(void *arg)
+static void run_job(struct job *j)
 {
-	struct job *j = arg;
 	bool abandoned;
 
 	lx_error_clear(&j->err);
@@ -245,14 +251,67 @@ static void *scan_thread(void *arg)
 		job_free(j);
 	}
 	__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
+}
+
+static void *worker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&pool_lock);
+		while (!queue_head) {
+			idle++;
+			pthread_cond_wait(&pool_cond, &pool_lock);
+			idle--;
+		}
+		j = queue_head;
+		queue_head = j->next;
+		if (!queue_head)
+			queue_tail = NULL;
+		queued--;
+		pthread_mutex_unlock(&pool_lock);
+		run_job(j);
+	}
 	return NULL;
+}
+
+/* Queue the job; a worker more when none is free for it. -1 when no worker can take it. */
+static int submit(struct job *j)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&pool_lock);
+	if (queued + 1 > idle) {
+		pthread_attr_t attr;
+		pthread_t t;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (workers < LX_DEVNAMES_THREADS && pthread_create(&t, &attr, worker, NULL) == 0)
+			workers++;
+		else if (idle == 0 && workers == 0)
+			rc = -1; /* nobody would ever take it */
+		pthread_attr_destroy(&attr);
+	}
+	if (rc == 0) {
+		j->next = NULL;
+		if (queue_tail)
+			queue_tail->next = j;
+		else
+			queue_head = j;
+		queue_tail = j;
+		queued++;
+		pthread_cond_signal(&pool_cond);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return rc;
 }
 
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 {
 	struct job *j;
-	pthread_t t;
-	pthread_attr_t attr;
 	struct timespec until;
 	uint64_t ns = 0;
 	bool done;
@@ -279,16 +338,11 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 	pthread_cond_init(&j->cond, NULL);
 	j->pid = pid;
 	j->ns = ns;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&attr, 256 * 1024);
-	if (pthread_create(&t, &attr, scan_thread, j) != 0) {
-		pthread_attr_destroy(&attr);
+	if (submit(j) < 0) {
 		job_free(j);
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 		return lx_error_set(err, EAGAIN, "device name scan thread");
 	}
-	pthread_attr_destroy(&attr);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_nsec += LX_DEVNAMES_TIMEOUT_MS * 1000000L;
 	until.tv_sec += until.tv_nsec / 1000000000L;

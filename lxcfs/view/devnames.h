@@ -16,8 +16,9 @@
 
 /* Never follows a symlink out of the container's root, never touches /dev (or the root)
  * when it is on a file system a process may serve (FUSE, network file systems), and runs
- * in a thread of its own: a scan that hangs leaves the reader after the timeout (ETIMEDOUT),
- * and the container gets no further scan until that one returns. */
+ * in a worker thread (a pool of at most LX_DEVNAMES_THREADS, kept between scans): a scan
+ * that hangs leaves the reader after the timeout (ETIMEDOUT), and the container gets no
+ * further scan until that one returns. */
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err);
 void devnames_free(struct devnames *d);
 

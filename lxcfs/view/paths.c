@@ -43,8 +43,6 @@ int container_paths(const struct cg_layout *l, struct lx_container *c, struct lx
 
 	if (c->have_paths && now - c->paths_ms < CONTAINER_PATHS_TTL_MS)
 		return 0;
-	devnames_free(&c->devs);
-	c->have_devs = false;
 	if (cg_paths_of_pid(l, c->init_pid, &fresh, err) < 0) {
 		cg_fdcache_clear(c->cache);
 		cg_paths_free(&c->paths);

@@ -133,3 +133,40 @@ dev_line() { awk -v n="$1" '$3 == n'; }
 	local parts=${output#*---}
 	assert_equal "$(awk -v d="$disk" '$1 ":" $2 == d {print $4}' <<<"$parts")" sda
 }
+
+@test "a container's /dev is not scanned again at each refresh of its cgroup paths, and no thread is made for a scan" {
+	command -v strace >/dev/null || skip "no strace"
+	start_daemon
+	make_cgroup devscan
+	make_loop 32
+	start_container devscan sh -c 'for i in 1 2 3; do cat /proc/partitions /proc/diskstats >/dev/null; done; while [ ! -e "$0" ]; do sleep 0.05; done; for i in 1 2 3; do sleep 2.2; cat /proc/partitions /proc/diskstats >/dev/null; done; touch "$0.done"; sleep 1000' "$BATS_TEST_TMPDIR/start"
+	# its first reads scanned its /dev (and made the pool's first worker, and libfuse its
+	# workers); from here on, 3 reads more than 2 s apart each refresh its cgroup paths
+	strace -f -qq -e trace=clone,clone3,fork,vfork,openat2 -o "$BATS_TEST_TMPDIR/clones" -p "$LXCFS_PID" &
+	local st=$!
+	_BG_PIDS+=("$st")
+	wait_for '[ -s "$BATS_TEST_TMPDIR/clones" ] || grep -q . /proc/$st/task/*/children 2>/dev/null || sleep 0.5' 5 "" 0.1
+	sleep 0.5
+	touch "$BATS_TEST_TMPDIR/start"
+	wait_for '[ -e "$BATS_TEST_TMPDIR/start.done" ]' 20 "the container's reads"
+	kill -INT "$st"
+	wait "$st" || true
+	sed "s/^/#   strace: /" "$BATS_TEST_TMPDIR/clones"
+	run grep -cE 'fork' "$BATS_TEST_TMPDIR/clones"
+	assert_output 0 # no process
+	run grep -c 'openat2([0-9]*, "dev"' "$BATS_TEST_TMPDIR/clones"
+	log "scans of the container's /dev over 6 reads and 3 path refreshes: $output"
+	assert_output 0 # its names are kept (CONTAINER_DEVS_TTL_MS)
+	# a scan's thread has a 256 KiB stack (lxcfs/view/devnames.c); libfuse may still add
+	# a worker of its own (8 MiB) when requests overlap, once
+	local sz small=0
+	for sz in $(grep -o 'stack_size=0x[0-9a-f]*' "$BATS_TEST_TMPDIR/clones" | cut -d= -f2); do
+		[ $((sz)) -lt $((1024 * 1024)) ] && small=$((small + 1))
+	done
+	run echo "$small"
+	log "scan threads the daemon made over 6 reads and 3 path refreshes: $output"
+	assert_output 0
+	# the names are there all the same
+	run in_container devscan grep -c "loop" /proc/partitions
+	assert [ "$output" -ge 1 ]
+}
