@@ -155,6 +155,11 @@ ctr_view() {
 	run lxc_in "$a" free -k
 	assert_success
 	assert [ "$(awk '/^Mem:/ {print $NF}' <<<"$output")" -le 262144 ]  # free's available within the container's 256 MiB
+	# looked up from each container's pid namespace: each has an inode of its own
+	local ia ib
+	ia=$(lxc_in "$a" stat -c %i /proc/meminfo) ib=$(lxc_in "$b" stat -c %i /proc/meminfo)
+	log "inode of /proc/meminfo in $a: $ia, in $b: $ib"
+	assert_not_equal "$ia" "$ib"  # the two containers' meminfo are different inodes
 	# every file bound from the container's own lookup: a live lxcfs mount on each
 	assert [ "$(lxcfs_file_mounts_in "$pa")" -ge 8 ]  # lxcfs mounts in container a
 
@@ -170,6 +175,14 @@ ctr_view() {
 	wait_for "[ ! -e '$TK_REG/$a.json' ]" 10 "the post-stop hook did not remove the record of $a"
 	assert [ -e "$TK_REG/$b.json" ]  # container b's record stays
 	grep -q "LXC container $a stopped: record removed" "$TK_LOG"
+	# a post-stop naming another pid (a container of that name in another lxcpath) keeps the
+	# record; the hook types that run before LXC names the init are refused
+	LXC_NAME=$b LXC_PID=1 LXC_HOOK_TYPE=post-stop run_tk 0 hook --lxc
+	assert [ -e "$TK_REG/$b.json" ]  # b's record, naming pid $pb, kept
+	LXC_NAME=$b LXC_HOOK_TYPE=mount run_tk 2 hook --lxc
+	assert_output --partial "hook type \`mount\` is not start-host or post-stop"
+	run_tk 2 hook --lxc "$b" net up
+	assert_output --partial "only lxc hooks are handled"
 }
 
 @test "lxc: the daemon killed and restarted: remount --all and --container-id NAME bind the live files again" {
@@ -203,6 +216,36 @@ ctr_view() {
 	run_tk 0 status
 	assert_line --regexp "^$b +$b +[0-9]+( +live)+ *\$"  # b live
 	assert_line --regexp "^$a +$a +[0-9]+( +stale)+ *\$"  # a, left out, still holds the dead daemon's files
+}
+
+@test "lxc: the daemon down at start: the container starts with the host's files, recorded degraded (--strict: it does not start); remount --all gives it its own once the daemon is up" {
+	tk_new_mountpoint
+	run_tk 0 prestart
+	tk_conf
+	local a b strict
+	a=$(lxc_name a) b=$(lxc_name b)
+	lxc_make "$a" 268435456 1
+	lxc_start "$a" || { show_logs "$a"; fail "container $a did not start with the daemon down"; }
+	grep -q "container $a starts with the host's /proc: lxcfs is not healthy" "$TK_LOG"
+	run jq -r '"\(.id) \(.degraded)"' "$TK_REG/$a.json"
+	assert_output "$a true"  # recorded as degraded
+	assert_equal "$(lxc_in "$a" awk '/^MemTotal:/ {print $2}' /proc/meminfo)" "$(host_memtotal)"  # the host's meminfo
+	# the snippet with --strict: the hook fails, LXC does not start the container
+	strict=$BATS_TEST_TMPDIR/strict.conf
+	sed 's/ hook --lxc$/ hook --lxc --strict/' "$SNIPPET" >"$strict"
+	grep -q -- '--lxc --strict$' "$strict"
+	lxc_make "$b" 536870912 0 "$strict"
+	run lxc_start "$b"
+	assert_failure  # --strict with the daemon down: no container
+	assert [ ! -e "$TK_REG/$b.json" ]  # and no record
+	assert [ "$(lxc-info -P "$LXCP" -n "$b" -sH)" = STOPPED ]
+
+	tk_restart_daemon
+	run_tk 0 remount --all
+	assert_line "remounted 1 of 1 containers"
+	assert_equal "$(ctr_view "$a")" "262144 1 1 1"  # its own values now
+	run jq -r .degraded "$TK_REG/$a.json"
+	assert_output false  # no longer degraded
 }
 
 @test "lxc: a rootfs whose /proc/meminfo is a symlink: the hook refuses it, LXC does not start the container, nothing is mounted" {
