@@ -137,6 +137,8 @@ ctr_view() {
 	host_cpus=$(grep -c ^processor /proc/cpuinfo)
 	lxc_make "$a" 268435456 1
 	lxc_make "$b" 536870912 0
+	# b with new-style hooks: name and type in LXC_NAME and LXC_HOOK_TYPE, no arguments
+	echo 'lxc.hook.version = 1' >>"$LXCP/$b/config"
 	lxc_start "$a" || { show_logs "$a"; fail "container $a did not start"; }
 	lxc_start "$b" || { show_logs "$b"; fail "container $b did not start"; }
 	pa=$(lxc_pid "$a") pb=$(lxc_pid "$b")
