@@ -120,10 +120,15 @@ install: all
 	install -m 0644 deploy/lxcfs.conf.example $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example
 	install -m 0644 $(B)/man/man1/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 $(B)/man/man5/*.5 $(DESTDIR)$(MANDIR)/man5/
+	@# the LXC snippet (lxc.include), naming this PREFIX's binary
+	install -d $(DESTDIR)$(PREFIX)/share/lxcfs/lxc
+	sed -e 's|/usr/local/bin/|$(BINDIR)/|g' -e 's|/usr/local/|$(PREFIX)/|g' deploy/lxc/lxcfs.conf >$(DESTDIR)$(PREFIX)/share/lxcfs/lxc/lxcfs.conf
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/lxcfs/lxc/lxcfs.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lxcfs $(DESTDIR)$(BINDIR)/lxcfs-toolkit \
 	      $(DESTDIR)$(SYSCONFDIR)/lxcfs/lxcfs.conf.example \
+	      $(DESTDIR)$(PREFIX)/share/lxcfs/lxc/lxcfs.conf \
 	      $(addprefix $(DESTDIR)$(MANDIR)/,$(patsubst $(B)/man/%,%,$(MAN_PAGES)))
 
 # ASan + UBSan build in its own directory.
@@ -197,7 +202,7 @@ DIST := lxcfs-$(VERSION)-$(shell uname -m)
 dist: all
 	rm -rf $(B)/dist/$(DIST)
 	install -d $(B)/dist/$(DIST)/bin $(B)/dist/$(DIST)/systemd $(B)/dist/$(DIST)/hooks/oci-hooks.d \
-		$(B)/dist/$(DIST)/man/man1 $(B)/dist/$(DIST)/man/man5
+		$(B)/dist/$(DIST)/man/man1 $(B)/dist/$(DIST)/man/man5 $(B)/dist/$(DIST)/lxc
 	install -m 0755 $(B)/lxcfs $(B)/lxcfs-toolkit $(B)/dist/$(DIST)/bin/
 	install -m 0755 installer/install.sh $(B)/dist/$(DIST)/
 	install -m 0644 installer/README.md $(B)/dist/$(DIST)/README.md
@@ -205,6 +210,7 @@ dist: all
 	install -m 0644 deploy/hooks/isulad-hookspec.json $(B)/dist/$(DIST)/hooks/
 	install -m 0644 deploy/hooks/oci-hooks.d/*.json $(B)/dist/$(DIST)/hooks/oci-hooks.d/
 	install -m 0644 deploy/lxcfs.conf.example $(B)/dist/$(DIST)/
+	install -m 0644 deploy/lxc/lxcfs.conf $(B)/dist/$(DIST)/lxc/
 	install -m 0644 $(B)/man/man1/*.1 $(B)/dist/$(DIST)/man/man1/
 	install -m 0644 $(B)/man/man5/*.5 $(B)/dist/$(DIST)/man/man5/
 	tar -C $(B)/dist --owner=0 --group=0 --sort=name -czf $(B)/$(DIST).tar.gz.tmp $(DIST)

@@ -2,7 +2,7 @@
 # lxcfs fleet installer: binaries, config, mount point, OCI/iSulad hooks, service.
 #
 #   install.sh [--prefix DIR] [--mountpoint DIR] [--config FILE] [--init auto|systemd|none]
-#              [--hooks auto|isulad|oci|none] [--state-dir DIR] [--registry DIR] [--log FILE]
+#              [--hooks auto|isulad|oci|lxc|all|none] [--state-dir DIR] [--registry DIR] [--log FILE]
 #              [--dry-run] [--uninstall [--purge]]
 #
 # Run from a source tree (it builds with make) or from the `make dist` tarball (prebuilt
@@ -29,6 +29,7 @@ PURGE=0
 # where the engines look for hooks (overridable for tests)
 OCI_HOOKS_DIR=${LXCFS_OCI_HOOKS_DIR:-/etc/containers/oci/hooks.d}
 ISULAD_HOOKS_DIR=${LXCFS_ISULAD_HOOKS_DIR:-/etc/isulad/hooks}
+LXC_CONF_DIR=${LXCFS_LXC_CONF_DIR:-/usr/share/lxc/config/common.conf.d}
 SYSTEMD_DIR=${LXCFS_SYSTEMD_DIR:-/etc/systemd/system}
 RUNTIME_PKGS=(libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4)
 
@@ -42,7 +43,8 @@ Options (defaults):
   --config FILE       INI config, written when absent ($CONFIG)
   --init MODE         auto: systemd when it is PID 1, else none (the toolkit's watchdog
                       as a background daemon with its own pidfile)
-  --hooks MODE        auto: oci when podman/CRI-O config exists, isulad when iSulad does
+  --hooks MODE        auto: oci when podman/CRI-O config exists, isulad when iSulad does,
+                      lxc when LXC does (its common.conf.d); all: the three
   --state-dir DIR     pidfiles ($STATE_DIR)
   --registry DIR      the toolkit's container registry (STATE_DIR/containers)
   --log FILE          the watchdog's log ($LOGFILE)
@@ -76,7 +78,7 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $INIT in auto | systemd | none) ;; *) die_usage "--init: \`$INIT' is not auto|systemd|none" ;; esac
-case $HOOKS in auto | isulad | oci | none) ;; *) die_usage "--hooks: \`$HOOKS' is not auto|isulad|oci|none" ;; esac
+case $HOOKS in auto | isulad | oci | lxc | all | none) ;; *) die_usage "--hooks: \`$HOOKS' is not auto|isulad|oci|lxc|all|none" ;; esac
 [ $PURGE -eq 0 ] || [ $UNINSTALL -eq 1 ] || die_usage "--purge goes with --uninstall"
 for v in PREFIX MOUNTPOINT CONFIG STATE_DIR LOGFILE; do
 	case ${!v} in /*) ;; *) die_usage "$(echo "$v" | tr 'A-Z_' 'a-z-'): \`${!v}' is not an absolute path" ;; esac
@@ -214,6 +216,7 @@ if [ -x "$HERE/bin/lxcfs" ] && [ -x "$HERE/bin/lxcfs-toolkit" ]; then
 	SRC_MAN=$HERE/man
 	SRC_UNITS=$HERE/systemd
 	SRC_CONF=$HERE/lxcfs.conf.example
+	SRC_LXC=$HERE/lxc/lxcfs.conf
 elif [ -f "$HERE/../Makefile" ] && [ -d "$HERE/../lxcfs" ]; then
 	SRC_MODE=source
 	SRC_TREE=$(cd "$HERE/.." && pwd)
@@ -221,6 +224,7 @@ elif [ -f "$HERE/../Makefile" ] && [ -d "$HERE/../lxcfs" ]; then
 	SRC_MAN=$SRC_TREE/build/man
 	SRC_UNITS=$SRC_TREE/deploy/systemd
 	SRC_CONF=$SRC_TREE/deploy/lxcfs.conf.example
+	SRC_LXC=$SRC_TREE/deploy/lxc/lxcfs.conf
 else
 	echo "$PROG: run me from a source tree (installer/install.sh) or an unpacked \`make dist' tarball" >&2
 	exit 1
@@ -299,6 +303,23 @@ isulad_hookspec() {
 EOF
 }
 
+# deploy/lxc/lxcfs.conf for this install: the toolkit with this install's options (LXC runs a
+# hook with sh -c, NAME lxc TYPE appended: no word may need quoting)
+lxc_snippet() {
+	local a cmd=$TK_BIN
+	for a in -c "$CONFIG" --mountpoint "$MOUNTPOINT" --pidfile "$DAEMON_PIDFILE" \
+		--registry "$REGISTRY"; do
+		case $a in *[!A-Za-z0-9_./=-]*) echo "$PROG: \`$a' cannot go into an LXC hook line" >&2; return 1 ;; esac
+		cmd+=" $a"
+	done
+	grep -q '^lxc.hook.start-host = /usr/local/bin/lxcfs-toolkit hook --lxc$' "$SRC_LXC" || {
+		echo "$PROG: $SRC_LXC has no start-host hook line" >&2
+		return 1
+	}
+	sed -e "s|^\(lxc\.hook\.[a-z-]* = \)/usr/local/bin/lxcfs-toolkit |\1$cmd |" \
+		-e "s|/usr/local/share/lxcfs/|$SHAREDIR/|g" "$SRC_LXC"
+}
+
 resolve_init() {
 	if [ "$INIT" = auto ]; then
 		if systemd_is_init; then INIT=systemd; else INIT=none; fi
@@ -312,11 +333,14 @@ resolve_hooks() {
 	none) ;;
 	oci) HOOK_KINDS=(oci) ;;
 	isulad) HOOK_KINDS=(isulad) ;;
+	lxc) HOOK_KINDS=(lxc) ;;
+	all) HOOK_KINDS=(oci isulad lxc) ;;
 	auto)
 		if [ -d /etc/containers ] || command -v podman >/dev/null || command -v crio >/dev/null; then
 			HOOK_KINDS+=(oci)
 		fi
 		if [ -d /etc/isulad ] || command -v isulad >/dev/null; then HOOK_KINDS+=(isulad); fi
+		if [ -d "$LXC_CONF_DIR" ]; then HOOK_KINDS+=(lxc); fi
 		log "hooks: ${HOOK_KINDS[*]:-none} (auto)"
 		;;
 	esac
@@ -422,6 +446,19 @@ do_install() {
 			install_file "$TMP/hookspec.json" "$ISULAD_HOOKS_DIR/lxcfs-hookspec.json" 0644 ||
 				fail "install the iSulad hook spec"
 			log "  iSulad: pass --hook-spec $ISULAD_HOOKS_DIR/lxcfs-hookspec.json (or set \"hook-spec\" in daemon.json)"
+			;;
+		lxc)
+			# the snippet where lxc.include finds it, and LXC's common.conf.d including it
+			lxc_snippet >"$TMP/lxcfs-lxc.conf" || fail "render the LXC snippet from $SRC_LXC"
+			install_file "$TMP/lxcfs-lxc.conf" "$SHAREDIR/lxc/lxcfs.conf" 0644 ||
+				fail "install the LXC snippet"
+			{
+				echo "# lxcfs for every LXC container: written by install.sh, removed by install.sh --uninstall"
+				echo "lxc.include = $SHAREDIR/lxc/lxcfs.conf"
+			} >"$TMP/00-lxcfs-toolkit.conf"
+			install_file "$TMP/00-lxcfs-toolkit.conf" "$LXC_CONF_DIR/00-lxcfs-toolkit.conf" 0644 ||
+				fail "install $LXC_CONF_DIR/00-lxcfs-toolkit.conf"
+			log "  LXC: containers started from now on get the files ($LXC_CONF_DIR/00-lxcfs-toolkit.conf)"
 			;;
 		esac
 	done

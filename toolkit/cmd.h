@@ -24,6 +24,17 @@ int cmd_watchdog(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_upgrade(struct tk_ctx *ctx, int argc, char **argv);
 int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv);
 
+struct tk_entry;
+struct tk_inject;
+/* The hook's common end (cmd_hook.c): bind the files into the container named by e (in: the
+ * caller's pid and rootfs, the rest from the config) when the daemon is healthy, then record
+ * e; an exit code. */
+int tk_hook_bind(struct tk_ctx *ctx, struct tk_entry *e, struct tk_inject *in);
+
+/* `hook --lxc` (cmd_hook_lxc.c): the LXC hook; argv holds what LXC appended (NAME lxc TYPE
+ * ...), argc may be 0 (lxc.hook.version = 1). */
+int tk_hook_lxc(struct tk_ctx *ctx, int argc, char **argv);
+
 struct tk_fleet_opts;
 /* remount/umount options: 0 parsed, -1 help printed, else an exit code. */
 int tk_parse_fleet_opts(struct tk_ctx *ctx, const char *cmd, const char *help, int argc,
