@@ -103,7 +103,8 @@ static void wake_orphans(struct lx_psi *p)
 			int r = lx_conn_notify_poll(p->c, kh);
 
 			log_debug("woke the poller of PSI handle %#llx of epoch %u: %s",
-				  (unsigned long long)fh, lx_fh_epoch(fh), r < 0 ? strerror(-r) : "ok");
+				  (unsigned long long)fh, lx_fh_epoch(fh),
+				  r < 0 ? strerror(-r) : "ok");
 		}
 		if (__atomic_compare_exchange_n(&polls[k].fh, &fh, 0, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_RELAXED))

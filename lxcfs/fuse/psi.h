@@ -24,9 +24,9 @@
 
 #include "fuse/conn.h"
 
-#define LX_PSI_MAX_TRIGGERS	  LX_STATE_POLLS /* open trigger files, all readers */
+#define LX_PSI_MAX_TRIGGERS	   LX_STATE_POLLS /* open trigger files, all readers */
 #define LX_PSI_MAX_TRIGGERS_PER_NS 256		  /* ... of one container (pid namespace) */
-#define LX_PSI_SCAN_MS		  500		  /* pollers of an earlier process woken within */
+#define LX_PSI_SCAN_MS		   500		  /* pollers of an earlier process woken within */
 
 struct fuse_session;
 struct fuse_pollhandle;

@@ -150,13 +150,16 @@ EOF
 		mount --bind '$LXCFS_MNT/proc/pressure/cpu' /proc/pressure/cpu || exit 125
 		for i in 1 2 3; do (timeout 15 bash -c 'while :; do :; done') & done
 		'$PY' '$POLLER' /proc/pressure/cpu 'some 400000 $WIN\n' 12
-		rc=\$?; kill \$(jobs -p) 2>/dev/null; exit \$rc"
+		rc=\$?; kill \$(jobs -p) 2>/dev/null
+		head -c 11 /proc/pressure/cpu; echo; exit \$rc"
 	t1=$(date +%s%N)
 	log "busy poller: $output ($(((t1 - t0) / 1000000)) ms)"
 	assert_success
 	assert_line --index 0 armed
 	assert_regex "${lines[1]}" '^event pri=1 err=0'
 	assert [ "$(after_ms "${lines[1]}")" -lt 8000 ] # fired within the stalls' first windows
+	# the write went around the container's page cache: its file still reads as PSI
+	assert_equal "${lines[2]}" "some avg10="
 	wait_for '[ -s "$idle" ] && tail -1 "$idle" | grep -qv armed' 20 "the idle poller ended"
 	cat "$idle"
 	assert_equal "$(head -1 "$idle")" armed
@@ -182,7 +185,7 @@ EOF
 	done
 }
 
-@test "psi-poll: killed under the watchdog: the successor wakes the pollers it never saw (POLLERR) and takes new triggers" {
+@test "psi-poll: killed or upgraded under the watchdog: the successor wakes the pollers it never saw (POLLERR) and takes new triggers" {
 	local out=$BATS_TEST_TMPDIR/poll.out out2=$BATS_TEST_TMPDIR/poll2.out old t0 ms
 	LXCFS="$LXCFS --enable-psi-poll" wd_start --interval 0.5
 	poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "some 1000000 $WIN\n" 60
@@ -206,6 +209,18 @@ EOF
 	timeout 3 bash -c 'while :; do :; done' &
 	wait_for '! pid_alive $POLLER_PID' 20 "the successor's trigger fired"
 	assert_regex "$(tail -1 "$out2")" '^event pri=1 err=0'
+	# a live upgrade: the old process retires, its trigger with it; the new one wakes the poller
+	poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "some 1000000 $WIN\n" 60
+	sleep 0.6
+	old=$(daemon_pid)
+	t0=$(date +%s%N)
+	run_tk 0 --runtime-dir "$LXCFS_RUNTIME_DIR" upgrade
+	assert_output --partial "upgraded: daemon pid $old ->"
+	wait_for '! pid_alive $POLLER_PID' 15 "the poller woke after the upgrade"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	report "upgrade: poller woken $ms ms after the upgrade began: $(tail -1 "$out")"
+	assert_regex "$(tail -1 "$out")" '^event pri=1 err=1'
+	assert [ "$ms" -lt 10000 ]
 }
 
 @test "psi-poll: trigger files are capped per container (EMFILE, one log line); another container still gets its own" {
