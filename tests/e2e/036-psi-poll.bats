@@ -7,13 +7,13 @@
 # left asleep when the daemon goes: POLLERR when it stops, is killed, or is killed under the
 # watchdog (the successor wakes the pollers the dead process recorded in the state).
 #
-# The poller is tests/tools/psi-poll.py (Debian's python3): it prints `armed` once written,
-# then `event pri=P err=E in=I after=SECONDS`, `timeout after=SECONDS` or `write ERRNO`.
+# The poller is tests/tools/psi-poll.c (make tools): it prints `armed` once written, then
+# `event pri=P err=E in=I after=SECONDS`, `timeout after=SECONDS`, or `open|write ENAME`.
 
 load helpers-deploy
 
-POLLER=$REPO/tests/tools/psi-poll.py
-PY=/usr/bin/python3
+POLLER=$REPO/build/tools/psi-poll
+PY=/usr/bin/python3 # Debian's, for the cases of many writes
 # the writer's window: whole 2 s (the kernel's rule for a writer without CAP_SYS_RESOURCE,
 # which root on this machine lacks; ours takes any window of 0.5..10 s from a writer with it)
 WIN=2000000
@@ -21,6 +21,7 @@ WIN=2000000
 setup() {
 	deploy_setup
 	[ -f /proc/pressure/cpu ] || skip "no PSI on this kernel"
+	[ -x "$POLLER" ] || fail "$POLLER is missing: run make tools"
 }
 
 teardown() { deploy_teardown; }
@@ -30,11 +31,13 @@ teardown() { deploy_teardown; }
 poll_bg() {
 	local out=$1 file=$2 trig=$3 secs=$4
 	shift 4
-	"$@" timeout $((${secs%.*} + 10)) "$PY" "$POLLER" "$file" "$trig" "$secs" >"$out" 2>&1 3>&- &
+	"$@" timeout $((${secs%.*} + 10)) "$POLLER" "$file" "$trig" "$secs" >"$out" 2>&1 3>&- &
 	_BG_PIDS+=($!)
 	POLLER_PID=$!
 	wait_for 'grep -q "^armed" "$out" || ! pid_alive $POLLER_PID' 10 "the poller armed its trigger"
 	assert_equal "$(head -1 "$out")" armed
+	# the poller itself (timeout's child)
+	POLLER_CHILD=$(cat "/proc/$POLLER_PID/task/$POLLER_PID/children" 2>/dev/null | awk '{print $1}')
 }
 
 # armed_files: the pressure files the daemon holds open for writing (its armed triggers; the
@@ -108,17 +111,21 @@ EOF
 @test "psi-poll: without the flag the files stay read-only (0444, EACCES)" {
 	start_daemon
 	assert_equal "$(stat -c '%a' "$LXCFS_MNT/proc/pressure/memory")" 444
-	run "$PY" "$POLLER" --open-only "$LXCFS_MNT/proc/pressure/memory" x 1
+	run "$POLLER" "$LXCFS_MNT/proc/pressure/memory" "some 150000 $WIN\n" 1
 	assert_output "open EACCES"
 }
 
-@test "psi-poll: a host reader's trigger is the host's; closing it closes the daemon's descriptor" {
+@test "psi-poll: a host reader's trigger is the host's, fires on host stalls, and is closed with its file" {
 	start_daemon --enable-psi-poll
 	local out=$BATS_TEST_TMPDIR/poll.out
 	refute [ -n "$(armed_files)" ] # nothing armed yet
-	# 1 ms of CPU stall in 2 s on the whole host: the tests' own work makes that much
+	# half of 2 s stalled on memory: not on this host; the trigger stays armed
+	poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "full 1000000 $WIN\n" 60
+	assert_equal "$(armed_files)" /proc/pressure/memory # the host's, not a cgroup's
+	kill "$POLLER_CHILD"
+	wait_for '[ -z "$(armed_files)" ]' 5 "the trigger's descriptor closed at release"
+	# 1 ms of CPU stall in 2 s on the whole host: three busy loops on two CPUs make that
 	poll_bg "$out" "$LXCFS_MNT/proc/pressure/cpu" "some 1000 $WIN\n" 30
-	assert_equal "$(armed_files)" /proc/pressure/cpu # the host's, not a cgroup's
 	timeout 3 bash -c 'while :; do :; done' &
 	timeout 3 bash -c 'while :; do :; done' &
 	timeout 3 bash -c 'while :; do :; done' &
@@ -140,7 +147,7 @@ EOF
 	# the idle container: 20% of 2 s stalled never happens to a lone sleeper
 	start_container psiidle bash -c "
 		mount --bind '$LXCFS_MNT/proc/pressure/cpu' /proc/pressure/cpu || exit 125
-		exec '$PY' '$POLLER' /proc/pressure/cpu 'some 400000 $WIN\n' 12 >'$idle' 2>&1"
+		exec '$POLLER' /proc/pressure/cpu 'some 400000 $WIN\n' 12 >'$idle' 2>&1"
 	# armed on its cgroup's own cpu.pressure (the daemon holds it open), not the host's
 	wait_for '[ -s "$idle" ]' 10 "the idle poller armed"
 	assert_equal "$(armed_files)" "$CGROOT/unified/$CG_TOP/psiidle/cpu.pressure"
@@ -149,7 +156,7 @@ EOF
 	run in_container psibusy bash -c "
 		mount --bind '$LXCFS_MNT/proc/pressure/cpu' /proc/pressure/cpu || exit 125
 		for i in 1 2 3; do (timeout 15 bash -c 'while :; do :; done') & done
-		'$PY' '$POLLER' /proc/pressure/cpu 'some 400000 $WIN\n' 12
+		'$POLLER' /proc/pressure/cpu 'some 400000 $WIN\n' 12
 		rc=\$?; kill \$(jobs -p) 2>/dev/null
 		head -c 11 /proc/pressure/cpu; echo; exit \$rc"
 	t1=$(date +%s%N)
@@ -172,8 +179,9 @@ EOF
 		start_daemon --enable-psi-poll
 		poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "some 1000000 $WIN\n" 60
 		sleep 0.5
-		st=$(awk '/^State:/ {print $2}' "/proc/$POLLER_PID/status")
-		assert_equal "$st" S # asleep in poll(), interruptible (freezable)
+		st=$(awk '/^State:/ {print $2}' "/proc/$POLLER_CHILD/status")
+		log "poller $POLLER_CHILD: state $st, in $(cat "/proc/$POLLER_CHILD/wchan" 2>/dev/null)"
+		assert_equal "$st" S # asleep in poll(), interruptible (freezable), not D in a request
 		t0=$(date +%s%N)
 		kill -"$sig" "$LXCFS_PID"
 		wait_for '! pid_alive $POLLER_PID' 5 "the poller woke after SIG$sig"
