@@ -877,28 +877,29 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 /* POLL: regular files are always ready; a pressure file's trigger says POLLPRI when it fired
  * and POLLERR when there is none or it went away (psi_trigger_poll's answers). Never waits:
- * the poller is woken later (fuse/psi.h). Without --enable-psi-poll: ENOSYS, and the kernel
- * answers every poll itself (ready, never POLLPRI). */
+ * the poller is woken later (fuse/psi.h). A trigger file of an earlier process: POLLERR, with
+ * the flag or without. Anything else without --enable-psi-poll: ready, never POLLPRI; from
+ * a fresh daemon ENOSYS, and the kernel answers every poll itself so (a daemon that took the
+ * connection over answers, for the trigger files of the process before it). */
 static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
 	struct lx_fuse *f = fuse_of(req);
 	const struct lx_node *n = node_of(ino);
 	unsigned mask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	bool psi_fh = lx_fh_kind(fi->fh) == LX_FH_PSI;
 
-	if (!psi_on(f)) {
-		if (ph)
-			fuse_pollhandle_destroy(ph);
-		fuse_reply_err(req, ENOSYS);
-		return;
-	}
-	if (lx_fh_kind(fi->fh) == LX_FH_PSI && lx_fh_epoch(fi->fh) == f->epoch) {
+	if (psi_fh && psi_on(f) && lx_fh_epoch(fi->fh) == f->epoch) {
 		fuse_reply_poll(req, lx_psi_poll(f->psi, fi->fh, ph, lx_conn_request_kh()));
 		return;
 	}
 	if (ph)
 		fuse_pollhandle_destroy(ph);
-	if (lx_fh_kind(fi->fh) == LX_FH_PSI || is_pressure(n))
+	if (!psi_fh && !f->psi) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (psi_fh || (psi_on(f) && is_pressure(n)))
 		mask |= POLLERR | POLLPRI; /* no trigger here: an earlier process's went with it */
 	fuse_reply_poll(req, mask);
 }
