@@ -173,6 +173,30 @@ EOF
 	assert_regex "$(tail -1 "$idle")" '^timeout ' # its own cgroup stalled nothing: not the host's
 }
 
+@test "psi-poll: a poller in a container is woken by memory pressure of its cgroup (a 16 MiB v1 limit, file pages thrashed)" {
+	[ -f "$CGROOT/unified/cgroup.procs" ] || skip "no unified cgroup2 hierarchy"
+	start_daemon --enable-psi-poll
+	make_cgroup psimem
+	make_unified_cgroup psimem
+	cg_set psimem memory.limit_in_bytes 16M
+	# a 64 MiB file on disk (not tmpfs: its pages must be reclaimable), written and read
+	# again and again from the cgroup: each pass refaults what the limit made it drop
+	local data
+	data=$(mktemp -d /var/tmp/lxcfs-e2e-psi.XXXXXX)
+	run in_container psimem bash -c "
+		mount --bind '$LXCFS_MNT/proc/pressure/memory' /proc/pressure/memory || exit 125
+		dd if=/dev/zero of='$data/f' bs=1M count=64 status=none || exit 125
+		(timeout 25 bash -c 'while :; do dd if=$data/f of=/dev/null bs=1M status=none; done') &
+		'$POLLER' /proc/pressure/memory 'some 150000 $WIN\n' 20
+		rc=\$?; kill \$(jobs -p) 2>/dev/null; wait; exit \$rc"
+	rm -rf "$data"
+	report "memory poller: ${lines[1]:-}; the cgroup's: $(head -1 "$CGROOT/unified/$CG_TOP/psimem/memory.pressure")"
+	assert_success
+	assert_line --index 0 armed
+	assert_regex "${lines[1]}" '^event pri=1 err=0'
+	assert [ "$(cat "$(cg_dir memory psimem)/memory.failcnt")" -gt 0 ] # the limit was what stalled it
+}
+
 @test "psi-poll: the daemon stopped (SIGTERM) or killed (SIGKILL, no holder): the poller gets POLLERR at once, never hangs" {
 	local sig out=$BATS_TEST_TMPDIR/poll.out t0 ms st
 	for sig in TERM KILL; do
