@@ -287,3 +287,30 @@ except OSError as e:
 		'$PY' -c \"$open_many\" /proc/pressure/memory 10"
 	assert_output "opened 10"
 }
+
+@test "psi-poll: a runc container set up by the hook arms a trigger through its bound pressure files" {
+	local name rootfs cg want out=$BATS_TEST_TMPDIR/runc-poll.out
+	tk_start_daemon --enable-psi-poll
+	name=$(tk_name psi)
+	make_bundle "$name"
+	rootfs=$BATS_TEST_TMPDIR/rootfs-$name
+	cp "$POLLER" "$rootfs/bin/psi-poll"
+	runc_start "$name"
+	assert_equal "$status" 0
+	# the hook's file binds are writable: the write reaches the daemon, which checks it
+	run runc_in "$name" /bin/psi-poll /proc/pressure/cpu 'some 150000 400000\n' 1
+	assert_output "write EINVAL"
+	# half of 2 s stalled on memory: it stays armed while we look
+	runc_in "$name" /bin/psi-poll /proc/pressure/memory "full 1000000 $WIN\n" 4 >"$out" 2>&1 &
+	_BG_PIDS+=($!)
+	wait_for '[ -n "$(armed_files)" ]' 10 "the container's trigger armed"
+	# on the container's own cgroup2 file when runc made one (hybrid: unified), else the host's
+	cg=$(awk -F: '$1 == 0 {print $3}' "/proc/$(runc_pid "$name")/cgroup")
+	want=/proc/pressure/memory
+	[ -n "$cg" ] && [ -f "$CGROOT/unified$cg/memory.pressure" ] && want=$CGROOT/unified$cg/memory.pressure
+	report "runc container: cgroup2 path ${cg:-none}, trigger armed on $want"
+	assert_equal "$(armed_files)" "$want"
+	wait_for '[ -z "$(armed_files)" ]' 10 "the trigger closed with the poller"
+	assert_equal "$(head -1 "$out")" armed
+	assert_regex "$(tail -1 "$out")" '^timeout '
+}
