@@ -845,8 +845,8 @@ static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		return;
 	}
 	if (lx_fh_epoch(fi->fh) != f->epoch || lx_conn_request_poisoned()) {
-		fuse_reply_err(req,
-			       ENODEV); /* opened by an earlier process: its trigger went away */
+		/* opened by an earlier process: its trigger went away with it */
+		fuse_reply_err(req, ENODEV);
 		return;
 	}
 	if (lx_psi_armed(f->psi, fi->fh)) {

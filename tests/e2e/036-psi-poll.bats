@@ -221,6 +221,23 @@ EOF
 	local out=$BATS_TEST_TMPDIR/poll.out out2=$BATS_TEST_TMPDIR/poll2.out old t0 ms
 	LXCFS="$LXCFS --enable-psi-poll" wd_start --interval 0.5
 	poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "some 1000000 $WIN\n" 60
+	# a file armed before the kill, written again after it
+	local again=$BATS_TEST_TMPDIR/again.out go=$BATS_TEST_TMPDIR/again.go
+	timeout 60 "$PY" -c '
+import errno, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NONBLOCK)
+os.write(fd, b"some 1000000 2000000\n")
+os.write(1, b"armed\n")
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.05)
+try:
+    os.write(fd, b"some 1000000 2000000\n")
+    os.write(1, b"written\n")
+except OSError as e:
+    os.write(1, ("write %s\n" % errno.errorcode[e.errno]).encode())' \
+		"$LXCFS_MNT/proc/pressure/io" "$go" >"$again" 2>&1 3>&- &
+	_BG_PIDS+=($!)
+	wait_for 'grep -q armed "$again"' 10 "the second file armed"
 	sleep 0.6 # (the poller is asleep in poll(): its handle noted in the state)
 	old=$(daemon_pid)
 	t0=$(date +%s%N)
@@ -234,6 +251,10 @@ EOF
 	wait_for '[ -n "$(daemon_pid)" ] && [ "$(daemon_pid)" != "$old" ]' 10 "a successor serves"
 	grep -q 'took the connection over' "$WD_LOG"
 	assert [ "$ms" -lt 10000 ]
+	# its trigger died with the process: a write now fails (ENODEV), nothing is armed for it
+	touch "$go"
+	wait_for 'grep -q "^write\|^written" "$again"' 10 "the second write answered"
+	assert_equal "$(tail -1 "$again")" "write ENODEV"
 	# the successor arms new triggers (and its own pollers are woken when it fires)
 	poll_bg "$out2" "$LXCFS_MNT/proc/pressure/cpu" "some 1000 $WIN\n" 30
 	timeout 3 bash -c 'while :; do :; done' &
