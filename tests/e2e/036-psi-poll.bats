@@ -77,7 +77,7 @@ same = [b"some 150000 2000000", b"some 150000 2000000\n", b"full 150000 2000000\
         b"some 0 2000000\n", b"avg10 150000 2000000\n", b"\n", b"some 150000 3000000\n"]
 ours = [b"some  150000 2000000\n", b"some 150000 2000000 x\n", b"some +150000 2000000\n",
         b"some 0150000 2000000\n", b"some 150000\n", b"some 150000 2000000\n\n",
-        b"some 150000 2000000" + b"\0" * 14]
+        b"some 150000 2000000" + b"\0" * 14, b"some 150000 2000000\n" + b" " * 5000]
 for d in same:
     print("same", repr(d), write(sys.argv[1], d), write(sys.argv[2], d))
 for d in ours:
@@ -239,6 +239,7 @@ except OSError as e:
 	_BG_PIDS+=($!)
 	wait_for 'grep -q armed "$again"' 10 "the second file armed"
 	sleep 0.6 # (the poller is asleep in poll(): its handle noted in the state)
+	assert_equal "$(awk '/^State:/ {print $2}' "/proc/$POLLER_CHILD/status")" S
 	old=$(daemon_pid)
 	t0=$(date +%s%N)
 	kill -KILL "$old"
@@ -274,6 +275,9 @@ except OSError as e:
 	report "upgrade: poller woken $ms ms after the upgrade began: $(tail -1 "$out")"
 	assert_regex "$(tail -1 "$out")" '^event pri=1 err=1'
 	assert [ "$ms" -lt 10000 ]
+	wait_gone "$old" 10
+	run grep -c 'exited with status [1-9]' "$WD_LOG"
+	assert_output 0 # the retired process (its trigger thread stopped) exited 0
 }
 
 @test "psi-poll: trigger files are capped per container (EMFILE, one log line); another container still gets its own" {
