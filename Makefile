@@ -85,7 +85,8 @@ unit: $(UNIT_BIN)
 
 # programs the end-to-end tests run inside containers: static, for any rootfs
 TOOLS := $(B)/tools/lxcfs-reader $(B)/tools/lxcfs-pidns $(B)/tools/lxcfs-latency \
-	 $(B)/tools/sysinfo-print $(B)/tools/notify-send $(B)/tools/sysinfo-lat
+	 $(B)/tools/sysinfo-print $(B)/tools/notify-send $(B)/tools/sysinfo-lat \
+	 $(B)/tools/psi-poll
 $(B)/tools/%: tests/tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -static -o $@ $<

@@ -34,6 +34,7 @@ int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error
 		v->layout.fd[i] = -1;
 	v->layout.unified_fd = -1;
 	d->fuse.view = v;
+	d->fuse.psi_poll = o->psi_poll;
 	d->fuse.start_time = time(NULL);
 	if (cg_layout_open(&v->layout, o->cgroup_root, err) < 0 || host_files_open(err) < 0)
 		return -1;

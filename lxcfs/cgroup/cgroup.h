@@ -149,6 +149,32 @@ int cg_tasks_count(const struct cg_layout *l, const struct cg_paths *p, uint64_t
 enum cg_psi { CG_PSI_CPU, CG_PSI_IO, CG_PSI_MEMORY };
 int cg_pressure_read(const struct cg_layout *l, const struct cg_paths *p, enum cg_psi what,
 		     struct strbuf *out, struct lx_error *err);
+/* A PSI trigger as Documentation/accounting/psi.rst writes it: "some|full STALL WINDOW" in
+ * microseconds. */
+struct cg_psi_trigger {
+	bool full;
+	uint32_t stall_us, window_us;
+};
+#define CG_PSI_TRIGGER_MAX    32     /* bytes a write may hold, its end included (the kernel's) */
+#define CG_PSI_WINDOW_MIN_US  500000 /* the kernel's window bounds */
+#define CG_PSI_WINDOW_MAX_US  10000000
+#define CG_PSI_UNPRIV_STEP_US 2000000 /* a writer without CAP_SYS_RESOURCE: whole 2 s */
+/* Parse the len bytes of a write: exactly "some|full STALL WINDOW" with one space between
+ * words, decimal numbers without sign or leading zero, then "\n", "\0" or "\n\0" (the
+ * kernel takes the last byte for the end of the string, so a write without one loses its last
+ * digit there), at most CG_PSI_TRIGGER_MAX bytes in all, within the kernel's bounds (0 < STALL <=
+ * WINDOW, WINDOW_MIN..WINDOW_MAX, a multiple of 2 s unless privileged). 0, or -1 with err EINVAL.
+ */
+int cg_psi_trigger_parse(const char *buf, size_t len, bool privileged, struct cg_psi_trigger *t,
+			 struct lx_error *err);
+/* The text the kernel is given for t ("some 150000 1000000"), NUL-terminated; its length. */
+int cg_psi_trigger_format(const struct cg_psi_trigger *t, char *buf, size_t size);
+/* Arm t on the pressure file of what: the cgroup's (in the cgroup2 hierarchy, as
+ * cg_pressure_read) or, with p NULL, the host's /proc/pressure file. 1 with *fd the open
+ * file (O_NONBLOCK; EPOLLPRI when the trigger fires, EPOLLERR once the cgroup is removed);
+ * 0 when the cgroup has no such file (the caller may arm the host's); -1 with err. */
+int cg_pressure_trigger(const struct cg_layout *l, const struct cg_paths *p, enum cg_psi what,
+			const struct cg_psi_trigger *t, int *fd, struct lx_error *err);
 /* v1 memory.kmem.slabinfo of the process's memory cgroup into out (reset first): 1 when it has
  * lines; 0 when there is none (memory on v2 or not mounted, no such file, or the empty file of
  * kernels since 5.10); -1 with err. */

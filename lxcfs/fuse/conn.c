@@ -44,14 +44,17 @@ enum {
 	OP_FORGET = 2,
 	OP_INIT = 26,
 	OP_INTERRUPT = 36,
+	OP_POLL = 40,
 	OP_NOTIFY_REPLY = 41,
 	OP_BATCH_FORGET = 42,
+	NOTIFY_POLL = 1,
 	NOTIFY_RESEND = 7,
 };
 #define UNIQUE_RESEND (1ULL << 63)
 #define FLAG_INIT_EXT (1U << 30)
 
 static __thread bool tls_poisoned;
+static __thread uint64_t tls_poll_kh;
 
 /* Retiring: no worker reads a new request, and the session ends only once every request
  * already read has its answer. libfuse drops a request a worker has read when the loop is
@@ -200,6 +203,19 @@ bool lx_conn_request_poisoned(void)
 	return tls_poisoned;
 }
 
+uint64_t lx_conn_request_kh(void)
+{
+	return tls_poll_kh;
+}
+
+int lx_conn_notify_poll(struct lx_conn *c, uint64_t kh)
+{
+	struct out_header h = {sizeof(h) + sizeof(kh), NOTIFY_POLL, 0};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {&kh, sizeof(kh)}};
+
+	return writev(c->fd, iov, 2) < 0 ? -errno : 0;
+}
+
 /* ---------------------------------------------------------------- the state */
 
 static int state_map(struct lx_conn *c, bool create, struct lx_error *err)
@@ -339,6 +355,7 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 	ssize_t n;
 
 	tls_poisoned = false;
+	tls_poll_kh = 0;
 	if (__atomic_exchange_n(&c->init_pending, false, __ATOMIC_ACQ_REL)) {
 		if (len < c->st->init_len) {
 			errno = EINVAL;
@@ -385,6 +402,9 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 			if (c->on_init)
 				c->on_init(c->on_init_arg);
 		}
+		if (h->opcode == OP_POLL && (size_t)n >= sizeof(*h) + 2 * sizeof(uint64_t))
+			memcpy(&tls_poll_kh, (const char *)(h + 1) + sizeof(uint64_t),
+			       sizeof(uint64_t)); /* fuse_poll_in: fh, kh, ... */
 		if (needs_answer(h))
 			__atomic_add_fetch(&c->inflight, 1, __ATOMIC_ACQ_REL);
 		slot_set(c, h);

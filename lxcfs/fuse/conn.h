@@ -38,6 +38,15 @@ struct lx_inflight {
 	int32_t pid; /* the process handling it */
 };
 
+/* A PSI trigger being polled (fuse/psi.h): the kernel's poll handle (FUSE_POLL's kh) of the
+ * open file whose handle is fh. A process taking over wakes the pollers of those recorded by
+ * another epoch: their next FUSE_POLL then finds a handle it never saw (POLLERR). */
+#define LX_STATE_POLLS 4096
+struct lx_poll_rec {
+	uint64_t fh; /* 0: free */
+	uint64_t kh;
+};
+
 struct lx_suspect {
 	uint64_t unique; /* without the kernel's resend bit */
 	uint64_t nodeid;
@@ -65,6 +74,8 @@ struct lx_state {
 	char mountpoint[4096];
 	struct lx_inflight slots[LX_STATE_SLOTS];
 	struct lx_suspect suspects[LX_SUSPECTS];
+	/* since the PSI triggers */
+	struct lx_poll_rec polls[LX_STATE_POLLS];
 };
 
 /* the first layout of version 1: every later one starts with it */
@@ -123,6 +134,11 @@ int lx_conn_predecessor_fd(const struct lx_conn *c, int k);
 void lx_conn_predecessor_exited(struct lx_conn *c, int fd);
 /* Earlier processes still running (their pid in *pid). */
 int lx_conn_predecessors(const struct lx_conn *c, pid_t *pid);
+/* The kernel's poll handle of the FUSE_POLL this thread is handling (0: another request). */
+uint64_t lx_conn_request_kh(void);
+/* Wake the poller of the kernel's poll handle kh (FUSE_NOTIFY_POLL written to the
+ * connection); 0 or -errno. For handles no fuse_pollhandle of ours holds. */
+int lx_conn_notify_poll(struct lx_conn *c, uint64_t kh);
 /* Was the request this thread is handling in flight when earlier processes died? */
 bool lx_conn_request_poisoned(void);
 /* The FUSE connection's number under /sys/fs/fuse/connections (its device minor). */

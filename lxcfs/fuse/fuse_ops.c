@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "fuse/inodes.h"
 #include "fuse/nodeid.h"
 #include "fuse/notifier.h"
+#include "fuse/psi.h"
 #include "common/proc.h"
 #include "fuse/tree.h"
 #include "common/log.h"
@@ -48,6 +50,20 @@ static const struct lx_node *node_of(fuse_ino_t ino)
 	if (lx_nodeid_passthrough(ino))
 		return NULL;
 	return tree_node(lx_nodeid_node(ino));
+}
+
+/* A /proc/pressure file (PSI triggers with --enable-psi-poll: fuse/psi.h). */
+static bool is_pressure(const struct lx_node *n)
+{
+	return n && !n->dir &&
+	       (n->file == LX_FILE_PRESSURE_CPU || n->file == LX_FILE_PRESSURE_IO ||
+		n->file == LX_FILE_PRESSURE_MEMORY);
+}
+
+/* PSI triggers are served (--enable-psi-poll, and their thread runs). */
+static bool psi_on(const struct lx_fuse *f)
+{
+	return f->psi_poll && f->psi;
 }
 
 /* A page-cache inode: a container's regular file. */
@@ -88,6 +104,8 @@ static void stat_of(struct lx_fuse *f, fuse_ino_t ino, const struct lx_node *n, 
 	st->st_ino = ino;
 	if (n->dir)
 		return;
+	if (f->psi_poll && is_pressure(n))
+		st->st_mode |= 0222; /* 0666 as the kernel's: anyone may write a trigger */
 	if (lx_nodeid_view(ino) != 0) {
 		st->st_size = (off_t)pc_size;
 	} else if (host_file_size(n->file, &size) == 0) {
@@ -808,16 +826,87 @@ static void op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 	op_readonly(req);
 }
 
+/* A PSI trigger written to a pressure file opened for it (fuse/psi.h): checked here, then
+ * armed on the writer's cgroup (or the host's) file. Anything else is read-only. The offset is
+ * ignored, as the kernel does. */
 static void op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	(void)ino, (void)buf, (void)size, (void)off, (void)fi;
-	op_readonly(req);
+	struct lx_fuse *f = fuse_of(req);
+	const struct lx_node *n = node_of(ino);
+	pid_t pid = fuse_req_ctx(req)->pid;
+	struct lx_error err = {0, ""};
+	struct cg_psi_trigger t;
+	int fd = -1, r;
+
+	(void)off;
+	if (!psi_on(f) || !is_pressure(n) || lx_fh_kind(fi->fh) != LX_FH_PSI) {
+		op_readonly(req);
+		return;
+	}
+	if (lx_fh_epoch(fi->fh) != f->epoch || lx_conn_request_poisoned()) {
+		/* opened by an earlier process: its trigger went away with it */
+		fuse_reply_err(req, ENODEV);
+		return;
+	}
+	if (lx_psi_armed(f->psi, fi->fh)) {
+		fuse_reply_err(req, EBUSY); /* one trigger per open file, as the kernel's */
+		return;
+	}
+	if (cg_psi_trigger_parse(buf, size, lx_psi_privileged(pid), &t, &err) < 0) {
+		log_debug("PSI trigger of pid %d refused: %s", pid, err.msg);
+		fuse_reply_err(req, err.code);
+		return;
+	}
+	r = content_psi_trigger(f->view, n->file, pid, &t, &fd, &err);
+	if (r < 0) {
+		lx_log_ratelimited(LX_LOG_WARN, "psi-arm", 60, "PSI trigger of pid %d on %s: %s",
+				   pid, lx_file_paths[n->file], err.msg);
+		fuse_reply_err(req, err.code > 0 ? err.code : EIO);
+		return;
+	}
+	log_debug("PSI trigger `%s %u %u` of pid %d on %s: armed on the %s file",
+		  t.full ? "full" : "some", t.stall_us, t.window_us, pid, lx_file_paths[n->file],
+		  r == 1 ? "cgroup's" : "host's");
+	r = lx_psi_attach(f->psi, fi->fh, fd);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_write(req, size);
+}
+
+/* POLL: regular files are always ready; a pressure file's trigger says POLLPRI when it fired
+ * and POLLERR when there is none or it went away (psi_trigger_poll's answers). Never waits:
+ * the poller is woken later (fuse/psi.h). A trigger file of an earlier process: POLLERR, with
+ * the flag or without. Anything else without --enable-psi-poll: ready, never POLLPRI; from
+ * a fresh daemon ENOSYS, and the kernel answers every poll itself so (a daemon that took the
+ * connection over answers, for the trigger files of the process before it). */
+static void op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		    struct fuse_pollhandle *ph)
+{
+	struct lx_fuse *f = fuse_of(req);
+	const struct lx_node *n = node_of(ino);
+	unsigned mask = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+	bool psi_fh = lx_fh_kind(fi->fh) == LX_FH_PSI;
+
+	if (psi_fh && psi_on(f) && lx_fh_epoch(fi->fh) == f->epoch) {
+		fuse_reply_poll(req, lx_psi_poll(f->psi, fi->fh, ph, lx_conn_request_kh()));
+		return;
+	}
+	if (ph)
+		fuse_pollhandle_destroy(ph);
+	if (!psi_fh && !f->psi) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	if (psi_fh || (psi_on(f) && is_pressure(n)))
+		mask |= POLLERR | POLLPRI; /* no trigger here: an earlier process's went with it */
+	fuse_reply_poll(req, mask);
 }
 
 /* An open whose bytes are made per handle from the reader's cgroups (view 0). */
 static void open_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, const struct lx_node *n,
-			struct fuse_file_info *fi, bool host_only)
+			struct fuse_file_info *fi, bool host_only, enum lx_fh_kind kind)
 {
 	struct lx_handle *h;
 
@@ -832,7 +921,7 @@ static void open_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, const
 	}
 	if (lx_nodeid_view(ino) == 0)
 		restore_size(f, n);
-	h = handles_open(f->handles, n->id, f->epoch);
+	h = handles_open_kind(f->handles, n->id, f->epoch, kind);
 	if (!h) {
 		__atomic_sub_fetch(&f->direct_open, 1, __ATOMIC_RELAXED);
 		fuse_reply_err(req, ENOMEM);
@@ -843,7 +932,25 @@ static void open_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, const
 	fi->direct_io = 1; /* sizes are not known before the first read */
 	fi->keep_cache = 0;
 	fi->noflush = 1; /* nothing to flush: spare the round trip at close */
+	if (kind == LX_FH_PSI) {
+		uint32_t owner = lx_nodeid_view(ino) ? lx_nodeid_view(ino) : reader_view(f, req);
+		int r = lx_psi_open(f->psi, h->id, owner, fuse_req_ctx(req)->pid);
+
+		if (r < 0) {
+			handles_release(f->handles, h->id);
+			__atomic_sub_fetch(&f->direct_open, 1, __ATOMIC_RELAXED);
+			if (r == -EMFILE)
+				__atomic_add_fetch(&f->n_refused, 1, __ATOMIC_RELAXED);
+			fuse_reply_err(req, -r);
+			return;
+		}
+		/* a container's inode keeps its pages for the other readers: this handle's reads
+		 * and writes go around them (direct_io) */
+		fi->keep_cache = is_pc(ino, n);
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT) { /* the opener was interrupted */
+		if (kind == LX_FH_PSI)
+			lx_psi_release(f->psi, h->id);
 		handles_release(f->handles, h->id);
 		__atomic_sub_fetch(&f->direct_open, 1, __ATOMIC_RELAXED);
 	}
@@ -914,11 +1021,16 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			 lx_file_host_paths[n->file], (unsigned long long)ino, LX_POISON_DEATHS);
 		if (is_pc(ino, n))
 			unsize_for_direct(f, ino);
-		open_direct(f, req, ino, n, fi, true);
+		open_direct(f, req, ino, n, fi, true, LX_FH_DIRECT);
 		return;
 	}
 	if (n->dir) {
 		fuse_reply_err(req, EISDIR);
+		return;
+	}
+	if (psi_on(f) && is_pressure(n) && (fi->flags & O_ACCMODE) != O_RDONLY &&
+	    !(fi->flags & O_TRUNC)) {
+		open_direct(f, req, ino, n, fi, false, LX_FH_PSI); /* for a PSI trigger */
 		return;
 	}
 	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
@@ -926,7 +1038,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (!is_pc(ino, n)) {
-		open_direct(f, req, ino, n, fi, false);
+		open_direct(f, req, ino, n, fi, false, LX_FH_DIRECT);
 		return;
 	}
 	i = lx_inodes_get(f->inodes, ino, true);
@@ -1084,8 +1196,11 @@ static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 			__atomic_sub_fetch(&f->pc_open, 1, __ATOMIC_RELAXED);
 			lx_inode_put(i);
 		}
-	} else if (handles_release(f->handles, fi->fh)) {
-		__atomic_sub_fetch(&f->direct_open, 1, __ATOMIC_RELAXED);
+	} else {
+		if (lx_fh_kind(fi->fh) == LX_FH_PSI && f->psi && lx_fh_epoch(fi->fh) == f->epoch)
+			lx_psi_release(f->psi, fi->fh); /* closes the trigger */
+		if (handles_release(f->handles, fi->fh))
+			__atomic_sub_fetch(&f->direct_open, 1, __ATOMIC_RELAXED);
 	}
 	fuse_reply_err(req, 0);
 }
@@ -1344,7 +1459,7 @@ static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	}
 	if (!n)
 		fuse_reply_err(req, ENOENT);
-	else if (mask & W_OK)
+	else if ((mask & W_OK) && !(psi_on(fuse_of(req)) && is_pressure(n)))
 		fuse_reply_err(req, EACCES);
 	else if ((mask & X_OK) && !n->dir)
 		fuse_reply_err(req, EACCES);
@@ -1378,6 +1493,7 @@ const struct fuse_lowlevel_ops lx_fuse_ops = {
     .statfs = op_statfs,
     .access = op_access,
     .create = op_create,
+    .poll = op_poll,
 };
 
 /* ---------------------------------------------------------------- the refresher */
@@ -1470,6 +1586,12 @@ int lx_fuse_start(struct lx_fuse *f, struct fuse_session *se, struct lx_error *e
 	if (pthread_create(&f->refresher, NULL, refresher, f) != 0)
 		return lx_error_set(err, EAGAIN, "refresher thread");
 	f->refresher_running = true;
+	/* with the flag, or to wake the pollers of an earlier process's triggers */
+	if (f->psi_poll || f->taken_over) {
+		f->psi = lx_psi_new(se, f->conn, f->epoch);
+		if (!f->psi)
+			return lx_error_set(err, errno, "PSI trigger thread");
+	}
 	return 0;
 }
 
@@ -1483,6 +1605,8 @@ void lx_fuse_stop(struct lx_fuse *f)
 		pthread_join(f->refresher, NULL);
 		f->refresher_running = false;
 	}
+	lx_psi_free(f->psi);
+	f->psi = NULL;
 	lx_notifier_free(f->notifier); /* runs what is queued: every waiter is answered */
 	f->notifier = NULL;
 }

@@ -23,6 +23,7 @@
 struct lx_inodes;
 struct lx_notifier;
 struct lx_handles;
+struct lx_psi;
 
 /* Bounds on what readers can make the daemon hold (documented in lxcfs(1)). */
 #define LX_MAX_DIRECT_HANDLES	     65536 /* per-handle snapshots, all readers */
@@ -41,6 +42,8 @@ struct lx_fuse {
 	uint16_t epoch;		    /* this process's, in every handle it issues */
 	bool taken_over;	    /* the connection was set up by an earlier process */
 	uint64_t host_ns;	    /* the daemon's pid namespace */
+	bool psi_poll;		    /* --enable-psi-poll: PSI triggers (fuse/psi.h) */
+	struct lx_psi *psi;	    /* their thread, with psi_poll */
 	unsigned pc_open;	    /* page-cache handles open (atomic) */
 	unsigned direct_open;	    /* direct handles open (atomic) */
 	/* the thread invalidating inodes that persistent handles keep open */

@@ -87,11 +87,17 @@ static struct lx_handle *insert(struct lx_handles *t, uint64_t id, unsigned node
 	return h;
 }
 
-struct lx_handle *handles_open(struct lx_handles *t, unsigned node, uint16_t epoch)
+struct lx_handle *handles_open_kind(struct lx_handles *t, unsigned node, uint16_t epoch,
+				    enum lx_fh_kind kind)
 {
 	uint64_t serial = __atomic_fetch_add(&t->next_serial, 1, __ATOMIC_RELAXED);
 
-	return insert(t, lx_fh(epoch, LX_FH_DIRECT, serial), node, false);
+	return insert(t, lx_fh(epoch, kind, serial), node, false);
+}
+
+struct lx_handle *handles_open(struct lx_handles *t, unsigned node, uint16_t epoch)
+{
+	return handles_open_kind(t, node, epoch, LX_FH_DIRECT);
 }
 
 struct lx_handle *handles_get(struct lx_handles *t, uint64_t id, unsigned node)

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fuse/nodeid.h"
+
 struct lx_handle {
 	uint64_t id;
 	unsigned node;	      /* enum lx_node_id */
@@ -28,6 +30,9 @@ struct lx_handles *handles_new(void);
 void handles_free(struct lx_handles *t);
 /* A new handle for node, its id an LX_FH_DIRECT handle of epoch; NULL on ENOMEM. */
 struct lx_handle *handles_open(struct lx_handles *t, unsigned node, uint16_t epoch);
+/* The same with its id of kind (LX_FH_DIRECT or LX_FH_PSI). */
+struct lx_handle *handles_open_kind(struct lx_handles *t, unsigned node, uint16_t epoch,
+				    enum lx_fh_kind kind);
 /* The handle for id, creating one (for node) when this process never saw the id, with a
  * reference for the caller: drop it with handles_put once the reply is sent. A release
  * can come while a reply is still being written (the reader was interrupted). */

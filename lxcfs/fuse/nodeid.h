@@ -15,9 +15,11 @@
  *   bits 63..48  the epoch of the daemon process that opened it (a new process starts a
  *                new epoch; a handle of an older epoch is one this process never issued);
  *   bits 47..46  the kind: LX_FH_PAGE (content in the inode's page cache, no per-handle
- *                memory), LX_FH_DIRECT (a snapshot per handle, served by READ);
+ *                memory), LX_FH_DIRECT (a snapshot per handle, served by READ), LX_FH_PSI
+ *                (a pressure file opened for writing a PSI trigger: as LX_FH_DIRECT, and
+ *                a trigger of this process's epoch, fuse/psi.h);
  *   bits 45..0   LX_FH_PAGE: the open time in milliseconds (monotonic, mod 2^46);
- *                LX_FH_DIRECT: a serial number. */
+ *                LX_FH_DIRECT, LX_FH_PSI: a serial number. */
 #ifndef LXCFS_FUSE_NODEID_H
 #define LXCFS_FUSE_NODEID_H
 
@@ -43,7 +45,7 @@ static inline bool lx_nodeid_passthrough(uint64_t id)
 	return (lx_nodeid_node(id) & LX_NODE_PASSTHROUGH) != 0;
 }
 
-enum lx_fh_kind { LX_FH_PAGE = 1, LX_FH_DIRECT = 2 };
+enum lx_fh_kind { LX_FH_PAGE = 1, LX_FH_DIRECT = 2, LX_FH_PSI = 3 };
 
 #define LX_FH_LOW_BITS 46
 #define LX_FH_LOW_MASK ((1ULL << LX_FH_LOW_BITS) - 1)

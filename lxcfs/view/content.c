@@ -331,3 +331,36 @@ int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *c
 {
 	return make(view, f, ct, ct->init_pid, out);
 }
+
+int content_psi_trigger(struct lx_view *view, enum lx_file f, pid_t writer,
+			const struct cg_psi_trigger *t, int *fd, struct lx_error *err)
+{
+	enum cg_psi what;
+	struct reader rd;
+	int r;
+
+	switch (f) {
+	case LX_FILE_PRESSURE_CPU:
+		what = CG_PSI_CPU;
+		break;
+	case LX_FILE_PRESSURE_IO:
+		what = CG_PSI_IO;
+		break;
+	case LX_FILE_PRESSURE_MEMORY:
+		what = CG_PSI_MEMORY;
+		break;
+	default:
+		return lx_error_code(err, EINVAL, "%s takes no PSI trigger", lx_file_paths[f]);
+	}
+	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
+		return cg_pressure_trigger(&view->layout, NULL, what, t, fd, err) < 0 ? -1 : 2;
+	if (reader_begin(view, NULL, writer, &rd, err) < 0) {
+		reader_end(view, &rd, err->code);
+		return -1;
+	}
+	r = rd.ct ? cg_pressure_trigger(&view->layout, rd.paths, what, t, fd, err) : 0;
+	reader_end(view, &rd, r < 0 ? err->code : 0);
+	if (r != 0)
+		return r;
+	return cg_pressure_trigger(&view->layout, NULL, what, t, fd, err) < 0 ? -1 : 2;
+}

@@ -44,4 +44,11 @@ struct lx_container;
 int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *ct,
 		    struct strbuf *out);
 
+/* Arm the PSI trigger t on what the writer's /proc/pressure file f shows: its container's
+ * cgroup pressure file, or the host's /proc/pressure file (a writer in the daemon's pid
+ * namespace, a cgroup without PSI, SIGUSR2's host view). 1 (the cgroup's) or 2 (the host's)
+ * with *fd (cg_pressure_trigger); -1 with err. */
+int content_psi_trigger(struct lx_view *view, enum lx_file f, pid_t writer,
+			const struct cg_psi_trigger *t, int *fd, struct lx_error *err);
+
 #endif

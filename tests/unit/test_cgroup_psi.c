@@ -139,12 +139,137 @@ static void test_bad_resource(void **state)
 	expect_fail(FIX "/v2", "0::/lx/ct\n", 7, EINVAL);
 }
 
+/* ---------------------------------------------------------------- PSI triggers */
+
+/* the C escapes of the fixture's BYTES column; the length */
+static size_t unescape(const char *in, char *out)
+{
+	size_t n = 0;
+
+	for (; *in; in++) {
+		if (*in != '\\') {
+			out[n++] = *in;
+			continue;
+		}
+		in++;
+		out[n++] = *in == 'n' ? '\n' : *in == 't' ? '\t' : *in == '0' ? '\0' : *in;
+	}
+	return n;
+}
+
+/* every case of tests/fixtures/psi/triggers.txt */
+static void test_trigger_parse(void **state)
+{
+	char *text = fix_slurp("tests/fixtures/psi/triggers.txt"), *line, *save = NULL;
+	unsigned cases = 0, valid = 0;
+
+	(void)state;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *want = line, *priv, *bytes, buf[256], got[64];
+		struct cg_psi_trigger t = {true, 7, 7};
+		struct lx_error err = {0, ""};
+		size_t len;
+		int r;
+
+		if (line[0] == '#')
+			continue;
+		priv = strchr(want, '\t');
+		assert_non_null(priv);
+		*priv++ = '\0';
+		bytes = strchr(priv, '\t');
+		assert_non_null(bytes);
+		*bytes++ = '\0';
+		len = unescape(bytes, buf);
+		r = cg_psi_trigger_parse(buf, len, priv[0] == '1', &t, &err);
+		if (!strcmp(want, "EINVAL")) {
+			if (r != -1 || err.code != EINVAL)
+				fail_msg("`%s` (priv %s): %d, code %d, want EINVAL", bytes, priv, r,
+					 err.code);
+			assert_true(err.msg[0] != '\0');
+			assert_true(t.full && t.stall_us == 7 && t.window_us == 7); /* untouched */
+		} else {
+			if (r != 0)
+				fail_msg("`%s` (priv %s): %s", bytes, priv, err.msg);
+			assert_int_equal(cg_psi_trigger_format(&t, got, sizeof(got)), strlen(want));
+			assert_string_equal(got, want);
+			valid++;
+		}
+		cases++;
+	}
+	assert_int_equal(cases, 37); /* every line of the fixture was a case */
+	assert_int_equal(valid, 8);
+	free(text);
+}
+
+/* arming on copies of the fixture trees (regular files: what was written stays to read) */
+static void test_trigger_arm(void **state)
+{
+	static const char want[] = "full 100000 2000000"; /* and its NUL */
+	struct cg_psi_trigger t = {true, 100000, 2000000};
+	struct lx_error err = {0, ""};
+	char *dir = fix_copy("v2"), path[4200], got[64];
+	struct cg_layout l;
+	struct cg_paths p;
+	int fd = -1, f, flags;
+	ssize_t n;
+
+	(void)state;
+	fix_load(dir, "0::/lx/ct/init\n", &l, &p);
+	assert_int_equal(cg_pressure_trigger(&l, &p, CG_PSI_MEMORY, &t, &fd, &err), 1);
+	assert_true(fd >= 0);
+	flags = fcntl(fd, F_GETFL);
+	assert_int_equal(flags & O_ACCMODE, O_RDWR);
+	assert_true(flags & O_NONBLOCK);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/lx/ct/init/memory.pressure", dir);
+	f = open(path, O_RDONLY);
+	assert_true(f >= 0);
+	n = read(f, got, sizeof(want));
+	close(f);
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(got, want, sizeof(want)); /* the text, with the kernel's NUL */
+	/* another resource goes to its own file; the sibling's stays as recorded */
+	snprintf(path, sizeof(path), FIX "/v2/lx/ct/init/cpu.pressure");
+	{
+		char *rec = fix_slurp(path), *cur;
+
+		snprintf(path, sizeof(path), "%s/lx/ct/init/cpu.pressure", dir);
+		cur = fix_slurp(path);
+		assert_string_equal(cur, rec);
+		free(rec);
+		free(cur);
+	}
+	fix_unload(&l, &p);
+	/* a cgroup without the file: none (the caller arms the host's); one gone: ENOENT */
+	fix_load(dir, "0::/lx/ct/init\n", &l, &p);
+	snprintf(path, sizeof(path), "%s/lx/ct/init/io.pressure", dir);
+	assert_int_equal(unlink(path), 0);
+	fd = -1;
+	assert_int_equal(cg_pressure_trigger(&l, &p, CG_PSI_IO, &t, &fd, &err), 0);
+	assert_int_equal(fd, -1);
+	fix_unload(&l, &p);
+	fix_load(dir, "0::/lx/gone\n", &l, &p);
+	assert_int_equal(cg_pressure_trigger(&l, &p, CG_PSI_CPU, &t, &fd, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_int_equal(fd, -1);
+	fix_unload(&l, &p);
+	/* no cgroup2 place: none */
+	fix_load(dir, "4:memory:/x\n", &l, &p);
+	assert_int_equal(cg_pressure_trigger(&l, &p, CG_PSI_CPU, &t, &fd, &err), 0);
+	err.code = 0;
+	assert_int_equal(cg_pressure_trigger(&l, &p, (enum cg_psi)9, &t, &fd, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	fix_unload(&l, &p);
+	fix_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_v2_recorded),	 cmocka_unit_test(test_hybrid),
 	    cmocka_unit_test(test_no_cgroup2),	 cmocka_unit_test(test_slabinfo),
-	    cmocka_unit_test(test_bad_resource),
+	    cmocka_unit_test(test_bad_resource), cmocka_unit_test(test_trigger_parse),
+	    cmocka_unit_test(test_trigger_arm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -307,6 +307,27 @@ c_psi() {
 }
 check "pressure/cpu: a container's own cgroup's PSI (cpu.pressure)" c_psi
 
+# a PSI trigger (--enable-psi-poll) through a container's bound /proc/pressure/cpu: armed on its
+# cgroup's cpu.pressure, fired by the stalls of three loops on one CPU; bad text refused
+MP=/tmp/lxcfs-v2-psi
+c_psi_trigger() {
+	[ -x "${PSIPOLL:-}" ] || { echo "psi-poll not copied in (make tools)"; return 1; }
+	start_lxcfs $MP --enable-psi-poll || return 1
+	out=$(timeout 60 sh "$V2/container.sh" "$CGR/$T/psi" "$MP" sh -c "
+		mount -o bind $MP/proc/pressure/cpu /proc/pressure/cpu || exit 125
+		$PSIPOLL /proc/pressure/cpu 'some 150000 400000\\n' 1
+		for i in 1 2 3; do timeout 12 sh -c 'while :; do :; done' & done
+		$PSIPOLL /proc/pressure/cpu 'some 400000 2000000\\n' 10")
+	rc=$?
+	echo "$out"
+	stop_lxcfs $MP
+	expect "the poller ran" "$rc" -eq 0 &&
+		expect "a window below 500 ms refused" "$(echo "$out" | sed -n 1p)" = "write EINVAL" &&
+		expect "the trigger armed" "$(echo "$out" | sed -n 2p)" = armed &&
+		expect "woken by the cgroup's stalls" "$(echo "$out" | sed -n 3p | cut -d' ' -f1-3)" = "event pri=1 err=0"
+}
+check "pressure/cpu: a PSI trigger in a container fires on its cgroup's stalls (--enable-psi-poll)" c_psi_trigger
+
 c_zswap() {
 	grep -q '^Zswap:' /proc/meminfo || { echo "no Zswap line on this kernel"; return 0; }
 	grep -q '^zswap ' $CGR/$T/mem/c/memory.stat || { echo "no zswap in memory.stat"; return 0; }

@@ -30,10 +30,12 @@ trap 'rm -rf "$tmp"' EXIT
 # the guest script: v2vm runs it with busybox sh and no arguments
 tk=$(readlink -f "${LXCFS_TOOLKIT:-$repo/build/lxcfs-toolkit}")
 reader=$(readlink -f "${LXCFS_READER:-$repo/build/tools/lxcfs-reader}")
+psipoll=$(readlink -f "$repo/build/tools/psi-poll")
 cat >"$tmp/guest.sh" <<GUEST
 LXCFS='$lxcfs'
 TK='$tk'
 READER='$reader'
+PSIPOLL='$psipoll'
 V2='$here'
 . "\$V2/checks.sh"
 GUEST
@@ -47,6 +49,7 @@ libgcc=$(ldconfig -p 2>/dev/null | awk '/libgcc_s\.so\.1 .*x86-64/ {print $NF; e
 [ -n "$libgcc" ] && [ -f "$libgcc" ] && extra+=("$libgcc")
 [ -x "$tk" ] && extra+=("$tk")
 [ -x "$reader" ] && extra+=("$reader")
+[ -x "$psipoll" ] && extra+=("$psipoll")
 "$v2vm" --disk 64 --cpus 2 --mem 1024 "$@" --script "$tmp/guest.sh" -- "$lxcfs" "$here" "${extra[@]}" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 # the guest's TAP, minus v2vm's own closing line
