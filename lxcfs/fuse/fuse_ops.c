@@ -1562,7 +1562,17 @@ struct lx_conn *lx_conn_of_userdata(void *userdata)
 
 int lx_fuse_init(struct lx_fuse *f, uint16_t epoch, bool taken_over, struct lx_error *err)
 {
+	static const enum lx_file optional[] = {LX_FILE_SLABINFO, LX_FILE_PRESSURE_CPU,
+						LX_FILE_PRESSURE_IO, LX_FILE_PRESSURE_MEMORY};
+
 	fault_init();
+	/* what this kernel does not have is not served (a container bound to it would read
+	 * nothing meaningful; the hook binds only what the tree lists) */
+	for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++)
+		if (!host_file_exists(optional[i])) {
+			tree_hide_file(optional[i]);
+			log_info("/%s: not on this host; not served", lx_file_paths[optional[i]]);
+		}
 	f->epoch = epoch;
 	f->taken_over = taken_over;
 	pthread_mutex_init(&f->rlock, NULL);

@@ -29,10 +29,12 @@ const struct lx_node *tree_node(uint64_t ino)
 	return &nodes[ino];
 }
 
+static bool hidden[N_COUNT];
+
 const struct lx_node *tree_child(uint64_t dir, unsigned i)
 {
 	for (unsigned k = N_ROOT + 1; k < N_COUNT; k++) {
-		if (nodes[k].parent != dir)
+		if (nodes[k].parent != dir || hidden[k])
 			continue;
 		if (i-- == 0)
 			return &nodes[k];
@@ -69,4 +71,17 @@ void tree_stat(const struct lx_node *n, time_t mtime, struct stat *st)
 	}
 	st->st_blksize = 4096;
 	st->st_atime = st->st_mtime = st->st_ctime = mtime;
+}
+
+void tree_hide_file(enum lx_file f)
+{
+	for (unsigned k = N_ROOT + 1; k < N_COUNT; k++) {
+		if (nodes[k].dir || nodes[k].file != f)
+			continue;
+		hidden[k] = true;
+		/* its directory too once it has nothing left to list */
+		for (unsigned d = nodes[k].parent; d > N_ROOT && !tree_child(d, 0);
+		     d = nodes[d].parent)
+			hidden[d] = true;
+	}
 }

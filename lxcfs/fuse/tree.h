@@ -42,4 +42,9 @@ const struct lx_node *tree_lookup(uint64_t parent, const char *name);
 const struct lx_node *tree_child(uint64_t dir, unsigned i);
 void tree_stat(const struct lx_node *n, time_t mtime, struct stat *st);
 
+/* The file f is not listed nor found by name (its host file is missing: a kernel without
+ * PSI or slabinfo), and a directory left with no child is not either. Called before
+ * serving; the same host gives every daemon process the same tree. */
+void tree_hide_file(enum lx_file f);
+
 #endif

@@ -68,6 +68,11 @@ int host_file_read(enum lx_file f, struct strbuf *sb, struct lx_error *err)
 	return 0;
 }
 
+bool host_file_exists(enum lx_file f)
+{
+	return f < LX_NFILES && access(lx_file_host_paths[f], F_OK) == 0;
+}
+
 int host_file_size(enum lx_file f, size_t *size)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;

@@ -7,6 +7,7 @@
 #ifndef LXCFS_VIEW_HOSTFILES_H
 #define LXCFS_VIEW_HOSTFILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "common/error.h"
@@ -19,6 +20,10 @@ void host_files_close(void);
 
 /* Append the host file f is made from to sb. */
 int host_file_read(enum lx_file f, struct strbuf *sb, struct lx_error *err);
+
+/* Whether this host's kernel has the file f is made from (/proc/pressure/ and /proc/slabinfo
+ * depend on its configuration and boot options; the others are always there). */
+bool host_file_exists(enum lx_file f);
 
 /* Length of the host file f is made from, read now. */
 int host_file_size(enum lx_file f, size_t *size);

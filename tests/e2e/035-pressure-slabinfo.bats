@@ -121,3 +121,27 @@ print(ev[0][1] & select.POLLIN != 0, ev[0][1] & select.POLLPRI != 0, time.monoto
 	assert_line --index 1 --partial "/proc/slabinfo: Permission denied"
 	assert_line --index 2 --partial "$LXCFS_MNT/proc/slabinfo: Permission denied"
 }
+
+@test "pressure: on a host without PSI (an empty /proc/pressure here) the daemon lists no proc/pressure, and slabinfo stays" {
+	[ -f /proc/pressure/cpu ] || skip "no PSI on this kernel"
+	local mnt log=$BATS_TEST_TMPDIR/nopsi.log pid
+	new_mountpoint mnt
+	# the daemon in a mount namespace of its own where the kernel's PSI files are not there
+	unshare --mount --propagation private sh -c \
+		'mount -t tmpfs nopsi /proc/pressure && exec "$0" -f --log "$1" "$2"' \
+		"$LXCFS" "$log" "$mnt" 3>&- &
+	pid=$!
+	_BG_PIDS+=("$pid")
+	wait_for "nsenter --target $pid --mount findmnt -n --mountpoint $mnt >/dev/null" 10 "the daemon mounted in its namespace"
+	run nsenter --target "$pid" --mount ls "$mnt/proc"
+	assert_success
+	refute_line pressure
+	assert_line slabinfo
+	assert_line meminfo
+	run nsenter --target "$pid" --mount stat "$mnt/proc/pressure/cpu"
+	assert_failure
+	assert_output --partial "No such file"
+	grep -q 'proc/pressure/cpu: not on this host; not served' "$log"
+	kill -TERM "$pid"
+	wait_gone "$pid"
+}

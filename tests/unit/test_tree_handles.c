@@ -116,6 +116,33 @@ static void test_tree_children_order(void **state)
 	assert_null(tree_child(N_ROOT, 2));
 }
 
+/* Last of the tree cases (it changes the tree for the rest of the process): a hidden file is
+ * neither found nor listed, nor is its directory once every file in it is hidden. */
+static void test_tree_hide(void **state)
+{
+	const struct lx_node *dir, *c;
+	unsigned n = 0;
+
+	(void)state;
+	tree_hide_file(LX_FILE_PRESSURE_IO);
+	dir = tree_lookup(N_PROC, "pressure");
+	assert_non_null(dir);
+	assert_null(tree_lookup(dir->id, "io"));
+	assert_non_null(tree_lookup(dir->id, "cpu"));
+	for (unsigned i = 0; (c = tree_child(dir->id, i)); i++, n++)
+		assert_string_not_equal(c->name, "io");
+	assert_int_equal(n, 2);
+	tree_hide_file(LX_FILE_PRESSURE_CPU);
+	tree_hide_file(LX_FILE_PRESSURE_MEMORY);
+	assert_null(tree_lookup(N_PROC, "pressure"));
+	for (unsigned i = 0; (c = tree_child(N_PROC, i)); i++)
+		assert_string_not_equal(c->name, "pressure");
+	assert_non_null(tree_lookup(N_PROC, "meminfo"));
+	assert_non_null(tree_lookup(N_PROC, "slabinfo"));
+	/* the inode numbers stay what they were (a takeover from a daemon that served them) */
+	assert_non_null(tree_node(N_PROC_PRESSURE));
+}
+
 static void test_handles(void **state)
 {
 	struct lx_handles *t = handles_new();
@@ -172,9 +199,10 @@ static void test_release_during_read(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_tree_paths), cmocka_unit_test(test_tree_served_files),
-	    cmocka_unit_test(test_tree_stat),  cmocka_unit_test(test_tree_children_order),
-	    cmocka_unit_test(test_handles),    cmocka_unit_test(test_release_during_read),
+	    cmocka_unit_test(test_tree_paths),		cmocka_unit_test(test_tree_served_files),
+	    cmocka_unit_test(test_tree_stat),		cmocka_unit_test(test_tree_children_order),
+	    cmocka_unit_test(test_tree_hide),		cmocka_unit_test(test_handles),
+	    cmocka_unit_test(test_release_during_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
