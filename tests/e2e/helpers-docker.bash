@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+# Helpers for the Docker engine tests (tests/e2e/226-docker.bats): a dockerd of this test's own.
+# Builds on helpers-deploy.bash (the watchdog), helpers-toolkit.bash (daemon mount points,
+# busybox rootfs, this run's parent cgroup) and helpers.bash, which it loads and does not change.
+#
+# - docker_init                  dockerd (and the containerd it starts) on a private socket with
+#                                its data, exec root, pidfile and config in a temporary directory
+#                                (DK_DIR, DK_SOCK), vfs, cgroupfs, no iptables/bridge, containers'
+#                                cgroups under this run's parent (/TK_CG_PARENT/docker); an image
+#                                imported from a busybox rootfs tarball (DK_IMAGE). Skips with
+#                                dockerd's own words when it cannot start.
+# - dk ARGS...                   the Debian docker client against that daemon, with a timeout
+# - dk_run NAME ARGS...          docker run -d --name NAME --network none ARGS...
+# - dk_binds                     DK_BINDS: `-v LXCFS_MNT/F:/F:ro` for every file runc lets
+#                                `docker run -v` bind (DK_BIND_FILES; runc refuses the others
+#                                "because it is inside /proc")
+# - dk_pid NAME                  the host pid of a container's init
+#
+# dk_teardown removes the containers, stops that dockerd and its containerd (by pid: only
+# those this test started), unmounts what is left under DK_DIR and removes it; then
+# deploy_teardown (watchdogs, daemons, mounts, this run's cgroups, the containers' included).
+
+load helpers-deploy
+
+# the Debian docker.io client (another one may come first in PATH)
+DK_CLIENT=${DK_CLIENT:-/usr/bin/docker}
+DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
+# what runc 1.1 mounts over a file inside /proc: only the files it allows there
+# (libcontainer/rootfs_linux.go checkProcMount); sys/ takes anything
+DK_BIND_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/slabinfo proc/stat
+	proc/swaps proc/uptime sys/devices/system/cpu/online)
+# what it refuses ("... cannot be mounted because it is inside /proc")
+DK_REFUSED_FILES=(proc/partitions)
+[ -f /proc/pressure/cpu ] && DK_REFUSED_FILES+=(proc/pressure/cpu proc/pressure/io proc/pressure/memory)
+
+_DK_DIR="" _DK_PID=""
+
+# dk ARGS...: the docker client against our daemon only (its own config directory)
+dk() {
+	DOCKER_HOST=unix://$DK_SOCK DOCKER_CONFIG=$DK_DIR/client \
+		timeout --kill-after=5 "${DK_TIMEOUT:-90}" "$DK_CLIENT" "$@"
+}
+
+# _dk_containerd_pid: the pid of the containerd our dockerd started (its pidfile), if alive
+_dk_containerd_pid() {
+	local p
+	p=$(tr -dc 0-9 <"$DK_DIR/exec/containerd/containerd.pid" 2>/dev/null) || return 1
+	[ -n "$p" ] && pid_alive "$p" && grep -qaF -- "$DK_DIR/" "/proc/$p/cmdline" && echo "$p"
+}
+
+docker_init() {
+	[ -x "$DOCKERD" ] || skip "docker.io is not installed ($DOCKERD)"
+	[ -x "$DK_CLIENT" ] || skip "docker.io is not installed ($DK_CLIENT)"
+	command -v containerd >/dev/null || skip "containerd is not installed"
+	# named for the run, so the leak check (299) sees this run's only; short: socket paths
+	_DK_DIR=$(mktemp -d "/tmp/lxcfs-tk-docker.${BATS_ROOT_PID:-$$}.XXXXXX")
+	DK_DIR=$_DK_DIR
+	DK_SOCK=$DK_DIR/docker.sock
+	mkdir -p "$DK_DIR"/{data,exec,client,tmp}
+	# never /etc/docker/daemon.json: the host's settings must not change what the tests run
+	echo '{}' >"$DK_DIR/daemon.json"
+	DOCKER_TMPDIR=$DK_DIR/tmp "$DOCKERD" --config-file "$DK_DIR/daemon.json" \
+		--host "unix://$DK_SOCK" --data-root "$DK_DIR/data" --exec-root "$DK_DIR/exec" \
+		--pidfile "$DK_DIR/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
+		--userland-proxy=false --storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs \
+		--cgroup-parent "/$TK_CG_PARENT/docker" --log-level warn \
+		</dev/null >"$DK_DIR/dockerd.log" 2>&1 3>&- &
+	_DK_PID=$!
+	register daemon "$_DK_PID"
+	if ! wait_for 'api_answers "$DK_SOCK" || ! pid_alive "$_DK_PID"' 30 "" 0.2 ||
+		! api_answers "$DK_SOCK"; then
+		local why
+		why=$(grep -E 'level=(error|fatal)|^failed' "$DK_DIR/dockerd.log" | tail -1)
+		sed 's/^/#   dockerd: /' "$DK_DIR/dockerd.log" | tail -20
+		_dk_remove
+		skip "dockerd did not start: ${why:-no API on its socket within 30 s}"
+	fi
+	log "dockerd $_DK_PID on $DK_SOCK, containerd $(_dk_containerd_pid)"
+	make_rootfs "$DK_DIR/rootfs"
+	DK_IMAGE=lxcfs-tk-busybox:test
+	tar -C "$DK_DIR/rootfs" -cf "$DK_DIR/rootfs.tar" . &&
+		dk import "$DK_DIR/rootfs.tar" "$DK_IMAGE" >/dev/null
+}
+
+# dk_binds: DK_BINDS, the -v options for every file of LXCFS_MNT that `docker run -v` can bind
+dk_binds() {
+	local f
+	DK_BINDS=()
+	for f in "${DK_BIND_FILES[@]}"; do DK_BINDS+=(-v "$LXCFS_MNT/$f:/$f:ro"); done
+}
+
+# dk_run NAME ARGS...: docker run -d, no network, named NAME
+dk_run() {
+	local name=$1
+	shift
+	dk run -d --name "$name" --network none "$@"
+}
+
+dk_pid() { dk inspect -f '{{.State.Pid}}' "$1"; }
+
+# stop our dockerd (SIGTERM, then SIGKILL after 20 s) and the containerd it started (it stops
+# it on a clean exit; a killed dockerd leaves it: by its pid); what is still mounted under
+# DK_DIR; DK_DIR itself
+_dk_remove() {
+	[ -n "$_DK_DIR" ] && [ -d "$_DK_DIR" ] || return 0
+	local ctd pids m
+	ctd=$(_dk_containerd_pid)
+	if [ -n "$_DK_PID" ] && pid_alive "$_DK_PID"; then
+		kill -TERM "$_DK_PID" 2>/dev/null
+		if ! wait_gone "$_DK_PID" 20; then
+			log "dockerd $_DK_PID ignored SIGTERM for 20 s; SIGKILL"
+			kill -KILL "$_DK_PID" 2>/dev/null
+		fi
+		wait "$_DK_PID" 2>/dev/null
+	fi
+	if [ -n "$ctd" ] && pid_alive "$ctd"; then
+		kill -TERM "$ctd" 2>/dev/null
+		wait_gone "$ctd" 10 || kill -KILL "$ctd" 2>/dev/null
+	fi
+	# shims of our containerd (their command line names its socket under DK_DIR: only ours can)
+	if ! wait_for '! pgrep -f -- "$_DK_DIR/" >/dev/null' 5 ""; then
+		pids=$(pgrep -f -- "$_DK_DIR/") && kill -KILL $pids 2>/dev/null
+		wait_for '! pgrep -f -- "$_DK_DIR/" >/dev/null' 5 "" || log "processes left in $_DK_DIR"
+	fi
+	findmnt -rn -o TARGET | grep "^$_DK_DIR/" | sort -r | while read -r m; do
+		umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$_DK_DIR"
+	_DK_DIR="" _DK_PID=""
+}
+
+dk_teardown() {
+	if [ -n "$_DK_DIR" ] && [ -n "$_DK_PID" ] && pid_alive "$_DK_PID"; then
+		# shellcheck disable=SC2046
+		dk rm -f -v $(dk ps -aq) >/dev/null 2>&1 || log "docker rm failed"
+	fi
+	_dk_remove
+	deploy_teardown
+}
+
+setup() {
+	deploy_setup
+	docker_init
+}
+
+teardown() { dk_teardown; }
