@@ -47,3 +47,123 @@ lxcfs_binds_in() {
 	run dk exec "$name" cat /proc/loadavg
 	assert_output --regexp '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+/[0-9]+ [0-9]+$'
 }
+
+@test "docker -v: --cpus 0.5 with --enable-cfs shows 1 CPU; without a cpuset all the host's" {
+	local host
+	host=$(grep -c ^processor /proc/cpuinfo)
+	tk_start_daemon --enable-cfs
+	dk_binds
+	dk_run "$(tk_name cfs)" --cpus 0.5 "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	dk_run "$(tk_name all)" "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	run dk_sh "$(tk_name cfs)" 'grep -c ^processor /proc/cpuinfo'
+	assert_output 1
+	run dk_sh "$(tk_name cfs)" 'grep -c "^cpu[0-9]" /proc/stat'
+	assert_output 1
+	run dk_sh "$(tk_name all)" 'grep -c ^processor /proc/cpuinfo'
+	assert_output "$host"
+}
+
+@test "docker update -m 128m is seen on the next read, the container not restarted" {
+	local name pid
+	tk_start_daemon
+	dk_binds
+	name=$(tk_name)
+	dk_run "$name" -m 256m "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	assert_equal "$(memtotal_dk "$name")" "$KB256"
+	pid=$(dk_pid "$name")
+	dk update -m 128m "$name" >/dev/null
+	assert_equal "$(memtotal_dk "$name")" "$KB128"
+	dk update -m 300m --memory-swap 600m "$name" >/dev/null
+	assert_equal "$(memtotal_dk "$name")" $((300 * 1024))
+	assert_equal "$(dk_pid "$name")" "$pid"
+}
+
+# crash_daemon: kill -9 the daemon (no holder: its mounts go stale) and wait until it is gone
+crash_daemon() {
+	kill -KILL "$LXCFS_PID"
+	wait_gone "$LXCFS_PID"
+}
+
+# started_at NAME: what would change if docker restarted the container
+started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCount}}' "$1"; }
+
+@test "docker API: after a crash and restart, remount --container-id NAME over the docker socket restores the -v files" {
+	local name before
+	tk_start_daemon
+	dk_binds
+	name=$(tk_name)
+	dk_run "$name" -m 256m --cpuset-cpus 0 "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	before=$(started_at "$name")
+	crash_daemon
+	run dk exec "$name" cat /proc/meminfo
+	assert_failure
+	assert_output --partial "Transport endpoint is not connected"
+	tk_restart_daemon
+	TK_ARGS+=(--engine docker --engine-socket "$DK_SOCK")
+	run_tk 0 remount --container-id "$name"
+	assert_line --index $((${#lines[@]} - 1)) "remounted 1 of 1 containers"
+	assert_equal "$(memtotal_dk "$name")" "$KB256"
+	run dk_sh "$name" 'grep -c ^processor /proc/cpuinfo'
+	assert_output 1
+	run dk exec "$name" cat /sys/devices/system/cpu/online
+	assert_output 0
+	assert_equal "$(started_at "$name")" "$before" # not restarted
+}
+
+@test "docker API: remount --all restores every container holding lxcfs mounts; status lists them by name" {
+	local a b
+	tk_start_daemon
+	dk_binds
+	a=$(tk_name a) b=$(tk_name b)
+	dk_run "$a" -m 256m "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	dk_run "$b" -m 128m -v "$LXCFS_MNT/proc/meminfo:/proc/meminfo" "$DK_IMAGE" sleep 100000
+	dk_run "$(tk_name plain)" "$DK_IMAGE" sleep 100000
+	TK_ARGS+=(--engine docker --engine-socket "$DK_SOCK")
+	run_tk 0 status --json
+	assert_equal "$(jq -r '[.containers[].name] | sort | join(" ")' <<<"$output")" "$(printf '%s\n' "$a" "$b" "$(tk_name plain)" | sort | tr '\n' ' ' | sed 's/ $//')"
+	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .source' <<<"$output")" api
+	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .id' <<<"$output")" "$(dk inspect -f '{{.Id}}' "$a")"
+	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .files["proc/meminfo"]' <<<"$output")" live
+	crash_daemon
+	tk_restart_daemon
+	run_tk 0 remount --all
+	assert_line --index $((${#lines[@]} - 1)) "remounted 2 of 2 containers"
+	assert_equal "$(memtotal_dk "$a")" "$KB256"
+	assert_equal "$(memtotal_dk "$b")" "$KB128"
+	run dk exec "$(tk_name plain)" mount
+	refute_output --partial fuse.lxcfs # remount --all left the container with no lxcfs mount alone
+}
+
+@test "takeover: kill -9 of the daemon under the watchdog, a reader in a docker -v container: no failed read, no host value, no remount" {
+	local name pid before after out i reader=${LXCFS_READER:-$REPO/build/tools/lxcfs-reader}
+	local files=(/proc/meminfo /proc/cpuinfo /proc/stat /proc/uptime /proc/loadavg /proc/swaps
+		/proc/slabinfo /sys/devices/system/cpu/online)
+	[ -x "$reader" ] || fail "$reader is missing: run make tools"
+	wd_start --interval 0.5
+	dk_binds
+	name=$(tk_name)
+	mkdir -p "$BATS_TEST_TMPDIR/rd"
+	dk_run "$name" -m 256m --cpuset-cpus 0 "${DK_BINDS[@]}" -v "$reader:/bin/lxcfs-reader:ro" \
+		-v "$BATS_TEST_TMPDIR/rd:/rd" "$DK_IMAGE" sleep 100000
+	pid=$(dk_pid "$name")
+	dk exec -d "$name" /bin/lxcfs-reader 600 /rd/out /rd/stop "$KB256" "$(host_memtotal)" "${files[@]}"
+	sleep 0.5
+	before=$(cat "/proc/$pid/mountinfo")
+	for ((i = 1; i <= 5; i++)); do
+		kill -KILL "$(daemon_pid)"
+		sleep "0.$((RANDOM % 5 + 3))"
+		wait_for '[ -n "$(daemon_pid)" ] && pid_alive "$(daemon_pid)"' 10 "a daemon serves after kill $i"
+	done
+	sleep 1
+	touch "$BATS_TEST_TMPDIR/rd/stop"
+	wait_for '[ -s "$BATS_TEST_TMPDIR/rd/out" ]' 30 "the reader's summary"
+	out=$(cat "$BATS_TEST_TMPDIR/rd/out")
+	after=$(cat "/proc/$pid/mountinfo")
+	report "docker -v reader: $out"
+	assert_regex "$out" '^reads=[1-9][0-9]* fails=0 host=0 wrong=0 '
+	assert_equal "$after" "$before" # no mount changed (mount ids included)
+	assert_equal "$(grep -c 'took the connection over' "$WD_LOG")" 5
+	run grep -c 'umount --all' "$WD_LOG"
+	assert_output 0 # the container was never put on the host view
+	assert_equal "$(memtotal_dk "$name")" "$KB256"
+}
