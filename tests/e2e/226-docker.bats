@@ -124,7 +124,12 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .source' <<<"$output")" api
 	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .id' <<<"$output")" "$(dk inspect -f '{{.Id}}' "$a")"
 	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .files["proc/meminfo"]' <<<"$output")" live
+	# the CPU directory's column: its online file bound by -v, not the directory
+	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .files["sys/devices/system/cpu"]' <<<"$output")" live
+	assert_equal "$(jq -r --arg n "$b" '.containers[] | select(.name == $n) | .files["sys/devices/system/cpu"]' <<<"$output")" absent
 	crash_daemon
+	run_tk 1 status --json
+	assert_equal "$(jq -r --arg n "$a" '.containers[] | select(.name == $n) | .files | [.["proc/meminfo"], .["sys/devices/system/cpu"]] | join(" ")' <<<"$output")" "stale stale"
 	tk_restart_daemon
 	run_tk 0 remount --all
 	assert_line --index $((${#lines[@]} - 1)) "remounted 2 of 2 containers"
