@@ -172,3 +172,55 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 	assert_output 0 # the container was never put on the host view
 	assert_equal "$(memtotal_dk "$name")" "$KB256"
 }
+
+@test "docker -v: runc refuses the files outside its /proc allow-list; remount --container-id gives them to the running container" {
+	local f name pid
+	tk_start_daemon
+	for f in "${DK_REFUSED_FILES[@]}"; do
+		run dk run --rm --network none -v "$LXCFS_MNT/$f:/$f:ro" "$DK_IMAGE" true
+		assert_failure
+		assert_output --regexp "to rootfs at \"/$f\": \"[^\"]*/$f\" cannot be mounted because it is inside /proc"
+	done
+	# the CPU directory whole is not in /proc: -v takes it
+	dk_binds
+	name=$(tk_name)
+	dk_run "$name" --cpuset-cpus 0 "${DK_BINDS[@]}" \
+		-v "$LXCFS_MNT/sys/devices/system/cpu:/sys/devices/system/cpu:ro" "$DK_IMAGE" sleep 100000
+	run dk_sh "$name" 'ls -d /sys/devices/system/cpu/cpu[0-9]*'
+	assert_output /sys/devices/system/cpu/cpu0
+	pid=$(dk_pid "$name")
+	for f in "${DK_REFUSED_FILES[@]}"; do
+		refute [ "$(lxcfs_binds_in "$pid" | grep -cx "/$f")" -gt 0 ] # /$f not bound yet
+	done
+	TK_ARGS+=(--engine docker --engine-socket "$DK_SOCK")
+	run_tk 0 remount --container-id "$name"
+	for f in "${DK_REFUSED_FILES[@]}"; do
+		assert_equal "$(lxcfs_binds_in "$pid" | grep -cx "/$f")" 1 # /$f bound by remount
+	done
+	run_tk 0 status --json
+	assert_equal "$(jq -r '[.containers[0].files[]] | unique | join(",")' <<<"$output")" live
+}
+
+@test "sysinfo: docker --security-opt seccomp=\$(seccomp-profile): Docker < 23.0 drops listenerPath (runc refuses), 23.0+ free -m prints 256" {
+	local sc=$BATS_TEST_TMPDIR/sc.sock ver major name
+	tk_start_daemon --seccomp-listener "$sc"
+	run_tk 0 seccomp-profile --listener "$sc"
+	assert_line --partial "note: Docker before 23.0 drops listenerPath"
+	"$TK" seccomp-profile --listener "$sc" >"$BATS_TEST_TMPDIR/p.json" 2>/dev/null
+	assert_equal "$(jq -r .listenerPath "$BATS_TEST_TMPDIR/p.json")" "$sc"
+	ver=$(dk version --format '{{.Server.Version}}')
+	major=${ver%%.*}
+	log "dockerd $ver"
+	name=$(tk_name)
+	run dk run -d --name "$name" --network none -m 256m \
+		--security-opt "seccomp=$BATS_TEST_TMPDIR/p.json" "$DK_IMAGE" sleep 100000
+	if [ "$major" -lt 23 ]; then
+		# moby's 20.10 profile type has no listenerPath: runc gets SCMP_ACT_NOTIFY alone
+		assert_failure
+		assert_output --partial "listenerPath is not set"
+		return 0
+	fi
+	assert_success
+	run dk exec "$name" free -m
+	assert_line --regexp '^Mem: +256 '
+}
