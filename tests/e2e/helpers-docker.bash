@@ -130,9 +130,11 @@ _dk_remove() {
 }
 
 dk_teardown() {
-	if [ -n "$_DK_DIR" ] && [ -n "$_DK_PID" ] && pid_alive "$_DK_PID"; then
-		# shellcheck disable=SC2046
-		dk rm -f -v $(dk ps -aq) >/dev/null 2>&1 || log "docker rm failed"
+	local ids
+	if [ -n "$_DK_DIR" ] && [ -n "$_DK_PID" ] && pid_alive "$_DK_PID" &&
+		ids=$(dk ps -aq) && [ -n "$ids" ]; then
+		# shellcheck disable=SC2086
+		dk rm -f -v $ids >/dev/null 2>&1 || log "docker rm failed"
 	fi
 	_dk_remove
 	deploy_teardown
