@@ -117,10 +117,19 @@ _dk_remove() {
 		kill -TERM "$ctd" 2>/dev/null
 		wait_gone "$ctd" 10 || kill -KILL "$ctd" 2>/dev/null
 	fi
-	# shims of our containerd (their command line names its socket under DK_DIR: only ours can)
+	# shims of our containerd (their command line names its socket under DK_DIR: only ours
+	# can); a killed shim leaves its socket in /run/containerd/s (containerd's fixed place,
+	# shared with every containerd): remove those our shims listened on
 	if ! wait_for '! pgrep -f -- "$_DK_DIR/" >/dev/null' 5 ""; then
-		pids=$(pgrep -f -- "$_DK_DIR/") && kill -KILL $pids 2>/dev/null
+		local socks="" p
+		pids=$(pgrep -f -- "$_DK_DIR/")
+		for p in $pids; do
+			socks+=" $(ss -xlpH 2>/dev/null | awk -v p="pid=$p," 'index($0, p) {print $5}' |
+				grep '^/run/containerd/s/')"
+		done
+		kill -KILL $pids 2>/dev/null
 		wait_for '! pgrep -f -- "$_DK_DIR/" >/dev/null' 5 "" || log "processes left in $_DK_DIR"
+		for p in $socks; do [ -S "$p" ] && rm -f "$p"; done
 	fi
 	findmnt -rn -o TARGET | grep "^$_DK_DIR/" | sort -r | while read -r m; do
 		umount -l "$m" 2>/dev/null
