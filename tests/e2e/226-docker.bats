@@ -224,3 +224,21 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 	run dk exec "$name" free -m
 	assert_line --regexp '^Mem: +256 '
 }
+
+@test "docker API: a paused container is listed and remounted after a crash; thawed, it reads its own values" {
+	local name
+	tk_start_daemon
+	dk_binds
+	name=$(tk_name)
+	dk_run "$name" -m 256m "${DK_BINDS[@]}" "$DK_IMAGE" sleep 100000
+	dk pause "$name"
+	TK_ARGS+=(--engine docker --engine-socket "$DK_SOCK")
+	run_tk 0 status --json
+	assert_equal "$(jq -r '.containers[0].name + " " + .containers[0].files["proc/meminfo"]' <<<"$output")" "$name live"
+	crash_daemon
+	tk_restart_daemon
+	run_tk 0 remount --all
+	assert_line --index $((${#lines[@]} - 1)) "remounted 1 of 1 containers"
+	dk unpause "$name"
+	assert_equal "$(memtotal_dk "$name")" "$KB256"
+}
