@@ -44,7 +44,8 @@ dk() {
 # _dk_containerd_pid: the pid of the containerd our dockerd started (its pidfile), if alive
 _dk_containerd_pid() {
 	local p
-	p=$(tr -dc 0-9 <"$DK_DIR/exec/containerd/containerd.pid" 2>/dev/null) || return 1
+	[ -f "$DK_DIR/exec/containerd/containerd.pid" ] || return 1
+	p=$(tr -dc 0-9 <"$DK_DIR/exec/containerd/containerd.pid")
 	[ -n "$p" ] && pid_alive "$p" && grep -qaF -- "$DK_DIR/" "/proc/$p/cmdline" && echo "$p"
 }
 
@@ -104,15 +105,15 @@ dk_pid() { dk inspect -f '{{.State.Pid}}' "$1"; }
 _dk_remove() {
 	[ -n "$_DK_DIR" ] && [ -d "$_DK_DIR" ] || return 0
 	local ctd pids m
-	ctd=$(_dk_containerd_pid)
+	ctd=$(_dk_containerd_pid) || ctd=""
 	if [ -n "$_DK_PID" ] && pid_alive "$_DK_PID"; then
 		kill -TERM "$_DK_PID" 2>/dev/null
 		if ! wait_gone "$_DK_PID" 20; then
 			log "dockerd $_DK_PID ignored SIGTERM for 20 s; SIGKILL"
 			kill -KILL "$_DK_PID" 2>/dev/null
 		fi
-		wait "$_DK_PID" 2>/dev/null
 	fi
+	[ -n "$_DK_PID" ] && { wait "$_DK_PID" 2>/dev/null || true; } # reaped, whatever its end
 	if [ -n "$ctd" ] && pid_alive "$ctd"; then
 		kill -TERM "$ctd" 2>/dev/null
 		wait_gone "$ctd" 10 || kill -KILL "$ctd" 2>/dev/null
