@@ -242,3 +242,22 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 	dk unpause "$name"
 	assert_equal "$(memtotal_dk "$name")" "$KB256"
 }
+
+@test "sysinfo: Docker < 23.0 with a runtime that sets listenerPath (runc wrapper): free -m prints 256, uptime the container's" {
+	local sc=$BATS_TEST_TMPDIR/sc.sock name
+	tk_start_daemon --seccomp-listener "$sc"
+	echo "$sc" >"$DK_DIR/listener"
+	"$TK" seccomp-profile --listener "$sc" >"$BATS_TEST_TMPDIR/p.json" 2>/dev/null
+	dk_binds
+	name=$(tk_name)
+	dk_run "$name" --runtime lxcfs-runc -m 256m "${DK_BINDS[@]}" \
+		--security-opt "seccomp=$BATS_TEST_TMPDIR/p.json" "$DK_IMAGE" sleep 100000
+	run dk exec "$name" free -m
+	log "$output"
+	assert_line --regexp '^Mem: +256 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$'
+	run dk exec "$name" uptime # sysinfo(2) uptime: the container's, not the host's hours
+	assert_output --regexp ' up +[0-9] min,'
+	# the same container without the runtime: the kernel's (host) total
+	run dk run --rm --network none -m 256m "${DK_BINDS[@]}" "$DK_IMAGE" free -m
+	refute_line --regexp '^Mem: +256 '
+}

@@ -15,6 +15,8 @@
 #                                `docker run -v` bind (DK_BIND_FILES; runc refuses the others
 #                                "because it is inside /proc")
 # - dk_pid NAME                  the host pid of a container's init
+# - `--runtime lxcfs-runc`         runc with linux.seccomp.listenerPath set to the socket
+#                                written to DK_DIR/listener (Docker < 23.0 drops it)
 #
 # dk_teardown removes the containers, stops that dockerd and its containerd (by pid: only
 # those this test started), unmounts what is left under DK_DIR and removes it; then
@@ -34,6 +36,8 @@ DK_REFUSED_FILES=(proc/partitions)
 [ -f /proc/pressure/cpu ] && DK_REFUSED_FILES+=(proc/pressure/cpu proc/pressure/io proc/pressure/memory)
 
 _DK_DIR="" _DK_PID=""
+# more dockerd options for docker_init (a test sets them before calling it)
+DK_DAEMON_ARGS=()
 
 # dk ARGS...: the docker client against our daemon only (its own config directory)
 dk() {
@@ -60,11 +64,13 @@ docker_init() {
 	mkdir -p "$DK_DIR"/{data,exec,client,tmp}
 	# never /etc/docker/daemon.json: the host's settings must not change what the tests run
 	echo '{}' >"$DK_DIR/daemon.json"
+	_dk_listener_runtime "$DK_DIR/lxcfs-runc"
 	DOCKER_TMPDIR=$DK_DIR/tmp "$DOCKERD" --config-file "$DK_DIR/daemon.json" \
 		--host "unix://$DK_SOCK" --data-root "$DK_DIR/data" --exec-root "$DK_DIR/exec" \
 		--pidfile "$DK_DIR/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
 		--userland-proxy=false --storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs \
 		--cgroup-parent "/$TK_CG_PARENT/docker" --log-level warn \
+		--add-runtime "lxcfs-runc=$DK_DIR/lxcfs-runc" "${DK_DAEMON_ARGS[@]}" \
 		</dev/null >"$DK_DIR/dockerd.log" 2>&1 3>&- &
 	_DK_PID=$!
 	register daemon "$_DK_PID"
@@ -81,6 +87,24 @@ docker_init() {
 	DK_IMAGE=lxcfs-tk-busybox:test
 	tar -C "$DK_DIR/rootfs" -cf "$DK_DIR/rootfs.tar" . &&
 		dk import "$DK_DIR/rootfs.tar" "$DK_IMAGE" >/dev/null
+}
+
+# _dk_listener_runtime PATH: a runtime for `docker run --runtime lxcfs-runc` that runs runc with
+# linux.seccomp.listenerPath set to the socket named in DK_DIR/listener when the bundle's
+# filter notifies a call (Docker before 23.0 drops listenerPath from --security-opt seccomp=
+# profiles); every other runc command, and a config with no notify rule, is passed through
+_dk_listener_runtime() {
+	# shellcheck disable=SC2016
+	printf '%s\n' '#!/bin/sh' \
+		'listener=$(cat "$(dirname "$0")/listener" 2>/dev/null)' 'prev="" bundle=""' \
+		'for a; do [ "$prev" = --bundle ] && bundle=$a; prev=$a; done' \
+		'c=$bundle/config.json' \
+		'if [ -n "$listener" ] && [ -n "$bundle" ] && jq -e "[.linux.seccomp.syscalls[]? |' \
+		'	select(.action == \"SCMP_ACT_NOTIFY\")] | length > 0" "$c" >/dev/null 2>&1; then' \
+		'	jq --arg l "$listener" ".linux.seccomp.listenerPath = \$l" "$c" >"$c.lxcfs" &&' \
+		'		mv "$c.lxcfs" "$c" || exit 1' \
+		'fi' 'exec runc "$@"' >"$1"
+	chmod 0755 "$1"
 }
 
 # dk_binds: DK_BINDS, the -v options for every file of LXCFS_MNT that `docker run -v` can bind
