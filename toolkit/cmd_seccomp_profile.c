@@ -152,7 +152,8 @@ int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv)
 		    stderr,
 		    "%s %s: note: Docker before 23.0 drops listenerPath from a --security-opt "
 		    "seccomp= profile and runc then refuses the container (\"listenerPath is not "
-		    "set\"); podman and Docker 23.0 or later keep it\n",
+		    "set\") unless a runtime sets it (README.md); podman and Docker 23.0 or later "
+		    "keep it\n",
 		    ctx->prog, CMD);
 	printf("%s\n", json_object_to_json_string_ext(prof, JSON_C_TO_STRING_PRETTY |
 								JSON_C_TO_STRING_NOSLASHESCAPE));
