@@ -261,3 +261,25 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 	run dk run --rm --network none -m 256m "${DK_BINDS[@]}" "$DK_IMAGE" free -m
 	refute_line --regexp '^Mem: +256 '
 }
+
+@test "docker --runtime that adds the toolkit's OCI hook: every file, partitions and pressure too; poststop forgets it" {
+	local name pid id f
+	tk_start_daemon
+	dk_use_hook
+	name=$(tk_name)
+	id=$(dk_run "$name" --runtime lxcfs-hook-runc -m 256m --cpuset-cpus 0 "$DK_IMAGE" sleep 100000)
+	pid=$(dk_pid "$name")
+	for f in "${DK_BIND_FILES[@]}" "${DK_REFUSED_FILES[@]}"; do
+		[ "$f" = sys/devices/system/cpu/online ] && f=sys/devices/system/cpu # bound whole
+		assert_equal "$(lxcfs_binds_in "$pid" | grep -cx "/$f")" 1 # /$f bound by the hook
+	done
+	assert_equal "$(memtotal_dk "$name")" "$KB256"
+	run dk_sh "$name" 'ls -d /sys/devices/system/cpu/cpu[0-9]*'
+	assert_output /sys/devices/system/cpu/cpu0
+	assert [ -f "$TK_REG/$id.json" ] # registered as $id
+	TK_ARGS+=(--engine docker --engine-socket "$DK_SOCK")
+	run_tk 0 status --json
+	assert_equal "$(jq -r '.containers[0].source + " " + .containers[0].name' <<<"$output")" "registry+api $name"
+	dk rm -f "$name" >/dev/null
+	refute [ -e "$TK_REG/$id.json" ] # poststop removed the entry
+}

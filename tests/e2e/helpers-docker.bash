@@ -17,6 +17,8 @@
 # - dk_pid NAME                  the host pid of a container's init
 # - `--runtime lxcfs-runc`         runc with linux.seccomp.listenerPath set to the socket
 #                                written to DK_DIR/listener (Docker < 23.0 drops it)
+# - dk_use_hook, `--runtime lxcfs-hook-runc`
+#                                runc with the toolkit's OCI hooks added to the bundle
 #
 # dk_teardown removes the containers, stops that dockerd and its containerd (by pid: only
 # those this test started), unmounts what is left under DK_DIR and removes it; then
@@ -65,12 +67,14 @@ docker_init() {
 	# never /etc/docker/daemon.json: the host's settings must not change what the tests run
 	echo '{}' >"$DK_DIR/daemon.json"
 	_dk_listener_runtime "$DK_DIR/lxcfs-runc"
+	_dk_hook_runtime "$DK_DIR/lxcfs-hook-runc"
 	DOCKER_TMPDIR=$DK_DIR/tmp "$DOCKERD" --config-file "$DK_DIR/daemon.json" \
 		--host "unix://$DK_SOCK" --data-root "$DK_DIR/data" --exec-root "$DK_DIR/exec" \
 		--pidfile "$DK_DIR/dockerd.pid" --iptables=false --ip-masq=false --bridge=none \
 		--userland-proxy=false --storage-driver=vfs --exec-opt native.cgroupdriver=cgroupfs \
 		--cgroup-parent "/$TK_CG_PARENT/docker" --log-level warn \
-		--add-runtime "lxcfs-runc=$DK_DIR/lxcfs-runc" "${DK_DAEMON_ARGS[@]}" \
+		--add-runtime "lxcfs-runc=$DK_DIR/lxcfs-runc" \
+		--add-runtime "lxcfs-hook-runc=$DK_DIR/lxcfs-hook-runc" "${DK_DAEMON_ARGS[@]}" \
 		</dev/null >"$DK_DIR/dockerd.log" 2>&1 3>&- &
 	_DK_PID=$!
 	register daemon "$_DK_PID"
@@ -105,6 +109,31 @@ _dk_listener_runtime() {
 		'		mv "$c.lxcfs" "$c" || exit 1' \
 		'fi' 'exec runc "$@"' >"$1"
 	chmod 0755 "$1"
+}
+
+# _dk_hook_runtime PATH: a runtime for `docker run --runtime lxcfs-hook-runc` that adds the
+# hooks in DK_DIR/hooks.json ({"prestart": [...], "poststop": [...]}: dk_use_hook writes the
+# toolkit's) to the bundle's config.json, then runs runc (Docker 20.10 takes no OCI hooks)
+_dk_hook_runtime() {
+	# shellcheck disable=SC2016
+	printf '%s\n' '#!/bin/sh' \
+		'hooks=$(dirname "$0")/hooks.json' 'prev="" bundle=""' \
+		'for a; do [ "$prev" = --bundle ] && bundle=$a; prev=$a; done' \
+		'c=$bundle/config.json' \
+		'if [ -n "$bundle" ] && [ -s "$hooks" ]; then' \
+		'	jq --slurpfile h "$hooks" ".hooks.prestart += \$h[0].prestart |' \
+		'		.hooks.poststop += \$h[0].poststop" "$c" >"$c.lxcfs" && mv "$c.lxcfs" "$c" || exit 1' \
+		'fi' 'exec runc "$@"' >"$1"
+	chmod 0755 "$1"
+}
+
+# dk_use_hook: containers run with --runtime lxcfs-hook-runc get the toolkit's prestart and
+# poststop hooks, with this test's global options (TK_ARGS)
+dk_use_hook() {
+	jq -n --arg tk "$TK" --argjson pre "$(tk_hook_args)" \
+		--argjson post "$(tk_hook_args --stage poststop)" \
+		'{prestart: [{path: $tk, args: $pre}], poststop: [{path: $tk, args: $post}]}' \
+		>"$DK_DIR/hooks.json"
 }
 
 # dk_binds: DK_BINDS, the -v options for every file of LXCFS_MNT that `docker run -v` can bind
