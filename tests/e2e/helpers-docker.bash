@@ -3,7 +3,8 @@
 # Builds on helpers-deploy.bash (the watchdog), helpers-toolkit.bash (daemon mount points,
 # busybox rootfs, this run's parent cgroup) and helpers.bash, which it loads and does not change.
 #
-# - docker_init                  dockerd (and the containerd it starts) on a private socket with
+# - docker_init                  (setup_file) dockerd (and the containerd it starts), one per
+#                                file, on a private socket with
 #                                its data, exec root, pidfile and config in a temporary directory
 #                                (DK_DIR, DK_SOCK), vfs, cgroupfs, no iptables/bridge, containers'
 #                                cgroups under this run's parent (/TK_CG_PARENT/docker); an image
@@ -20,9 +21,10 @@
 # - dk_use_hook, `--runtime lxcfs-hook-runc`
 #                                runc with the toolkit's OCI hooks added to the bundle
 #
-# dk_teardown removes the containers, stops that dockerd and its containerd (by pid: only
-# those this test started), unmounts what is left under DK_DIR and removes it; then
-# deploy_teardown (watchdogs, daemons, mounts, this run's cgroups, the containers' included).
+# After each test dk_clean removes its containers, then deploy_teardown (watchdogs, daemons,
+# mounts, this run's cgroups, the containers' included). teardown_file stops that dockerd and
+# its containerd (by pid: only those this file started), unmounts what is left under DK_DIR
+# and removes it.
 
 load helpers-deploy
 
@@ -37,8 +39,9 @@ DK_BIND_FILES=(proc/cpuinfo proc/diskstats proc/loadavg proc/meminfo proc/slabin
 DK_REFUSED_FILES=(proc/partitions)
 [ -f /proc/pressure/cpu ] && DK_REFUSED_FILES+=(proc/pressure/cpu proc/pressure/io proc/pressure/memory)
 
-_DK_DIR="" _DK_PID=""
-# more dockerd options for docker_init (a test sets them before calling it)
+# (set by setup_file and exported: loading this file again in each test keeps them)
+_DK_DIR=${_DK_DIR:-} _DK_PID=${_DK_PID:-}
+# more dockerd options for docker_init (a file sets them before its setup_file runs)
 DK_DAEMON_ARGS=()
 
 # dk ARGS...: the docker client against our daemon only (its own config directory)
@@ -192,20 +195,33 @@ _dk_remove() {
 	_DK_DIR="" _DK_PID=""
 }
 
-dk_teardown() {
+# dk_clean: remove every container of our dockerd and what a test gave its runtimes
+dk_clean() {
 	local ids
 	if [ -n "$_DK_DIR" ] && [ -n "$_DK_PID" ] && pid_alive "$_DK_PID" &&
 		ids=$(dk ps -aq) && [ -n "$ids" ]; then
 		# shellcheck disable=SC2086
 		dk rm -f -v $ids >/dev/null 2>&1 || log "docker rm failed"
 	fi
-	_dk_remove
-	deploy_teardown
+	[ -n "$_DK_DIR" ] && rm -f "$_DK_DIR/listener" "$_DK_DIR/hooks.json"
+	return 0
 }
+
+# one dockerd per file (starting one and importing the image takes seconds); each test's
+# containers are removed after it, before its daemons, mounts and cgroups
+setup_file() {
+	docker_init
+	export DK_DIR DK_SOCK DK_IMAGE _DK_DIR _DK_PID
+}
+
+teardown_file() { _dk_remove; }
 
 setup() {
 	deploy_setup
-	docker_init
+	[ -n "${_DK_DIR:-}" ] && [ -S "$DK_SOCK" ] || fail "no dockerd from setup_file"
 }
 
-teardown() { dk_teardown; }
+teardown() {
+	dk_clean
+	deploy_teardown
+}
