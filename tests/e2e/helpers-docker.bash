@@ -8,8 +8,8 @@
 #                                its data, exec root, pidfile and config in a temporary directory
 #                                (DK_DIR, DK_SOCK), vfs, cgroupfs, no iptables/bridge, containers'
 #                                cgroups under this run's parent (/TK_CG_PARENT/docker); an image
-#                                imported from a busybox rootfs tarball (DK_IMAGE). Skips with
-#                                dockerd's own words when it cannot start.
+#                                imported from a busybox rootfs tarball (DK_IMAGE). The tests
+#                                skip with dockerd's own words when it cannot start.
 # - dk ARGS...                   the Debian docker client against that daemon, with a timeout
 # - dk_run NAME ARGS...          docker run -d --name NAME --network none ARGS...
 # - dk_binds                     DK_BINDS: `-v LXCFS_MNT/F:/F:ro` for every file runc lets
@@ -58,10 +58,15 @@ _dk_containerd_pid() {
 	[ -n "$p" ] && pid_alive "$p" && grep -qaF -- "$DK_DIR/" "/proc/$p/cmdline" && echo "$p"
 }
 
+# docker_init: start it; when it cannot, DK_SKIP says why and setup skips each test with it
+# (bats 1.8 cannot skip from setup_file)
 docker_init() {
-	[ -x "$DOCKERD" ] || skip "docker.io is not installed ($DOCKERD)"
-	[ -x "$DK_CLIENT" ] || skip "docker.io is not installed ($DK_CLIENT)"
-	command -v containerd >/dev/null || skip "containerd is not installed"
+	DK_SKIP=""
+	[ -x "$DOCKERD" ] || DK_SKIP="docker.io is not installed ($DOCKERD)"
+	[ -x "$DK_CLIENT" ] || DK_SKIP="docker.io is not installed ($DK_CLIENT)"
+	command -v containerd >/dev/null || DK_SKIP="containerd is not installed"
+	[ "$(id -u)" -eq 0 ] || DK_SKIP="needs root"
+	[ -z "$DK_SKIP" ] || return 0
 	# named for the run, so the leak check (299) sees this run's only; short: socket paths
 	_DK_DIR=$(mktemp -d "/tmp/lxcfs-tk-docker.${BATS_ROOT_PID:-$$}.XXXXXX")
 	DK_DIR=$_DK_DIR
@@ -87,7 +92,8 @@ docker_init() {
 		why=$(grep -E 'level=(error|fatal)|^failed' "$DK_DIR/dockerd.log" | tail -1)
 		sed 's/^/#   dockerd: /' "$DK_DIR/dockerd.log" | tail -20
 		_dk_remove
-		skip "dockerd did not start: ${why:-no API on its socket within 30 s}"
+		DK_SKIP="dockerd did not start: ${why:-no API on its socket within 30 s}"
+		return 0
 	fi
 	log "dockerd $_DK_PID on $DK_SOCK, containerd $(_dk_containerd_pid)"
 	make_rootfs "$DK_DIR/rootfs"
@@ -211,13 +217,14 @@ dk_clean() {
 # containers are removed after it, before its daemons, mounts and cgroups
 setup_file() {
 	docker_init
-	export DK_DIR DK_SOCK DK_IMAGE _DK_DIR _DK_PID
+	export DK_DIR DK_SOCK DK_IMAGE _DK_DIR _DK_PID DK_SKIP
 }
 
 teardown_file() { _dk_remove; }
 
 setup() {
 	deploy_setup
+	[ -z "${DK_SKIP:-}" ] || skip "$DK_SKIP"
 	[ -n "${_DK_DIR:-}" ] && [ -S "$DK_SOCK" ] || fail "no dockerd from setup_file"
 }
 
