@@ -176,6 +176,8 @@ started_at() { dk inspect -f '{{.State.Pid}} {{.State.StartedAt}} {{.RestartCoun
 @test "docker -v: runc refuses the files outside its /proc allow-list; remount --container-id gives them to the running container" {
 	local f name pid
 	tk_start_daemon
+	# what README.md, lxcfs(1) and DK_REFUSED_FILES say Docker users cannot -v: a runc that
+	# takes them makes this fail, and those texts must change with it
 	for f in "${DK_REFUSED_FILES[@]}"; do
 		run dk run --rm --network none -v "$LXCFS_MNT/$f:/$f:ro" "$DK_IMAGE" true
 		assert_failure
