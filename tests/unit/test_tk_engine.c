@@ -80,6 +80,15 @@ static void test_parse_inspect(void **state)
 			     "{\"Id\":\"abc\",\"State\":{\"Running\":false,\"Pid\":0}}", &c, &err),
 			 0);
 	assert_false(c.running);
+	/* restarting (a restart policy's wait: Docker keeps Running true, Pid 0): not running,
+	 * not an error, so that one such container does not fail a whole listing */
+	assert_int_equal(tk_engine_parse_inspect("{\"Id\":\"abc\",\"State\":{\"Status\":"
+						 "\"restarting\",\"Running\":true,\"Paused\":"
+						 "false,\"Restarting\":true,\"Pid\":0}}",
+						 &c, &err),
+			 0);
+	assert_false(c.running);
+	assert_int_equal(c.pid, 0);
 	/* running without a pid, a string pid, a negative pid, no State */
 	assert_int_equal(tk_engine_parse_inspect(
 			     "{\"Id\":\"abc\",\"State\":{\"Running\":true,\"Pid\":0}}", &c, &err),

@@ -142,6 +142,11 @@ int tk_engine_parse_inspect_obj(const void *jobj, struct tk_ctr *out, struct lx_
 	if (json_object_object_get_ex(state, "Running", &v) &&
 	    json_object_is_type(v, json_type_boolean))
 		out->running = json_object_get_boolean(v);
+	/* Docker keeps Running true while a container waits to be restarted (its restart
+	 * policy), with Pid 0: it has no process to mount into until it starts again */
+	if (json_object_object_get_ex(state, "Restarting", &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v))
+		out->running = false;
 	if (json_object_object_get_ex(state, "Pid", &v)) {
 		int64_t pid;
 
