@@ -86,8 +86,10 @@ int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv)
 			    "listenerPath PATH, for the daemon's --seccomp-listener to answer\n"
 			    "containers' sysinfo(2). Without --from: allow everything else.\n"
 			    "  --format engine|oci  engine (default): podman's --security-opt\n"
-			    "                       seccomp=FILE format; oci: the linux.seccomp\n"
-			    "                       object of a runc config.json\n"
+			    "                       seccomp=FILE format (Docker before 23.0\n"
+			    "                       drops its listenerPath: see README.md);\n"
+			    "                       oci: the linux.seccomp object of a runc\n"
+			    "                       config.json\n"
 			    "  --from FILE          start from this profile (an engine's default,\n"
 			    "                       or an OCI linux.seccomp object): sysinfo is\n"
 			    "                       taken out of its rules and notified instead\n"
@@ -140,6 +142,16 @@ int cmd_seccomp_profile(struct tk_ctx *ctx, int argc, char **argv)
 	if (from)
 		fprintf(stderr, "%s %s: %s: sysinfo taken out of %d rule%s, notified to %s\n",
 			ctx->prog, CMD, from, hits, hits == 1 ? "" : "s", listener);
+	/* moby copies listenerPath into the OCI config only since 23.0 (its profile type embeds
+	 * the runtime-spec's LinuxSeccomp from then on) */
+	if (!strcmp(format, "engine"))
+		fprintf(
+		    stderr,
+		    "%s %s: note: Docker before 23.0 drops listenerPath from a --security-opt "
+		    "seccomp= profile and runc then refuses the container (\"listenerPath is not "
+		    "set\") unless a runtime sets it (README.md); podman and Docker 23.0 or later "
+		    "keep it\n",
+		    ctx->prog, CMD);
 	printf("%s\n", json_object_to_json_string_ext(prof, JSON_C_TO_STRING_PRETTY |
 								JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(prof);

@@ -15,16 +15,49 @@
 #include "lib/mountstate.h"
 #include "common/served.h"
 
-static const char *file_state(const struct lx_mounts *m, bool have_m, const char *file,
-			      const struct tk_health *h, bool registered)
+static enum tk_mstate classify(const struct lx_mounts *m, const char *file,
+			       const struct tk_health *h)
 {
 	char path[PATH_MAX];
+
+	tk_path_join(path, sizeof(path), "/", file);
+	return tk_mounts_classify(m, path, h->healthy, h->major, h->minor);
+}
+
+/* A directory bound whole (the CPU directory) with no lxcfs mount on it may still have its
+ * files bound one by one (`docker run -v MNT/sys/devices/system/cpu/online:...`, older
+ * hooks): then the directory's state is theirs, stale if any of them is. */
+static enum tk_mstate dir_files_state(const struct lx_mounts *m, const char *dir,
+				      const struct tk_health *h)
+{
+	enum tk_mstate st = TK_MOUNT_ABSENT;
+	size_t n = strlen(dir);
+
+	for (unsigned i = 0; i < lx_nbinds; i++) {
+		enum tk_mstate s;
+
+		if (lx_binds[i].kind != LX_BIND_OLD || strncmp(lx_binds[i].path, dir, n) ||
+		    lx_binds[i].path[n] != '/')
+			continue;
+		s = classify(m, lx_binds[i].path, h);
+		if (s == TK_MOUNT_STALE)
+			return s;
+		if (s == TK_MOUNT_LIVE)
+			st = s;
+	}
+	return st;
+}
+
+static const char *file_state(const struct lx_mounts *m, bool have_m, const struct lx_bind *b,
+			      const struct tk_health *h, bool registered)
+{
 	enum tk_mstate s;
 
 	if (!have_m)
 		return "unknown";
-	tk_path_join(path, sizeof(path), "/", file);
-	s = tk_mounts_classify(m, path, h->healthy, h->major, h->minor);
+	s = classify(m, b->path, h);
+	if (s == TK_MOUNT_ABSENT && b->kind == LX_BIND_DIR)
+		s = dir_files_state(m, b->path, h);
 	if (s == TK_MOUNT_ABSENT && registered)
 		return "degraded";
 	return tk_mstate_name(s);
@@ -148,7 +181,7 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 
 			if (lx_binds[f].kind == LX_BIND_OLD)
 				continue;
-			s = file_state(&m, have_m, lx_binds[f].path, &h, x->registered);
+			s = file_state(&m, have_m, &lx_binds[f], &h, x->registered);
 			if (json)
 				json_object_object_add(files, lx_binds[f].path,
 						       json_object_new_string(s));

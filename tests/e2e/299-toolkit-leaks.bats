@@ -24,3 +24,12 @@ teardown() { :; }
 	done
 	assert_equal "$left" ""
 }
+
+@test "toolkit leak check: no private dockerd directory, dockerd or containerd of this run is left" {
+	local left="" d
+	for d in /tmp/lxcfs-tk-docker."${BATS_ROOT_PID:-$$}".*; do
+		[ -e "$d" ] && left+=" $d"
+	done
+	left+=$(pgrep -f -- "/tmp/lxcfs-tk-docker.${BATS_ROOT_PID:-$$}." | tr '\n' ' ')
+	assert_equal "$left" ""
+}

@@ -21,7 +21,8 @@ static const char *const docker_list =
     "[{\"Id\":\"8dfafdbc3a40aaaa\",\"Names\":[\"/boring_feynman\"],\"Image\":\"busybox\","
     "\"State\":\"running\",\"Status\":\"Up 2 minutes\"},"
     "{\"Id\":\"9cd87474be90bbbb\",\"Names\":[\"/exited_one\"],\"State\":\"exited\"},"
-    "{\"Id\":\"3176a2479c92cccc\",\"Names\":[],\"State\":\"running\"}]";
+    "{\"Id\":\"3176a2479c92cccc\",\"Names\":[],\"State\":\"running\"},"
+    "{\"Id\":\"5e1f0a9c0d11dddd\",\"Names\":[\"/frozen\"],\"State\":\"paused\"}]";
 
 static void test_parse_list(void **state)
 {
@@ -29,13 +30,15 @@ static void test_parse_list(void **state)
 
 	(void)state;
 	assert_int_equal(tk_engine_parse_list(docker_list, &l, NULL), 0);
-	/* only running ones */
-	assert_int_equal(l.n, 2);
+	/* only those whose processes exist: running and paused (docker pause) */
+	assert_int_equal(l.n, 3);
 	assert_string_equal(l.v[0].id, "8dfafdbc3a40aaaa");
 	assert_string_equal(l.v[0].name, "boring_feynman");
 	assert_true(l.v[0].running);
 	assert_string_equal(l.v[1].id, "3176a2479c92cccc");
 	assert_string_equal(l.v[1].name, "");
+	assert_string_equal(l.v[2].id, "5e1f0a9c0d11dddd");
+	assert_string_equal(l.v[2].name, "frozen");
 	tk_ctr_list_free(&l);
 }
 
@@ -77,6 +80,15 @@ static void test_parse_inspect(void **state)
 			     "{\"Id\":\"abc\",\"State\":{\"Running\":false,\"Pid\":0}}", &c, &err),
 			 0);
 	assert_false(c.running);
+	/* restarting (a restart policy's wait: Docker keeps Running true, Pid 0): not running,
+	 * not an error, so that one such container does not fail a whole listing */
+	assert_int_equal(tk_engine_parse_inspect("{\"Id\":\"abc\",\"State\":{\"Status\":"
+						 "\"restarting\",\"Running\":true,\"Paused\":"
+						 "false,\"Restarting\":true,\"Pid\":0}}",
+						 &c, &err),
+			 0);
+	assert_false(c.running);
+	assert_int_equal(c.pid, 0);
 	/* running without a pid, a string pid, a negative pid, no State */
 	assert_int_equal(tk_engine_parse_inspect(
 			     "{\"Id\":\"abc\",\"State\":{\"Running\":true,\"Pid\":0}}", &c, &err),
@@ -120,13 +132,15 @@ static void test_parse_runc_list(void **state)
 	assert_int_equal(
 	    tk_runc_parse_list("[{\"ociVersion\":\"1.0.2\",\"id\":\"r1\",\"pid\":500,\"status\":"
 			       "\"running\",\"bundle\":\"/b\"},{\"id\":\"r2\",\"pid\":0,\"status\":"
-			       "\"stopped\"}]",
+			       "\"stopped\"},{\"id\":\"r3\",\"pid\":501,\"status\":\"paused\"}]",
 			       &l, &err),
 	    0);
-	assert_int_equal(l.n, 1);
+	assert_int_equal(l.n, 2);
 	assert_string_equal(l.v[0].id, "r1");
 	assert_string_equal(l.v[0].name, "r1");
 	assert_int_equal(l.v[0].pid, 500);
+	assert_string_equal(l.v[1].id, "r3"); /* paused: its processes exist */
+	assert_int_equal(l.v[1].pid, 501);
 	tk_ctr_list_free(&l);
 	/* runc prints null when it has no containers */
 	assert_int_equal(tk_runc_parse_list("null\n", &l, &err), 0);

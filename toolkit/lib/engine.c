@@ -92,6 +92,13 @@ out:
 	return rc;
 }
 
+/* A container whose processes exist: running, or paused (frozen: `docker pause`, `runc pause`;
+ * its files go stale with a crash like any other's, and it reads them once thawed). */
+static bool live_state(const char *state)
+{
+	return state && (!strcmp(state, "running") || !strcmp(state, "paused"));
+}
+
 static int list_element(struct json_object *e, size_t i, struct tk_ctr_list *out,
 			struct lx_error *err)
 {
@@ -109,7 +116,7 @@ static int list_element(struct json_object *e, size_t i, struct tk_ctr_list *out
 	    (n0 = json_object_array_get_idx(names, 0)) && json_object_is_type(n0, json_type_string))
 		set_name(&c, json_object_get_string(n0));
 	state = str_field(e, "State");
-	c.running = state && !strcmp(state, "running");
+	c.running = live_state(state);
 	return c.running ? tk_ctr_list_add(out, &c, err) : 0;
 }
 
@@ -135,6 +142,11 @@ int tk_engine_parse_inspect_obj(const void *jobj, struct tk_ctr *out, struct lx_
 	if (json_object_object_get_ex(state, "Running", &v) &&
 	    json_object_is_type(v, json_type_boolean))
 		out->running = json_object_get_boolean(v);
+	/* Docker keeps Running true while a container waits to be restarted (its restart
+	 * policy), with Pid 0: it has no process to mount into until it starts again */
+	if (json_object_object_get_ex(state, "Restarting", &v) &&
+	    json_object_is_type(v, json_type_boolean) && json_object_get_boolean(v))
+		out->running = false;
 	if (json_object_object_get_ex(state, "Pid", &v)) {
 		int64_t pid;
 
@@ -191,7 +203,7 @@ static int runc_element(struct json_object *e, size_t i, struct tk_ctr_list *out
 		return lx_error_set(err, EINVAL, "runc list: element %zu has no valid id", i);
 	snprintf(c.name, sizeof(c.name), "%s", c.id);
 	status = str_field(e, "status");
-	c.running = status && !strcmp(status, "running");
+	c.running = live_state(status);
 	if (json_object_object_get_ex(e, "pid", &v) && json_object_is_type(v, json_type_int))
 		c.pid = (pid_t)json_object_get_int64(v);
 	return c.running && c.pid > 0 ? tk_ctr_list_add(out, &c, err) : 0;
