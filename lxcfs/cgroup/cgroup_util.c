@@ -263,9 +263,14 @@ int cg_parse_keys(const char *text, const struct cg_key *keys, size_t n, const c
 	const char *s = text;
 	unsigned lineno = 0;
 	bool seen[CG_MAX_KEYS] = {false};
+	size_t klen[CG_MAX_KEYS];
 
 	if (n > CG_MAX_KEYS)
 		return lx_error_set(err, E2BIG, "%s: too many keys", what);
+	/* once, not per line: memory.stat has about 70 lines (the sysinfo agent reads it at
+	 * every call) */
+	for (size_t i = 0; i < n; i++)
+		klen[i] = strlen(keys[i].key);
 	if (!*s)
 		return lx_error_set(err, EINVAL, "%s: empty", what);
 	while (*s) {
@@ -282,7 +287,7 @@ int cg_parse_keys(const char *text, const struct cg_key *keys, size_t n, const c
 		if (val[0] < '0' || val[0] > '9' || parse_u64(val, &v) < 0)
 			return lx_error_set(err, EINVAL, "%s: line %u: bad number", what, lineno);
 		for (size_t i = 0; i < n; i++)
-			if (strlen(keys[i].key) == (size_t)(sp - s) &&
+			if (klen[i] == (size_t)(sp - s) && keys[i].key[0] == *s &&
 			    memcmp(keys[i].key, s, sp - s) == 0) {
 				*keys[i].out = v;
 				seen[i] = true;

@@ -239,10 +239,17 @@ static void handle(struct lx_agent *a, struct slot *s, const struct sc_call *c)
 	struct lx_error err = {0, ""};
 	struct sysinfo_values v;
 	struct sysinfo si;
+	uint64_t ns = 0;
 
-	if (sc_is_sysinfo(c) && content_sysinfo(a->view, c->pid, &v, &err) == 0) {
+	/* the caller's pid namespace: noted for the thread from its earlier calls, else read
+	 * now (before sc_memw_write's ID_VALID, which makes it certainly the caller's) */
+	if (sc_is_sysinfo(c) && c->pid > 0 && !(ns = sc_memw_pidns(&s->w, c->pid)) &&
+	    proc_pidns_ino(c->pid, &ns, NULL) < 0)
+		ns = 0;
+	if (sc_is_sysinfo(c) && content_sysinfo_ns(a->view, c->pid, ns, &v, &err) == 0) {
 		render_sysinfo(&v, &si);
 		if (sc_memw_write(&s->w, s->fd, c, &si, sizeof(si)) == 0) {
+			sc_memw_note_pidns(&s->w, c->pid, ns);
 			if (sc_reply(s->fd, c->id, 0) == 0)
 				__atomic_add_fetch(&ss->answered, 1, __ATOMIC_RELAXED);
 			return;

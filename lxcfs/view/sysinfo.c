@@ -61,7 +61,14 @@ static int make(struct lx_view *view, struct reader *rd, const char *host_meminf
 int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v,
 		    struct lx_error *err)
 {
+	return content_sysinfo_ns(view, reader, 0, v, err);
+}
+
+int content_sysinfo_ns(struct lx_view *view, pid_t reader, uint64_t pidns, struct sysinfo_values *v,
+		       struct lx_error *err)
+{
 	__sbfree struct strbuf host = STRBUF_INIT;
+	struct lx_container *ct = NULL;
 	struct reader rd;
 	int r, failed;
 
@@ -71,7 +78,15 @@ int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v
 				     "every reader gets the host's values (SIGUSR2)");
 	if (host_file_read(LX_FILE_MEMINFO, &host, err) < 0)
 		return -1;
-	r = reader_begin(view, NULL, reader, &rd, err);
+	/* a known namespace: its container straight from the table (0: the daemon's own, then
+	 * the reader's own cgroups as reader_begin finds them) */
+	if (pidns && reader > 0 &&
+	    containers_lookup_ns(view->containers, pidns, reader, &ct, err) < 0) {
+		memset(&rd, 0, sizeof(rd));
+		r = -1;
+	} else {
+		r = reader_begin(view, ct, reader, &rd, err);
+	}
 	if (r == 0)
 		r = make(view, &rd, host.buf, v, err);
 	failed = r < 0 ? err->code : 0;
@@ -86,5 +101,7 @@ int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v
 		reader_note_error(view, err);
 	}
 	reader_end(view, &rd, failed);
+	if (ct)
+		container_put(view->containers, ct);
 	return r;
 }
