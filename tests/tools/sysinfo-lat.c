@@ -6,7 +6,6 @@
  * line) and exits 1 when a served call fails. Built static (make tools).
  * Run in a pid namespace of its own (unshare -pf, /proc left the host's), it is a container's
  * init: the runtime's state then names its pid as /proc/self shows it (the host's). */
-#include <limits.h>
 #include <stdlib.h>
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -19,20 +18,6 @@ static long long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Our pid as the host sees it: /proc/self of a /proc mounted in the host's pid namespace. */
-static pid_t host_pid(void)
-{
-	char buf[32];
-	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
-	long v;
-
-	if (n <= 0)
-		return getpid();
-	buf[n] = '\0';
-	v = strtol(buf, NULL, 10);
-	return v > 0 && v <= INT_MAX ? (pid_t)v : getpid();
 }
 
 static int cmp(const void *a, const void *b)
@@ -72,7 +57,7 @@ int main(int argc, char **argv)
 	if (!base || !served || timed(base, n, &si) < 0)
 		return 1;
 	fd = ns_install_filter();
-	if (fd < 0 || ns_hand_over(argv[1], "sysinfo-lat", host_pid(), fd) < 0) {
+	if (fd < 0 || ns_hand_over(argv[1], "sysinfo-lat", ns_host_pid(), fd) < 0) {
 		perror("sysinfo-lat: hand over");
 		return 1;
 	}
