@@ -49,7 +49,7 @@ Options (defaults):
   --init MODE         auto: systemd when it is PID 1, else none (the toolkit's watchdog
                       as a background daemon with its own pidfile)
   --hooks MODE        auto: oci when podman/CRI-O config exists, isulad when iSulad does
-  --state-dir DIR     pidfiles ($STATE_DIR)
+  --state-dir DIR     pidfiles and the seccomp agent's socket seccomp.sock ($STATE_DIR)
   --registry DIR      the toolkit's container registry (STATE_DIR/containers)
   --log FILE          the watchdog's log ($LOGFILE)
   --seccomp-profile   also write a seccomp profile (DIR-OF-CONFIG/seccomp.json: the engines'
