@@ -3,7 +3,7 @@
 #
 #   install.sh [--prefix DIR] [--mountpoint DIR] [--config FILE] [--init auto|systemd|none]
 #              [--hooks auto|isulad|oci|lxc|all|none] [--state-dir DIR] [--registry DIR] [--log FILE]
-#              [--dry-run] [--uninstall [--purge]]
+#              [--seccomp-profile] [--dry-run] [--uninstall [--purge]]
 #
 # Run from a source tree (it builds with make) or from the `make dist` tarball (prebuilt
 # binaries; only the runtime libraries are installed, with apt-get, when missing).
@@ -11,6 +11,9 @@
 # failing step stops the run with a message naming it, and what the run had changed is undone.
 # Uninstall stops the service, runs `umount --all`, unmounts, removes what the install put
 # there (its manifest says what) and keeps the config unless --purge.
+# The installed config turns the daemon's seccomp agent on (seccomp_listener =
+# STATE_DIR/seccomp.sock): containers started with a profile that notifies sysinfo to it get
+# their own sysinfo(2); --seccomp-profile writes such a profile next to the config.
 set -uo pipefail
 
 PROG=install.sh
@@ -26,6 +29,9 @@ LOGFILE=/var/log/lxcfs/watchdog.log
 DRY=0
 UNINSTALL=0
 PURGE=0
+SECCOMP_PROFILE=0
+# the engines' default seccomp profile that --seccomp-profile starts from (overridable for tests)
+SECCOMP_FROM=${LXCFS_SECCOMP_FROM:-/usr/share/containers/seccomp.json}
 # where the engines look for hooks (overridable for tests)
 OCI_HOOKS_DIR=${LXCFS_OCI_HOOKS_DIR:-/etc/containers/oci/hooks.d}
 ISULAD_HOOKS_DIR=${LXCFS_ISULAD_HOOKS_DIR:-/etc/isulad/hooks}
@@ -34,7 +40,7 @@ SYSTEMD_DIR=${LXCFS_SYSTEMD_DIR:-/etc/systemd/system}
 RUNTIME_PKGS=(libfuse3-3 fuse3 libinih1 libjson-c5 libcurl4)
 
 usage() {
-	sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+	sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 	cat <<EOF
 Options (defaults):
   --prefix DIR        binaries in DIR/bin, man pages in DIR/share/man, manifest in
@@ -45,9 +51,12 @@ Options (defaults):
                       as a background daemon with its own pidfile)
   --hooks MODE        auto: oci when podman/CRI-O config exists, isulad when iSulad does,
                       lxc when LXC does (its common.conf.d); all: the three
-  --state-dir DIR     pidfiles ($STATE_DIR)
+  --state-dir DIR     pidfiles and the seccomp agent's socket seccomp.sock ($STATE_DIR)
   --registry DIR      the toolkit's container registry (STATE_DIR/containers)
   --log FILE          the watchdog's log ($LOGFILE)
+  --seccomp-profile   also write a seccomp profile (DIR-OF-CONFIG/seccomp.json: the engines'
+                      $SECCOMP_FROM with sysinfo notified to
+                      the daemon) for podman/docker --security-opt seccomp=FILE
   --dry-run           print every action, do none
   --uninstall         remove the installation (keeps the config; --purge removes it too)
 EOF
@@ -71,6 +80,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	--dry-run) DRY=1; shift ;;
+	--seccomp-profile) SECCOMP_PROFILE=1; shift ;;
 	--uninstall) UNINSTALL=1; shift ;;
 	--purge) PURGE=1; shift ;;
 	-h | --help) usage; exit 0 ;;
@@ -93,6 +103,8 @@ SHAREDIR=$PREFIX/share/lxcfs
 MANIFEST=$SHAREDIR/install-manifest
 DAEMON_PIDFILE=$STATE_DIR/lxcfs.pid
 WD_PIDFILE=$STATE_DIR/lxcfs-watchdog.pid
+SECCOMP_SOCK=$STATE_DIR/seccomp.sock
+SECCOMP_JSON=$(dirname "$CONFIG")/seccomp.json
 LXCFS_BIN=$BINDIR/lxcfs
 TK_BIN=$BINDIR/lxcfs-toolkit
 # the toolkit's global options, as every installed command line spells them
@@ -244,10 +256,12 @@ man_pages() {
 
 # ---------------------------------------------------------------- install
 
-# the config the install writes: the example with this install's paths, and a [toolkit] section
+# the config the install writes: the example with this install's paths and the seccomp agent
+# on, and a [toolkit] section
 make_config() {
 	sed -e "s|^mountpoint = .*|mountpoint = $MOUNTPOINT|" \
-		-e "s|^pidfile = .*|pidfile = $DAEMON_PIDFILE|" "$SRC_CONF"
+		-e "s|^pidfile = .*|pidfile = $DAEMON_PIDFILE|" \
+		-e "s|^#seccomp_listener = .*|seccomp_listener = $SECCOMP_SOCK|" "$SRC_CONF"
 	cat <<EOF
 
 [toolkit]
@@ -320,6 +334,11 @@ lxc_snippet() {
 		-e "s|/usr/local/share/lxcfs/|$SHAREDIR/|g" "$SRC_LXC"
 }
 
+# the seccomp agent's listener in the [lxcfs] section of config FILE ("" when it sets none)
+config_listener() {
+	awk '/^\[/ {s = $0} s == "[lxcfs]" && /^seccomp_listener *=/ {sub(/^[^=]*= */, ""); v = $0} END {print v}' "$1" 2>/dev/null
+}
+
 resolve_init() {
 	if [ "$INIT" = auto ]; then
 		if systemd_is_init; then INIT=systemd; else INIT=none; fi
@@ -358,6 +377,7 @@ write_manifest() {
 		echo "state_dir=$STATE_DIR"
 		echo "registry=$REGISTRY"
 		echo "log=$LOGFILE"
+		[ -z "$SC_LISTENER" ] || echo "seccomp_listener=$SC_LISTENER"
 		for d in "${INSTALLED_FILES[@]}"; do echo "file=$d"; done
 		echo "file=$MANIFEST"
 		# directories made now, and those an earlier run made (kept across reruns)
@@ -430,6 +450,31 @@ do_install() {
 	if [ $DRY -eq 0 ]; then
 		"$TK_BIN" $TK_OPTS status --help >/dev/null 2>"$TMP/cfg.err" ||
 			fail "the toolkit rejects $CONFIG: $(cat "$TMP/cfg.err")"
+	fi
+	# the daemon's seccomp agent, as the config in use sets it (an edited one may not)
+	if [ -f "$CONFIG" ]; then SC_LISTENER=$(config_listener "$CONFIG"); else SC_LISTENER=$(config_listener "$TMP/lxcfs.conf"); fi
+	if [ -n "$SC_LISTENER" ]; then
+		log "  sysinfo(2): the daemon's seccomp agent listens on $SC_LISTENER"
+	else
+		log "  sysinfo(2): $CONFIG sets no seccomp_listener: the seccomp agent stays off"
+	fi
+
+	if [ $SECCOMP_PROFILE -eq 1 ]; then
+		step "seccomp profile"
+		[ -n "$SC_LISTENER" ] || fail "--seccomp-profile: $CONFIG sets no seccomp_listener (the profile would name no listener)"
+		if [ ! -f "$SECCOMP_FROM" ]; then
+			log "  no $SECCOMP_FROM (the engines' default profile): no profile written; make one from yours with"
+			log "  lxcfs-toolkit seccomp-profile --listener $SC_LISTENER --from YOUR-PROFILE.json"
+		elif [ $DRY -eq 1 ] && [ ! -x "$SRC_BIN/lxcfs-toolkit" ]; then
+			log "  would write $SECCOMP_JSON (lxcfs-toolkit seccomp-profile --from $SECCOMP_FROM)"
+			INSTALLED_FILES+=("$SECCOMP_JSON")
+		else
+			"$SRC_BIN/lxcfs-toolkit" seccomp-profile --listener "$SC_LISTENER" --from "$SECCOMP_FROM" \
+				>"$TMP/seccomp.json" 2>"$TMP/seccomp.err" ||
+				fail "lxcfs-toolkit seccomp-profile --from $SECCOMP_FROM: $(cat "$TMP/seccomp.err")"
+			install_file "$TMP/seccomp.json" "$SECCOMP_JSON" 0644 || fail "install $SECCOMP_JSON"
+			log "  containers opt in: podman run --security-opt seccomp=$SECCOMP_JSON (docker: the same)"
+		fi
 	fi
 
 	step "hooks"
@@ -545,13 +590,14 @@ stop_watchdog() {
 do_uninstall() {
 	local f d line
 	[ "$(id -u)" -eq 0 ] || [ $DRY -eq 1 ] || { echo "$PROG: run as root" >&2; exit 1; }
-	FILES=() DIRS=()
+	FILES=() DIRS=() SC_LISTENER=""
 	if [ -f "$MANIFEST" ]; then
 		while IFS= read -r line; do
 			case $line in
 			mountpoint=*) MOUNTPOINT=${line#*=} ;; config=*) CONFIG=${line#*=} ;;
 			init=*) INIT=${line#*=} ;; state_dir=*) STATE_DIR=${line#*=} ;;
 			registry=*) REGISTRY=${line#*=} ;; log=*) LOGFILE=${line#*=} ;;
+			seccomp_listener=*) SC_LISTENER=${line#*=} ;;
 			file=*) FILES+=("${line#*=}") ;; dir=*) DIRS+=("${line#*=}") ;;
 			esac
 		done <"$MANIFEST"
@@ -604,6 +650,8 @@ do_uninstall() {
 	[ "$INIT" = systemd ] && systemd_is_init && act systemctl daemon-reload
 	# the watchdog's log goes with it (it is this install's, not the operator's)
 	for f in "$DAEMON_PIDFILE" "$WD_PIDFILE" "$LOGFILE"; do [ -e "$f" ] && act rm -f "$f"; done
+	# the seccomp agent's socket (it outlives a daemon, for the next one to take over)
+	[ -n "$SC_LISTENER" ] && [ -S "$SC_LISTENER" ] && act rm -f "$SC_LISTENER"
 	[ -d "$REGISTRY" ] && act rm -rf "$REGISTRY"
 	if [ $PURGE -eq 1 ]; then
 		for f in "$CONFIG" "$CONFIG.new"; do [ -e "$f" ] && act rm -f "$f"; done

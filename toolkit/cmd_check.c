@@ -43,7 +43,8 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 			printf("Usage: %s check-lxcfs [--wait SECONDS] [--timeout SECONDS]\n"
 			       "Exit 0 when the daemon in the pidfile runs, the mount point is a\n"
 			       "fuse.lxcfs mount and proc/meminfo answers within the timeout "
-			       "(default 2 s).\n",
+			       "(default 2 s),\n"
+			       "and its seccomp agent, when configured, listens on its socket.\n",
 			       ctx->prog);
 			return TK_EXIT_OK;
 		}
@@ -52,12 +53,21 @@ int cmd_check(struct tk_ctx *ctx, int argc, char **argv)
 		return rc;
 	start = lx_now_ms();
 	for (;;) {
-		if (tk_health_check(&ctx->cfg, &h) == 0) {
+		if (tk_health_check(&ctx->cfg, &h) == 0 && h.seccomp_why.code) {
+			/* the files are served, but containers with our profile cannot start */
+			h.why = h.seccomp_why;
+		} else if (h.healthy) {
 			if (h.pid)
 				printf("lxcfs is healthy: %s (pid %d)\n", ctx->cfg.mountpoint,
 				       (int)h.pid);
 			else
 				printf("lxcfs is healthy: %s\n", ctx->cfg.mountpoint);
+			if (h.seccomp[0])
+				printf("seccomp agent: listening on %s, %lu container%s\n",
+				       h.seccomp, h.seccomp_containers,
+				       h.seccomp_containers == 1 ? "" : "s");
+			else if (h.status[0])
+				printf("seccomp agent: not configured\n");
 			return TK_EXIT_OK;
 		}
 		if (lx_now_ms() - start >= wait_s * 1000)

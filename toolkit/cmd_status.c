@@ -109,6 +109,23 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 		json_object_object_add(d, "reason", json_object_new_string(h.why.msg));
 		/* what the daemon says of itself (its control socket's STATUS line) */
 		json_object_object_add(d, "status", json_object_new_string(h.status));
+		/* the seccomp agent: its listener (null: not configured) */
+		{
+			struct json_object *sc = json_object_new_object();
+			char on[8] = "0", n[24] = "0", path[256] = "-";
+
+			lx_msg_get(h.status, "seccomp", path, sizeof(path));
+			lx_msg_get(h.status, "seccomp_listening", on, sizeof(on));
+			lx_msg_get(h.status, "seccomp_containers", n, sizeof(n));
+			json_object_object_add(sc, "listener",
+					       strcmp(path, "-") ? json_object_new_string(path)
+								 : NULL);
+			json_object_object_add(sc, "listening",
+					       json_object_new_boolean(!strcmp(on, "1")));
+			json_object_object_add(sc, "containers",
+					       json_object_new_int64(strtoll(n, NULL, 10)));
+			json_object_object_add(d, "seccomp", sc);
+		}
 		json_object_object_add(root, "daemon", d);
 		json_object_object_add(root, "containers", arr);
 	} else {
@@ -146,9 +163,12 @@ int cmd_status(struct tk_ctx *ctx, int argc, char **argv)
 				printf("sysinfo: listener %s (%s), %s container descriptor%s, %s "
 				       "calls answered, %s run in the kernel, %s connection%s "
 				       "refused\n",
-				       sc, strcmp(on, "1") ? "NOT listening" : "listening", n,
+				       sc, h.seccomp_why.code ? "NOT listening" : "listening", n,
 				       strcmp(n, "1") ? "s" : "", ans, host, ref,
 				       strcmp(ref, "1") ? "s" : "");
+			else
+				printf("sysinfo: seccomp agent not configured (no "
+				       "seccomp_listener)\n");
 		}
 		printf("%-12s %-16s %-8s", "CONTAINER", "NAME", "PID");
 		for (unsigned i = 0; i < lx_nbinds; i++)

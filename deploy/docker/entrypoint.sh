@@ -20,10 +20,13 @@
 #    propagation does that job;
 # 3. the toolkit's watchdog runs the daemon (--no-prestart): it restarts a daemon that dies
 #    or hangs and gives every container started with the hook its own view again.
-# /run/lxcfs holds the pidfile and the container registry that the host's hooks write.
+# /run/lxcfs holds the pidfile and the container registry that the host's hooks write, and the
+# seccomp agent's socket (seccomp.sock): the host's runtimes connect to it for containers whose
+# seccomp profile notifies sysinfo (lxcfs-toolkit seccomp-profile), and get their own sysinfo(2).
 # Environment: LXCFS_MOUNTPOINT (/host/var/lib/lxcfs), LXCFS_CONFIG (/etc/lxcfs/lxcfs.conf),
 # LXCFS_STATE_DIR (/run/lxcfs), LXCFS_INTERVAL (1), LXCFS_ARGS (more daemon options, e.g.
-# "-l --enable-cfs").
+# "-l --enable-cfs"), LXCFS_SECCOMP_LISTENER (the agent's socket, LXCFS_STATE_DIR/seccomp.sock;
+# empty: no agent, unless the config sets seccomp_listener).
 set -eu
 MP=${LXCFS_MOUNTPOINT:-/host/var/lib/lxcfs}
 MP=${MP%/}
@@ -31,6 +34,7 @@ CONFIG=${LXCFS_CONFIG:-/etc/lxcfs/lxcfs.conf}
 STATE=${LXCFS_STATE_DIR:-/run/lxcfs}
 INTERVAL=${LXCFS_INTERVAL:-1}
 ARGS=${LXCFS_ARGS:-}
+SECCOMP=${LXCFS_SECCOMP_LISTENER-$STATE/seccomp.sock}
 TK="lxcfs-toolkit --mountpoint $MP --pidfile $STATE/lxcfs.pid --registry $STATE/containers"
 [ -f "$CONFIG" ] && TK="$TK -c $CONFIG"
 
@@ -60,6 +64,9 @@ find "$MP" -mindepth 1 -depth -type d -empty \
 	-delete >&2 || true
 # a stale pidfile would name a dead daemon
 rm -f "$STATE/lxcfs.pid"
+
+# the seccomp agent (sysinfo): its socket, unless disabled (the option wins over the config)
+[ -z "$SECCOMP" ] || ARGS="--seccomp-listener $SECCOMP $ARGS"
 
 # 3. the watchdog runs the daemon; SIGTERM (podman stop, kubelet) reaches it directly
 log "starting the watchdog: lxcfs -f $ARGS on $MP"

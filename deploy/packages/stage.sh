@@ -16,6 +16,7 @@ D=$1 PREFIX=$2 UNITDIR=$3
 BINDIR=$PREFIX/bin
 B=${B:-build}
 MNT=/var/lib/lxcfs PIDFILE=/run/lxcfs/lxcfs.pid REGISTRY=/run/lxcfs/containers
+SECCOMP_SOCK=/run/lxcfs/seccomp.sock
 # the toolkit's options in the hook files, as the units spell them (no -c: a hook must not fail
 # a container's start because the config was deleted; the file is read when it is there)
 HOOK_OPTS='["--mountpoint", "'$MNT'", "--pidfile", "'$PIDFILE'", "--registry", "'$REGISTRY'"]'
@@ -46,12 +47,17 @@ for f in deploy/systemd/*.service deploy/systemd/*.timer; do
 done
 render deploy/packages/package-service "$D$PREFIX/libexec/lxcfs-toolkit/package-service" 0755
 
-# the conffile: the example, with the pidfile the unit gives the daemon
+# the conffile: the example, with the pidfile the unit gives the daemon and the seccomp agent on
+# (in the unit's RuntimeDirectory, where lxcfs-toolkit seccomp-profile points by default)
 install -d "$D/etc/lxcfs"
-sed -e "s|^pidfile = .*|pidfile = $PIDFILE|" deploy/lxcfs.conf.example >"$D/etc/lxcfs/lxcfs.conf"
+sed -e "s|^pidfile = .*|pidfile = $PIDFILE|" \
+	-e "s|^#seccomp_listener = .*|seccomp_listener = $SECCOMP_SOCK|" \
+	deploy/lxcfs.conf.example >"$D/etc/lxcfs/lxcfs.conf"
 chmod 0644 "$D/etc/lxcfs/lxcfs.conf"
 grep -q "^pidfile = $PIDFILE\$" "$D/etc/lxcfs/lxcfs.conf" ||
 	{ echo "stage.sh: no pidfile line in deploy/lxcfs.conf.example" >&2; exit 1; }
+grep -q "^seccomp_listener = $SECCOMP_SOCK\$" "$D/etc/lxcfs/lxcfs.conf" ||
+	{ echo "stage.sh: no seccomp_listener line in deploy/lxcfs.conf.example" >&2; exit 1; }
 install -d -m 0755 "$D$MNT"
 
 # podman and CRI-O read the distribution's hooks from PREFIX/share/containers/oci/hooks.d:

@@ -48,6 +48,13 @@ bool cg_has_file(const struct cg_dir *d, const char *file);
 /* Read d/file into sb (reset first); returns its length. Missing file: code ENOENT. Content
  * that does not end in a newline is truncated: EINVAL. */
 int cg_read(const struct cg_dir *d, const char *file, struct strbuf *sb, struct lx_error *err);
+/* The same into buf (NUL-terminated), through d's held fd, without the heap: for files read at
+ * every call (the sysinfo agent's). Its length; -1 with err as cg_read; CG_READ_SLOW when d
+ * holds no fds or the text may not be whole (fewer than room bytes of buf left after it: a
+ * seq_file read stops at a record that does not fit): then read it with cg_read. */
+#define CG_READ_SLOW (-2)
+int cg_read_small(const struct cg_dir *d, const char *file, char *buf, size_t size, size_t room,
+		  struct lx_error *err);
 /* A file holding one number ("max" reads as CG_UNLIMITED). Empty or garbage: EINVAL. */
 int cg_read_u64(const struct cg_dir *d, const char *file, uint64_t *out, struct lx_error *err);
 /* Limits at or above the page-rounded LONG_MAX of cgroup v1 mean "no limit". */

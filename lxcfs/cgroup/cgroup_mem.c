@@ -11,16 +11,28 @@
 #include "cgroup/cgroup_internal.h"
 #include "common/cleanup.h"
 
+#define STAT_RECORD_MAX 8192 /* room a seq_file read needs to be known whole (fileio.c) */
+
 static int read_stat(const struct cg_dir *d, const struct cg_key *keys, size_t n,
 		     struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
-	char what[PATH_MAX + 64];
+	char what[PATH_MAX + 64], small[2 * STAT_RECORD_MAX + 1];
+	const char *text = small;
+	/* on the stack when it fits (about 1.5 KiB): no allocation per read */
+	int r = cg_read_small(d, "memory.stat", small, sizeof(small), STAT_RECORD_MAX, err);
 
-	if (cg_read(d, "memory.stat", &sb, err) < 0)
+	if (r == CG_READ_SLOW) {
+		r = cg_read(d, "memory.stat", &sb, err);
+		text = sb.buf ? sb.buf : "";
+	}
+	if (r < 0)
 		return -1;
+	/* the name for an error only (parsed again to say it: the same text, the same error) */
+	if (cg_parse_keys(text, keys, n, "memory.stat", err) == 0)
+		return 0;
 	snprintf(what, sizeof(what), "%s: `%s/memory.stat`", d->ctrl, d->rel);
-	return cg_parse_keys(sb.buf ? sb.buf : "", keys, n, what, err);
+	return cg_parse_keys(text, keys, n, what, err);
 }
 
 /* v1 prints the effective limits (the minimum over the cgroup and all its ancestors, up to the

@@ -182,19 +182,69 @@ int cg_read(const struct cg_dir *d, const char *file, struct strbuf *sb, struct 
 	return n;
 }
 
+int cg_read_small(const struct cg_dir *d, const char *file, char *buf, size_t size, size_t room,
+		  struct lx_error *err)
+{
+	char path[PATH_MAX];
+	bool owned;
+	ssize_t n;
+	int fd;
+
+	if (!d->cache || size < room + 2)
+		return CG_READ_SLOW;
+	if (cg_join(d, file, path, sizeof(path), err) < 0)
+		return -1;
+	fd = cg_fdcache_get(d->cache, d->fd, path, &owned);
+	if (fd < 0) {
+		lx_error_set(err, -fd, "open `%s`", path);
+		return lx_error_wrap(err, "%s", d->ctrl);
+	}
+	do
+		n = pread(fd, buf, size - 1, 0); /* from 0: cgroupfs makes the text anew */
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = errno == ENODEV ? ENOENT : errno; /* ENODEV: the cgroup was removed */
+
+		if (owned)
+			close(fd);
+		else
+			cg_fdcache_drop(d->cache, d->fd, path);
+		lx_error_set(err, e, "read `%s`", path);
+		return lx_error_wrap(err, "%s", d->ctrl);
+	}
+	if (owned)
+		close(fd);
+	if ((size_t)n + room > size - 1)
+		return CG_READ_SLOW;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] != '\n')
+		return lx_error_set(err, EINVAL, "%s: `%s`: truncated (no final newline)", d->ctrl,
+				    path);
+	if (n > 0 && strlen(buf) != (size_t)n)
+		return lx_error_set(err, EINVAL, "%s: `%s`: NUL byte in text", d->ctrl, path);
+	return (int)n;
+}
+
 int cg_read_u64(const struct cg_dir *d, const char *file, uint64_t *out, struct lx_error *err)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
-	int n = cg_read(d, file, &sb, err);
+	char small[64];
+	const char *text = small;
+	/* one number a line: a read that leaves a byte of the buffer unused got all of it */
+	int n = cg_read_small(d, file, small, sizeof(small), 1, err);
 
+	if (n == CG_READ_SLOW) {
+		n = cg_read(d, file, &sb, err);
+		text = sb.buf;
+	}
 	if (n < 0)
 		return -1;
 	if (n == 0)
 		return lx_error_set(err, EINVAL, "%s: `%s/%s`: empty", d->ctrl, d->rel, file);
-	if (parse_u64(sb.buf, out) < 0)
+	if (parse_u64(text, out) < 0)
 		return lx_error_set(
 		    err, EINVAL, "%s: `%s/%s`: not a number: `%.*s`", d->ctrl, d->rel, file,
-		    (int)strcspn(sb.buf, "\n") < 32 ? (int)strcspn(sb.buf, "\n") : 32, sb.buf);
+		    (int)strcspn(text, "\n") < 32 ? (int)strcspn(text, "\n") : 32, text);
 	return 0;
 }
 
@@ -263,9 +313,14 @@ int cg_parse_keys(const char *text, const struct cg_key *keys, size_t n, const c
 	const char *s = text;
 	unsigned lineno = 0;
 	bool seen[CG_MAX_KEYS] = {false};
+	size_t klen[CG_MAX_KEYS];
 
 	if (n > CG_MAX_KEYS)
 		return lx_error_set(err, E2BIG, "%s: too many keys", what);
+	/* once, not per line: memory.stat has about 70 lines (the sysinfo agent reads it at
+	 * every call) */
+	for (size_t i = 0; i < n; i++)
+		klen[i] = strlen(keys[i].key);
 	if (!*s)
 		return lx_error_set(err, EINVAL, "%s: empty", what);
 	while (*s) {
@@ -282,7 +337,7 @@ int cg_parse_keys(const char *text, const struct cg_key *keys, size_t n, const c
 		if (val[0] < '0' || val[0] > '9' || parse_u64(val, &v) < 0)
 			return lx_error_set(err, EINVAL, "%s: line %u: bad number", what, lineno);
 		for (size_t i = 0; i < n; i++)
-			if (strlen(keys[i].key) == (size_t)(sp - s) &&
+			if (klen[i] == (size_t)(sp - s) && keys[i].key[0] == *s &&
 			    memcmp(keys[i].key, s, sp - s) == 0) {
 				*keys[i].out = v;
 				seen[i] = true;

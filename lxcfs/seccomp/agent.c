@@ -84,6 +84,7 @@ struct slot {
 	bool created; /* th to join */
 	bool done;    /* th ended (atomic) */
 	struct sc_memw w;
+	struct strbuf host; /* the host's meminfo, kept for the next call (no allocation) */
 	char name[32];
 };
 
@@ -239,10 +240,17 @@ static void handle(struct lx_agent *a, struct slot *s, const struct sc_call *c)
 	struct lx_error err = {0, ""};
 	struct sysinfo_values v;
 	struct sysinfo si;
+	uint64_t ns = 0;
 
-	if (sc_is_sysinfo(c) && content_sysinfo(a->view, c->pid, &v, &err) == 0) {
+	/* the caller's pid namespace: noted for the thread from its earlier calls, else read
+	 * now (before sc_memw_write's ID_VALID, which makes it certainly the caller's) */
+	if (sc_is_sysinfo(c) && c->pid > 0 && !(ns = sc_memw_pidns(&s->w, c->pid)) &&
+	    proc_pidns_ino(c->pid, &ns, NULL) < 0)
+		ns = 0;
+	if (sc_is_sysinfo(c) && content_sysinfo_ns(a->view, c->pid, ns, &s->host, &v, &err) == 0) {
 		render_sysinfo(&v, &si);
 		if (sc_memw_write(&s->w, s->fd, c, &si, sizeof(si)) == 0) {
+			sc_memw_note_pidns(&s->w, c->pid, ns);
 			if (sc_reply(s->fd, c->id, 0) == 0)
 				__atomic_add_fetch(&ss->answered, 1, __ATOMIC_RELAXED);
 			return;
@@ -266,6 +274,7 @@ static void slot_free_locked(struct lx_agent *a, struct slot *s)
 		close(s->fd);
 	s->fd = -1;
 	sc_memw_clear(&s->w);
+	sb_free(&s->host);
 	memset(ss->rec, 0, sizeof(ss->rec));
 	ss->id[0] = '\0';
 	ss->init_pid = 0;
@@ -1130,6 +1139,7 @@ void lx_agent_free(struct lx_agent *a)
 		if (a->slots[k].fd >= 0)
 			close(a->slots[k].fd);
 		sc_memw_clear(&a->slots[k].w);
+		sb_free(&a->slots[k].host);
 	}
 	if (a->listen_fd >= 0)
 		close(a->listen_fd);

@@ -120,6 +120,7 @@ static void drop(struct sc_memw *w, int i)
 		close(w->e[i].memfd);
 	w->e[i].tid = 0;
 	w->e[i].pidfd = w->e[i].memfd = -1;
+	w->e[i].pidns = 0;
 }
 
 void sc_memw_clear(struct sc_memw *w)
@@ -139,10 +140,13 @@ static bool thread_exited(int pidfd)
 /* The kept entry of tid, or -1. */
 static int find(struct sc_memw *w, pid_t tid)
 {
+	bool checked = w->live == tid;
+
+	w->live = 0;
 	for (int i = 0; i < SC_MEMW_ENTRIES; i++) {
 		if (w->e[i].tid != tid)
 			continue;
-		if (!thread_exited(w->e[i].pidfd))
+		if (checked || !thread_exited(w->e[i].pidfd))
 			return i;
 		drop(w, i);
 		return -1;
@@ -220,4 +224,21 @@ int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const voi
 	}
 	errno = EFAULT;
 	return -1;
+}
+
+uint64_t sc_memw_pidns(struct sc_memw *w, pid_t tid)
+{
+	int i = tid > 0 ? find(w, tid) : -1;
+
+	if (i < 0)
+		return 0;
+	w->live = tid; /* for this call's sc_memw_write */
+	return w->e[i].pidns;
+}
+
+void sc_memw_note_pidns(struct sc_memw *w, pid_t tid, uint64_t ns)
+{
+	for (int i = 0; tid > 0 && i < SC_MEMW_ENTRIES; i++)
+		if (w->e[i].tid == tid)
+			w->e[i].pidns = ns;
 }

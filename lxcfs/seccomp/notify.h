@@ -50,8 +50,10 @@ struct sc_memw {
 		pid_t tid; /* 0: free */
 		int pidfd, memfd;
 		unsigned use;
+		uint64_t pidns; /* the thread's pid namespace (fixed for its life), 0: unknown */
 	} e[SC_MEMW_ENTRIES];
 	unsigned tick;
+	pid_t live; /* an entry sc_memw_pidns found alive for the call being handled, 0: none */
 	bool no_thread_pidfd; /* kernel before 6.9: nothing kept, opened per call */
 };
 void sc_memw_init(struct sc_memw *w);
@@ -60,5 +62,13 @@ void sc_memw_clear(struct sc_memw *w);
  * 0; -1 with errno: ENOENT (the call is gone: answer nothing), else it could not be written
  * (a bad pointer, a thread gone: let the call run, the kernel says what it says). */
 int sc_memw_write(struct sc_memw *w, int nfd, const struct sc_call *c, const void *buf, size_t len);
+/* The pid namespace noted for thread tid while it lives (its entry's pidfd says it is the same
+ * thread), 0 when none is; sc_memw_note_pidns notes one, read before the call's ID_VALID (then
+ * certainly the caller's), on tid's entry if there is one. Called after the call's receive,
+ * sc_memw_pidns's check that the entry's thread lives holds for the sc_memw_write of the same
+ * call (if its ID_VALID then says the caller still waits, the caller lived all along, and a
+ * live thread of its id then was the caller): that write does not check again. */
+uint64_t sc_memw_pidns(struct sc_memw *w, pid_t tid);
+void sc_memw_note_pidns(struct sc_memw *w, pid_t tid, uint64_t ns);
 
 #endif

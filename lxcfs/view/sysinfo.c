@@ -61,7 +61,15 @@ static int make(struct lx_view *view, struct reader *rd, const char *host_meminf
 int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v,
 		    struct lx_error *err)
 {
-	__sbfree struct strbuf host = STRBUF_INIT;
+	return content_sysinfo_ns(view, reader, 0, NULL, v, err);
+}
+
+int content_sysinfo_ns(struct lx_view *view, pid_t reader, uint64_t pidns, struct strbuf *scratch,
+		       struct sysinfo_values *v, struct lx_error *err)
+{
+	__sbfree struct strbuf own = STRBUF_INIT;
+	struct strbuf *host = scratch ? scratch : &own;
+	struct lx_container *ct = NULL;
 	struct reader rd;
 	int r, failed;
 
@@ -69,11 +77,20 @@ int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v
 	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
 		return lx_error_code(err, ECANCELED,
 				     "every reader gets the host's values (SIGUSR2)");
-	if (host_file_read(LX_FILE_MEMINFO, &host, err) < 0)
+	sb_reset(host); /* kept memory: nothing allocated once it has grown */
+	if (host_file_read(LX_FILE_MEMINFO, host, err) < 0)
 		return -1;
-	r = reader_begin(view, NULL, reader, &rd, err);
+	/* a known namespace: its container straight from the table (0: the daemon's own, then
+	 * the reader's own cgroups as reader_begin finds them) */
+	if (pidns && reader > 0 &&
+	    containers_lookup_ns(view->containers, pidns, reader, &ct, err) < 0) {
+		memset(&rd, 0, sizeof(rd));
+		r = -1;
+	} else {
+		r = reader_begin(view, ct, reader, &rd, err);
+	}
 	if (r == 0)
-		r = make(view, &rd, host.buf, v, err);
+		r = make(view, &rd, host->buf, v, err);
 	failed = r < 0 ? err->code : 0;
 	if (r < 0) {
 		char key[64];
@@ -86,5 +103,7 @@ int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v
 		reader_note_error(view, err);
 	}
 	reader_end(view, &rd, failed);
+	if (ct)
+		container_put(view->containers, ct);
 	return r;
 }

@@ -21,5 +21,11 @@
  * (rate-limited, one line per container). */
 int content_sysinfo(struct lx_view *view, pid_t reader, struct sysinfo_values *v,
 		    struct lx_error *err);
+/* The same for a reader whose pid namespace is known already (pidns: its inode number, 0:
+ * read it from /proc): the agent notes it per calling thread, saving a readlink per call.
+ * scratch: a buffer kept by the caller for the host's meminfo (NULL: one of our own), so a
+ * call allocates nothing once it has grown. */
+int content_sysinfo_ns(struct lx_view *view, pid_t reader, uint64_t pidns, struct strbuf *scratch,
+		       struct sysinfo_values *v, struct lx_error *err);
 
 #endif

@@ -288,3 +288,111 @@ loop_out() { echo "$BATS_TEST_TMPDIR/rootfs-$1/tmp/loop.out"; }
 	assert [ "$(grep -c 'sysinfo served' "$first_log")" -ge 2 ]
 	pid_alive "$first_pid"
 }
+
+# move_to_parent NAME: move every process of our cgroup NAME to the test's parent
+# cgroup (ours), in each controller
+move_to_parent() {
+	local c d pid
+	for c in "${CG_CONTROLLERS[@]}"; do
+		d=$(cg_dir "$c" "$1")
+		[ -d "$d" ] || continue
+		for pid in $(cat "$d/cgroup.procs"); do
+			echo "$pid" >"$CGROOT/$c/$CG_TOP/cgroup.procs" || return 1
+		done
+	done
+}
+
+@test "sysinfo: a container whose cgroup is removed under a tight loop of calls: no call fails; the host's values (the call runs in the kernel), then those of the cgroup it moved to" {
+	local ns=$REPO/build/tools/notify-send sp=$REPO/build/tools/sysinfo-print out c bg host_total
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	make_cgroup gone
+	cg_set gone memory.limit_in_bytes $((128 << 20))
+	# a container as the daemon sees one: a pid namespace of its own whose init hands its
+	# filter's descriptor over as runc does, in our cgroup `gone`, calling sysinfo for 6 s
+	in_cgroup gone unshare -pf "$ns" "$SC_SOCK" gone-ct exec "$sp" loop 6 \
+		>"$BATS_TEST_TMPDIR/loop.out" 2>&1 3>&- &
+	bg=$!
+	wait_for 'grep -q "container gone-ct .*sysinfo served" "$LXCFS_LOG"' 10 "the agent serves the container"
+	sleep 1
+	# its processes go to the test's parent cgroup, and its cgroup is removed (its files, held
+	# open by the daemon, answer ENODEV from now on)
+	move_to_parent gone
+	for c in "${CG_CONTROLLERS[@]}"; do
+		[ -d "$(cg_dir "$c" gone)" ] && rmdir "$(cg_dir "$c" gone)"
+	done
+	wait "$bg"
+	out=$(cat "$BATS_TEST_TMPDIR/loop.out")
+	run_tk 0 status
+	report "a container whose cgroup went: $out; $(grep '^sysinfo:' <<<"$output")"
+	assert_equal "$(awk '$9 == "errors" {print $10}' <<<"$out")" 0  # no call returned an error
+	assert_equal "$(awk '{print $8}' <<<"$out")" $((128 << 20))  # its own limit while its cgroup was there
+	host_total=$("$sp" | awk '$1 == "totalram" {print $2}')
+	# afterwards: the kernel's (its cgroup gone) or the parent's (no limit): the host's RAM
+	assert_equal "$(awk '{print $12}' <<<"$out")" "$host_total"
+	# and the daemon serves on
+	pid_alive "$LXCFS_PID"
+	run "$ns" "$SC_SOCK" host-after ok
+	assert_success
+}
+
+@test "sysinfo: containers come and go (40, each in a cgroup of its own): the daemon's descriptors do not grow" {
+	local ns=$REPO/build/tools/notify-send i n0 n1
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	# one_ct I: a container in cgroup ctI with a 64 MiB limit: one call, then it exits and its
+	# cgroup goes
+	one_ct() {
+		make_cgroup "ct$1" && cg_set "ct$1" memory.limit_in_bytes $((64 << 20)) || return 1
+		run in_cgroup "ct$1" unshare -pf "$ns" "$SC_SOCK" "churn-$1" ok
+		[ "$output" = "totalram $((64 << 20))" ] || { log "ct$1: $output"; return 1; }
+		local c
+		for c in "${CG_CONTROLLERS[@]}"; do
+			[ -d "$(cg_dir "$c" "ct$1")" ] || continue
+			wait_for "rmdir '$(cg_dir "$c" "ct$1")' 2>/dev/null" 5 "cgroup ct$1 removed" || return 1
+		done
+	}
+	one_ct 0
+	wait_for 'grep -q "container churn-0: its last task exited" "$LXCFS_LOG"' 10 "the agent drops the container"
+	sleep 6 # the container table's reaper and the paths' lifetime
+	n0=$(ls "/proc/$LXCFS_PID/fd" | wc -l)
+	for ((i = 1; i <= 40; i++)); do one_ct "$i" || fail "container $i"; done
+	wait_for '[ "$(grep -c "container churn-[0-9]*: its last task exited" "$LXCFS_LOG")" -eq 41 ]' 10 "the agent drops every container"
+	sleep 6
+	n1=$(ls "/proc/$LXCFS_PID/fd" | wc -l)
+	report "the daemon's descriptors: $n0 after one container, $n1 after 40 more"
+	assert [ "$n1" -le $((n0 + 2)) ]  # no descriptor left per container gone (2: a control connection or so at that moment)
+}
+
+@test "sysinfo: check-lxcfs and status name the agent's socket and its containers; a socket gone from its path fails check-lxcfs; a daemon without the agent says not configured" {
+	start_sc "$MIB256"
+	run_tk 0 check-lxcfs
+	assert_line "seccomp agent: listening on $SC_SOCK, 1 container"
+	run_tk 0 status
+	assert_line --regexp "^sysinfo: listener $SC_SOCK \\(listening\\), 1 container descriptor, [0-9]+ calls answered"
+	run_tk 0 status --json
+	jq -e --arg s "$SC_SOCK" '.daemon.seccomp == {"listener": $s, "listening": true, "containers": 1}' <<<"$output"
+	# the socket moved away: a runtime cannot connect, check-lxcfs says so and fails
+	mv "$SC_SOCK" "$SC_SOCK.away"
+	run_tk 1 check-lxcfs
+	assert_output --partial "the seccomp agent listens, but \`$SC_SOCK\` is gone"
+	run_tk 0 status
+	assert_line --regexp "^sysinfo: listener $SC_SOCK \\(NOT listening\\)"
+	mv "$SC_SOCK.away" "$SC_SOCK"
+	run_tk 0 check-lxcfs
+	# a second daemon configured on the first one's path does not listen: check-lxcfs fails
+	local m2 p2=$BATS_TEST_TMPDIR/second.pid
+	new_mountpoint m2
+	run_lxcfs 0 -p "$p2" --log "$BATS_TEST_TMPDIR/second.log" --runtime-dir "$BATS_TEST_TMPDIR/run2" \
+		--seccomp-listener "$SC_SOCK" "$m2"
+	track_daemon "$(tr -dc 0-9 <"$p2")"
+	LXCFS=$TK run_lxcfs 1 --mountpoint "$m2" --pidfile "$p2" --runtime-dir "$BATS_TEST_TMPDIR/run2" \
+		--engine none check-lxcfs
+	assert_output --partial "the seccomp agent is configured ($SC_SOCK) but does not listen"
+	# a third daemon without the agent
+	local m3 p3=$BATS_TEST_TMPDIR/third.pid
+	new_mountpoint m3
+	run_lxcfs 0 -p "$p3" --log "$BATS_TEST_TMPDIR/third.log" --runtime-dir "$BATS_TEST_TMPDIR/run3" "$m3"
+	track_daemon "$(tr -dc 0-9 <"$p3")"
+	LXCFS=$TK run_lxcfs 0 --mountpoint "$m3" --pidfile "$p3" --runtime-dir "$BATS_TEST_TMPDIR/run3" \
+		--engine none check-lxcfs
+	assert_line "seccomp agent: not configured"
+}

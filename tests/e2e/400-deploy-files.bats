@@ -156,3 +156,30 @@ EOF
 	start_daemon -c "$conf"
 	run_tk 0 --mountpoint "$LXCFS_MNT" --pidfile "$LXCFS_PIDFILE" check-lxcfs
 }
+
+@test "packages: the staged conffile turns the seccomp agent on at /run/lxcfs/seccomp.sock (where seccomp-profile points) and the daemon and the toolkit accept it; a tree without the line fails the staging" {
+	command -v jq >/dev/null || skip "jq is not installed"
+	local d=$BATS_TEST_TMPDIR/stage conf
+	(cd "$REPO" && deploy/packages/stage.sh "$d" /usr /lib/systemd/system) >"$BATS_TEST_TMPDIR/stage.log" 2>&1 ||
+		{ sed 's/^/#   /' "$BATS_TEST_TMPDIR/stage.log"; false; }
+	conf=$d/etc/lxcfs/lxcfs.conf
+	assert_equal "$(grep -c '^seccomp_listener = /run/lxcfs/seccomp.sock$' "$conf")" 1  # one seccomp_listener line, in [lxcfs]
+	assert_equal "$(awk '/^\[/ {s = $0} /^seccomp_listener/ {print s}' "$conf")" "[lxcfs]"
+	assert_equal "$("$REPO/build/lxcfs-toolkit" seccomp-profile | jq -r .listenerPath)" /run/lxcfs/seccomp.sock  # the profile's default listener is the same path
+	# the daemon parses it: a bad value there would be refused (exit 2) before it mounts
+	run "$REPO/build/lxcfs-toolkit" -c "$conf" status --help
+	assert_success
+	sed 's|^seccomp_listener = .*|seccomp_listener = relative.sock|' "$conf" >"$BATS_TEST_TMPDIR/bad.conf"
+	local mnt
+	new_mountpoint mnt
+	LXCFS_TIMEOUT=10 run_lxcfs 2 -f -c "$BATS_TEST_TMPDIR/bad.conf" "$mnt"
+	assert_output --partial "seccomp_listener"
+	# an example without the commented line: stage.sh says so and fails
+	local tree=$BATS_TEST_TMPDIR/tree
+	mkdir -p "$tree/deploy"
+	cp -r "$REPO/deploy/systemd" "$REPO/deploy/packages" "$REPO/deploy/hooks" "$tree/deploy/"
+	grep -v '^#seccomp_listener' "$REPO/deploy/lxcfs.conf.example" >"$tree/deploy/lxcfs.conf.example"
+	run sh -c "cd '$tree' && B='$REPO/build' deploy/packages/stage.sh '$BATS_TEST_TMPDIR/stage2' /usr /lib/systemd/system"
+	assert_failure
+	assert_output --partial "no seccomp_listener line in deploy/lxcfs.conf.example"
+}

@@ -67,9 +67,16 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	pid_alive "$wpid" && grep -qa watchdog "/proc/$wpid/cmdline"
 	pid_alive "$dpid" && grep -qa "$T/prefix/bin/lxcfs" "/proc/$dpid/cmdline"
 	assert [ "$(awk '/^PPid:/ {print $2}' "/proc/$dpid/status")" -eq "$wpid" ]  # the daemon is the watchdog's child
-	"$T/prefix/bin/lxcfs-toolkit" -c "$T/etc/lxcfs.conf" check-lxcfs
+	run "$T/prefix/bin/lxcfs-toolkit" -c "$T/etc/lxcfs.conf" check-lxcfs
+	assert_success  # check-lxcfs: healthy
+	# the seccomp agent started with the daemon, on the install's state directory
+	assert_line "seccomp agent: listening on $T/run/seccomp.sock, 0 containers"
+	assert [ -S "$T/run/seccomp.sock" ]  # the agent's socket
+	run "$T/prefix/bin/lxcfs-toolkit" -c "$T/etc/lxcfs.conf" status
+	assert_line --regexp "^sysinfo: listener $T/run/seccomp.sock \(listening\), 0 container descriptors"
 	# the config carries the install's paths for the daemon and the toolkit
 	grep -qx "mountpoint = $T/mnt" "$T/etc/lxcfs.conf"
+	grep -qx "seccomp_listener = $T/run/seccomp.sock" "$T/etc/lxcfs.conf"
 	grep -qx '\[toolkit\]' "$T/etc/lxcfs.conf"
 	jq -e --arg tk "$TK" '.hook.path == $tk and (.stages | index("prestart"))' "$T/hooks.d/lxcfs.json"
 	# the tarball's man pages, where man looks for a prefix's pages
@@ -170,5 +177,49 @@ mounts_at_mnt() { findmnt -rn --mountpoint "$T/mnt" | wc -l; }
 	[[ "$output" == *"undoing this run's"* ]]
 	[ "$(tree)" = "$before" ] || { diff <(echo "$before") <(tree) | sed 's/^/#   /'; false; }
 	assert [ "$(mounts_at_mnt)" -eq 0 ]  # no mount left
+	assert [ -z "$(pgrep -f "$T/prefix/bin" || true)" ]  # no process left
+}
+
+@test "install: --seccomp-profile writes the engines' default profile with sysinfo notified to the installed agent; uninstall removes it and the socket" {
+	local from=$BATS_TEST_TMPDIR/containers-seccomp.json
+	# the engines' default (containers-common's, when this host has it; else a small one)
+	if [ -f /usr/share/containers/seccomp.json ]; then
+		cp /usr/share/containers/seccomp.json "$from"
+	else
+		printf '%s\n' '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read", "sysinfo", "write"], "action": "SCMP_ACT_ALLOW"}]}' >"$from"
+	fi
+	LXCFS_SECCOMP_FROM=$from install "${INST[@]}" --seccomp-profile
+	assert_success  # install.sh --seccomp-profile succeeds
+	[[ "$output" == *"--security-opt seccomp=$T/etc/seccomp.json"* ]]
+	# the profile: the listener the installed daemon listens on, sysinfo notified and allowed
+	# by no other rule, the rest of the engines' rules kept
+	jq -e --arg l "$T/run/seccomp.sock" '.listenerPath == $l
+		and ([.syscalls[] | select(.action == "SCMP_ACT_NOTIFY") | .names[]] == ["sysinfo"])
+		and ([.syscalls[] | select(.action != "SCMP_ACT_NOTIFY") | .names[] | select(. == "sysinfo")] == [])' \
+		"$T/etc/seccomp.json"
+	assert_equal "$(jq -c .defaultAction "$T/etc/seccomp.json")" "$(jq -c .defaultAction "$from")"
+	jq -e '[.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]] | index("read") != null' "$T/etc/seccomp.json"
+	run "$T/prefix/bin/lxcfs-toolkit" -c "$T/etc/lxcfs.conf" check-lxcfs
+	assert_line "seccomp agent: listening on $T/run/seccomp.sock, 0 containers"
+	# a second run changes nothing
+	LXCFS_SECCOMP_FROM=$from install "${INST[@]}" --seccomp-profile
+	assert_success  # the second run succeeds
+	[[ "$output" == *"unchanged: $T/etc/seccomp.json"* ]]
+	install --prefix "$T/prefix" --uninstall
+	assert_success  # uninstall succeeds
+	refute [ -e "$T/etc/seccomp.json" ]  # the profile is the install's: removed
+	refute [ -e "$T/run/seccomp.sock" ]  # the agent's socket is removed
+}
+
+@test "install: --seccomp-profile with a config that sets no seccomp_listener fails, naming why, and leaves the host as it was" {
+	local before
+	mkdir -p "$T/etc"
+	printf '[lxcfs]\nmountpoint = %s\npidfile = %s\n' "$T/mnt" "$T/run/lxcfs.pid" >"$T/etc/lxcfs.conf"
+	before=$(tree)
+	LXCFS_SECCOMP_FROM=/usr/share/containers/seccomp.json install "${INST[@]}" --seccomp-profile
+	assert_failure 1  # install.sh fails
+	[[ "$output" == *"(seccomp profile) failed: --seccomp-profile: $T/etc/lxcfs.conf sets no seccomp_listener"* ]] || fail "the failing step is not named"
+	# the new default config (which has the agent on) waits in lxcfs.conf.new: undone too
+	[ "$(tree)" = "$before" ] || { diff <(echo "$before") <(tree) | sed 's/^/#   /'; false; }
 	assert [ -z "$(pgrep -f "$T/prefix/bin" || true)" ]  # no process left
 }

@@ -93,6 +93,12 @@ own_view() { [ "$(runc_in "$1" awk '/^MemTotal/ {print $2}' /proc/meminfo 2>/dev
 	run_tk 0 check-lxcfs --wait 30 || { lxcfs_logs; false; }
 	lxcfs_logs | grep -q 'removing .*/proc/meminfo (an empty directory' || { lxcfs_logs; fail "the entrypoint did not clean the directories"; false; }
 	[ -f "$LXCFS_MNT/proc/meminfo" ] # the daemon's file now
+	# the image starts the seccomp agent with the daemon, its socket in the shared /run/lxcfs
+	# (asked in the container: the daemon's control socket is where its own paths put it)
+	dpm_sh "$LXC_NAME" 'lxcfs-toolkit --mountpoint /host/var/lib/lxcfs --pidfile /run/lxcfs/lxcfs.pid check-lxcfs'
+	assert_equal "$status" 0
+	assert_output --partial "seccomp agent: listening on /run/lxcfs/seccomp.sock, 0 containers"
+	assert [ -S "$STATE/seccomp.sock" ]  # the agent's socket, where the host's runtimes find it
 
 	make_bundle pd-a $((224 * 1024 * 1024)) && runc_start pd-a && [ "$status" -eq 0 ]
 	make_bundle pd-b $((320 * 1024 * 1024)) && runc_start pd-b && [ "$status" -eq 0 ]

@@ -47,6 +47,9 @@ sd_healthy() { dpm exec "$SD_NAME" lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-
 	[[ "$output" == *$'active\nactive'* ]]
 	[[ "$output" == *"OOMScoreAdjust=-1000"* && "$output" == *"KillMode=process"* && "$output" == *"Restart=always"* ]]
 	sd_healthy
+	# the seccomp agent started with the daemon (the installed config turns it on)
+	in_sd 'lxcfs-toolkit -c /etc/lxcfs/lxcfs.conf check-lxcfs'
+	[[ "$output" == *"seccomp agent: listening on /run/lxcfs/seccomp.sock, 0 containers"* ]]
 	m0=$(sd_mounts)
 	assert [ "$m0" -eq 2 ]  # the shared bind and the daemon's mount
 

@@ -203,6 +203,7 @@ deb_linked() {
 	assert_equal "$(dpkg-deb --ctrl-tarfile "$d" | tar -xO ./conffiles)" /etc/lxcfs/lxcfs.conf  # one conffile
 	dpkg-deb --fsys-tarfile "$d" | tar -xO ./etc/lxcfs/lxcfs.conf >"$BATS_TEST_TMPDIR/conf"
 	assert [ "$(grep -c '^pidfile = /run/lxcfs/lxcfs.pid$' "$BATS_TEST_TMPDIR/conf")" -eq 2 ]  # the config's pidfile is the unit's, in both sections
+	grep -qx 'seccomp_listener = /run/lxcfs/seccomp.sock' "$BATS_TEST_TMPDIR/conf"  # the seccomp agent is on, in the unit's RuntimeDirectory
 	dpkg-deb --fsys-tarfile "$d" | tar -xO ./lib/systemd/system/lxcfs.service >"$BATS_TEST_TMPDIR/unit"
 	grep -qx 'ExecStart=/usr/bin/lxcfs -f -c /etc/lxcfs/lxcfs.conf -p /run/lxcfs/lxcfs.pid /var/lib/lxcfs' "$BATS_TEST_TMPDIR/unit"
 	grep -q '^ExecStartPre=/usr/bin/lxcfs-toolkit ' "$BATS_TEST_TMPDIR/unit"
@@ -289,6 +290,7 @@ deb_linked() {
 		systemctl is-enabled lxcfs.service lxcfs-watchdog.timer'
 	assert_success  # healthy, active and enabled
 	[[ "$output" == *"lxcfs is healthy: /var/lib/lxcfs"* ]]
+	[[ "$output" == *"seccomp agent: listening on /run/lxcfs/seccomp.sock, 0 containers"* ]]  # the agent runs with the daemon
 	if [ -d "$REPO/deploy/man" ]; then
 		in_pk 'man lxcfs | grep -c . && man 5 lxcfs.conf | grep -c . && man lxcfs-toolkit | grep -c .'
 		assert_success  # man lxcfs, lxcfs.conf(5) and lxcfs-toolkit

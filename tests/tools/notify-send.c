@@ -8,6 +8,8 @@
  *   notnotify  the state with a descriptor that is no seccomp notification (/dev/null)
  *   exec CMD...  as ok, then exec CMD (its sysinfo calls are served: glibc's sysconf,
  *            Python's os.sysconf)
+ * In a pid namespace of its own (unshare -pf, the host's /proc kept) it is a container's init:
+ * the state names its pid as the host sees it.
  * The hostile modes leave the connection open 1 s after sending, then close it. Built static. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -47,7 +49,7 @@ int main(int argc, char **argv)
 
 	if (argc > 4 && !strcmp(argv[3], "exec")) {
 		fd = ns_install_filter();
-		if (fd < 0 || ns_hand_over(argv[1], argv[2], getpid(), fd) < 0) {
+		if (fd < 0 || ns_hand_over(argv[1], argv[2], ns_host_pid(), fd) < 0) {
 			perror("notify-send");
 			return 1;
 		}
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
 	mode = argv[3];
 	if (!strcmp(mode, "ok")) {
 		fd = ns_install_filter();
-		if (fd < 0 || ns_hand_over(sock, id, getpid(), fd) < 0) {
+		if (fd < 0 || ns_hand_over(sock, id, ns_host_pid(), fd) < 0) {
 			perror("notify-send");
 			return 1;
 		}

@@ -10,12 +10,28 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+/* Our pid as the host sees it (what a runtime puts in the state): /proc/self of a /proc
+ * mounted in the host's pid namespace, which an `unshare -pf` without --mount-proc keeps. */
+static inline int ns_host_pid(void)
+{
+	char buf[32];
+	ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+	long v;
+
+	if (n <= 0)
+		return getpid();
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v <= 0x7fffffff ? (int)v : getpid();
+}
 
 /* A filter notifying sysinfo and allowing everything else; returns the notification fd. */
 static inline int ns_install_filter(void)

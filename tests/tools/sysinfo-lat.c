@@ -3,7 +3,9 @@
  * Times CALLS plain calls (the baseline), then installs a filter notifying sysinfo, hands its
  * descriptor to SOCKET (as runc does) and times CALLS calls answered by the agent. Prints
  * "baseline p50 A p99 B us; served p50 C p99 D us; added p50 E us; ratio R; totalram T" (one
- * line) and exits 1 when a served call fails. Built static (make tools). */
+ * line) and exits 1 when a served call fails. Built static (make tools).
+ * Run in a pid namespace of its own (unshare -pf, /proc left the host's), it is a container's
+ * init: the runtime's state then names its pid as /proc/self shows it (the host's). */
 #include <stdlib.h>
 #include <sys/sysinfo.h>
 #include <time.h>
@@ -55,7 +57,7 @@ int main(int argc, char **argv)
 	if (!base || !served || timed(base, n, &si) < 0)
 		return 1;
 	fd = ns_install_filter();
-	if (fd < 0 || ns_hand_over(argv[1], "sysinfo-lat", getpid(), fd) < 0) {
+	if (fd < 0 || ns_hand_over(argv[1], "sysinfo-lat", ns_host_pid(), fd) < 0) {
 		perror("sysinfo-lat: hand over");
 		return 1;
 	}

@@ -2,8 +2,9 @@
  * them with the container's files): uptime, load1/5/15 (SI_LOAD_SHIFT fixed point), totalram,
  * freeram, sharedram, bufferram, totalswap, freeswap (in bytes: mem_unit applied), procs,
  * mem_unit. With "loop SECS": calls it in a tight loop for SECS seconds and prints
- * "calls N failed N maxus N totalram_changes N" (failed: a return other than 0, or a
- * totalram other than the first one; maxus: the slowest call). Built static. */
+ * "calls N failed N maxus N totalram N errors N last N" (failed: a return other than 0, or a
+ * totalram other than the first one; maxus: the slowest call; totalram: the first call's,
+ * last: the last call's, in bytes; errors: the returns other than 0 alone). Built static. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +22,14 @@ static long long now_us(void)
 static int loop(int secs)
 {
 	struct sysinfo first, si;
-	long long end = now_us() + (long long)secs * 1000000, calls = 0, failed = 0, maxus = 0;
+	long long end = now_us() + (long long)secs * 1000000, calls = 0, failed = 0, maxus = 0,
+		  errors = 0;
 
 	if (sysinfo(&first) != 0) {
 		perror("sysinfo");
 		return 1;
 	}
+	si = first;
 	while (now_us() < end) {
 		long long t0 = now_us(), d;
 		int r = sysinfo(&si);
@@ -35,11 +38,14 @@ static int loop(int secs)
 		if (d > maxus)
 			maxus = d;
 		calls++;
+		if (r != 0)
+			errors++;
 		if (r != 0 || si.totalram != first.totalram || si.mem_unit != first.mem_unit)
 			failed++;
 	}
-	printf("calls %lld failed %lld maxus %lld totalram %llu\n", calls, failed, maxus,
-	       (unsigned long long)first.totalram * first.mem_unit);
+	printf("calls %lld failed %lld maxus %lld totalram %llu errors %lld last %llu\n", calls,
+	       failed, maxus, (unsigned long long)first.totalram * first.mem_unit, errors,
+	       (unsigned long long)si.totalram * si.mem_unit);
 	return 0;
 }
 

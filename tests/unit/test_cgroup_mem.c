@@ -6,19 +6,36 @@
 
 #define MiB (1024ULL * 1024)
 
+/* Each read twice: opening the files (no cache), then through held fds (a container's
+ * cg_fdcache: the files read into the stack, as the sysinfo agent reads them), read twice
+ * from the same fds: the same values, the same errors. */
 static void read_ok(const char *root, const char *text, struct cg_mem *m)
 {
 	struct lx_error err = {0, ""};
 	struct cg_layout l;
 	struct cg_paths p;
+	struct cg_mem held;
 
 	fix_load(root, text, &l, &p);
 	if (cg_mem_read(&l, &p, m, &err) < 0)
 		fail_msg("cg_mem_read(%s): %s", root, err.msg);
+	p.cache = cg_fdcache_new();
+	assert_non_null(p.cache);
+	for (int k = 0; k < 2; k++) {
+		memcpy(&held, m, sizeof(held)); /* the fields a read leaves alone stay equal */
+		if (cg_mem_read(&l, &p, &held, &err) < 0)
+			fail_msg("cg_mem_read(%s) through held fds: %s", root, err.msg);
+		assert_memory_equal(&held, m, sizeof(held));
+	}
+	cg_fdcache_free(p.cache);
+	p.cache = NULL;
 	fix_unload(&l, &p);
 }
 
-/* cg_mem_read fails with code and leaves *m as it was. */
+/* Not through held fds for the case at hand (see test_cgroup_gone). */
+static bool open_only;
+
+/* cg_mem_read fails with code and leaves *m as it was (both ways, as read_ok). */
 static void read_fails(const char *root, const char *text, int code)
 {
 	struct lx_error err = {0, ""};
@@ -29,12 +46,21 @@ static void read_fails(const char *root, const char *text, int code)
 	memset(&m, 0xa5, sizeof(m));
 	before = m;
 	fix_load(root, text, &l, &p);
-	if (cg_mem_read(&l, &p, &m, &err) == 0)
-		fail_msg("cg_mem_read(%s) succeeded %s", root, fix_case);
-	if (err.code != code)
-		fail_msg("%s: error %d (%s), want %d", fix_case, err.code, err.msg, code);
-	assert_true(err.msg[0] != '\0');
-	assert_memory_equal(&m, &before, sizeof(m));
+	for (int held = 0; held < (open_only ? 1 : 2); held++) {
+		memset(&err, 0, sizeof(err));
+		if (held)
+			p.cache = cg_fdcache_new();
+		if (cg_mem_read(&l, &p, &m, &err) == 0)
+			fail_msg("cg_mem_read(%s) succeeded %s%s", root, fix_case,
+				 held ? " (held fds)" : "");
+		if (err.code != code)
+			fail_msg("%s%s: error %d (%s), want %d", fix_case,
+				 held ? " (held fds)" : "", err.code, err.msg, code);
+		assert_true(err.msg[0] != '\0');
+		assert_memory_equal(&m, &before, sizeof(m));
+	}
+	cg_fdcache_free(p.cache);
+	p.cache = NULL;
 	fix_unload(&l, &p);
 }
 
@@ -543,8 +569,17 @@ static void test_v2_damaged(void **state)
 static void test_cgroup_gone(void **state)
 {
 	(void)state;
+	snprintf(fix_case, sizeof(fix_case), "[v1 gone]");
 	fix_gone("v1", "memory/lxcfs-test/ct", v1_ct, read_fails);
+	/* v2 through held fds opened only after the cgroup went: its files are looked for up the
+	 * tree (the nearest cgroup with the controller), so its parent's values are read. The
+	 * daemon's held fds were opened while it was there (a removed cgroup's fds answer
+	 * ENODEV, read as ENOENT), and its paths are read again after such an error. */
+	snprintf(fix_case, sizeof(fix_case), "[v2 gone]");
+	open_only = true;
 	fix_gone("v2", "lx/ct", v2_ct, read_fails);
+	open_only = false;
+	fix_case[0] = '\0';
 }
 
 static void test_no_memory_cgroup(void **state)

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,6 +60,51 @@ int tk_probe_file(const char *path, int timeout_ms, struct lx_error *err)
 	if (err)
 		*err = e;
 	return -1;
+}
+
+/* The seccomp agent's part of h->status; h->seccomp_why when it is configured but does not
+ * listen (a container whose profile names the listener cannot start). Its path is the
+ * daemon's: looked at through its root (/proc/PID/root), as a daemon in a container (the
+ * image) sees it. */
+static void seccomp_check(struct tk_health *h)
+{
+	char on[8] = "0", n[24] = "0", path[PATH_MAX];
+	struct stat st;
+
+	if (!lx_msg_get(h->status, "seccomp", h->seccomp, sizeof(h->seccomp)) ||
+	    !strcmp(h->seccomp, "-")) {
+		h->seccomp[0] = '\0'; /* not configured */
+		return;
+	}
+	lx_msg_get(h->status, "seccomp_listening", on, sizeof(on));
+	lx_msg_get(h->status, "seccomp_containers", n, sizeof(n));
+	h->seccomp_containers = strtoul(n, NULL, 10);
+	if (strcmp(on, "1") != 0) {
+		lx_error_code(&h->seccomp_why, EADDRNOTAVAIL,
+			      "the seccomp agent is configured (%.200s) but does not listen (see "
+			      "the daemon's log): containers whose profile names it cannot start",
+			      h->seccomp);
+		return;
+	}
+	if (h->pid > 0 && h->pid_alive)
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)h->pid, h->seccomp);
+	else
+		snprintf(path, sizeof(path), "%s", h->seccomp);
+	if (stat(path, &st) < 0) {
+		lx_error_code(&h->seccomp_why, EADDRNOTAVAIL,
+			      "the seccomp agent listens, but `%.200s` is gone (%s): containers "
+			      "whose profile names it cannot start",
+			      h->seccomp, strerror(errno));
+		return;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		lx_error_code(&h->seccomp_why, EADDRNOTAVAIL,
+			      "the seccomp agent listens, but `%.200s` is not a socket: "
+			      "containers whose profile names it cannot start",
+			      h->seccomp);
+		return;
+	}
+	h->seccomp_listening = true;
 }
 
 int tk_health_check(const struct tk_config *c, struct tk_health *h)
@@ -118,6 +164,7 @@ int tk_health_check(const struct tk_config *c, struct tk_health *h)
 				      "descriptors or memory: see its log)");
 			return -1;
 		}
+		seccomp_check(h);
 	}
 	h->healthy = true;
 	return 0;

@@ -19,6 +19,16 @@ struct tk_health {
 	bool pid_alive;
 	struct lx_error why; /* why not healthy (code 0 when healthy) */
 	char status[1024];   /* the daemon's STATUS line ("" when it has no control socket) */
+	/* its seccomp agent (lxcfs --seccomp-listener), from the STATUS line of a daemon that
+	 * answers: the listener's path ("" when none is configured, or the daemon did not say),
+	 * whether it listens there (the daemon says so and a socket is at the path, seen
+	 * through the daemon's root), the containers it serves, and why it does not listen
+	 * (code EADDRNOTAVAIL; 0 when it does or none is configured). Not part of healthy: the
+	 * files are served either way (check-lxcfs fails on it, the hook and the watchdog not). */
+	char seccomp[256];
+	bool seccomp_listening;
+	unsigned long seccomp_containers;
+	struct lx_error seccomp_why;
 };
 
 /* Fill h; returns 0 when healthy, -1 otherwise (h->why says why). */
