@@ -167,3 +167,17 @@ int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, stru
 {
 	return mem_read(l, p, m, false, err);
 }
+
+int cg_mem_own_limit(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
+		     struct lx_error *err)
+{
+	struct cg_dir d;
+
+	if (cg_dir_open(l, p, CG_MEMORY, &d, err) < 0)
+		return -1;
+	if (d.version == 1)
+		return cg_read_u64(&d, "memory.limit_in_bytes", limit, err);
+	if (cg_find_up(&d, "memory.current", err) < 0)
+		return -1;
+	return cg_read_u64(&d, "memory.max", limit, err);
+}

@@ -30,6 +30,12 @@ struct lx_container {
 	struct devnames devs; /* its /dev's block devices, scanned again from devs_until_ms */
 	bool have_devs;
 	int64_t devs_until_ms;
+	/* sysinfo(2)'s copy of its memory (view/sysinfo.c): at most SYSINFO_MEM_MS old, taken
+	 * with the paths of paths_ms and the own limit file reading si_own_limit */
+	struct cg_mem si_mem;
+	int64_t si_mem_ms, si_paths_ms;
+	uint64_t si_own_limit;
+	bool si_mem_valid;
 	pthread_mutex_t lock;	/* guards everything below */
 	struct stat_mono *mono; /* allocated at the first read of stat */
 	unsigned long avenrun[3];

@@ -335,6 +335,20 @@ move_to_parent() {
 	assert_success
 }
 
+@test "sysinfo: a limit changed at run time shows on the very next call (the agent's copy of the memory is checked against the limit file)" {
+	local ns=$REPO/build/tools/notify-send sp=$REPO/build/tools/sysinfo-print lim
+	tk_start_daemon --seccomp-listener "$SC_SOCK"
+	make_cgroup relimit
+	cg_set relimit memory.limit_in_bytes $((128 << 20))
+	lim=$(cg_dir memory relimit)/memory.limit_in_bytes
+	# a container (its own pid namespace, its filter handed over as runc does) that calls,
+	# sets its own limit to 96 MiB and calls again at once (well within the copy's 10 ms)
+	run in_cgroup relimit unshare -pf "$ns" "$SC_SOCK" relimit-ct exec "$sp" limit "$lim" $((96 << 20))
+	assert_success
+	log "$output"
+	assert_output --regexp "^before $((128 << 20)) after $((96 << 20)) gap_us [0-9]+$"
+}
+
 @test "sysinfo: containers come and go (40, each in a cgroup of its own): the daemon's descriptors do not grow" {
 	local ns=$REPO/build/tools/notify-send i n0 n1
 	tk_start_daemon --seccomp-listener "$SC_SOCK"

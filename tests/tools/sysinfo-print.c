@@ -4,7 +4,10 @@
  * mem_unit. With "loop SECS": calls it in a tight loop for SECS seconds and prints
  * "calls N failed N maxus N totalram N errors N last N" (failed: a return other than 0, or a
  * totalram other than the first one; maxus: the slowest call; totalram: the first call's,
- * last: the last call's, in bytes; errors: the returns other than 0 alone). Built static. */
+ * last: the last call's, in bytes; errors: the returns other than 0 alone). With "limit FILE
+ * BYTES": one call, BYTES written to FILE (a memory limit), a call at once: prints "before N
+ * after N gap_us N" (the two totalram, the microseconds from the write's return to the second
+ * call's). Built static. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +52,32 @@ static int loop(int secs)
 	return 0;
 }
 
+static int limit(const char *file, const char *bytes)
+{
+	struct sysinfo a, b;
+	long long t0, t1;
+	FILE *f;
+
+	if (sysinfo(&a) != 0 || sysinfo(&a) != 0) { /* twice: a copy the agent may keep */
+		perror("sysinfo");
+		return 1;
+	}
+	f = fopen(file, "w");
+	if (!f || fputs(bytes, f) < 0 || fclose(f) != 0) {
+		perror(file);
+		return 1;
+	}
+	t0 = now_us();
+	if (sysinfo(&b) != 0) {
+		perror("sysinfo");
+		return 1;
+	}
+	t1 = now_us();
+	printf("before %llu after %llu gap_us %lld\n", (unsigned long long)a.totalram * a.mem_unit,
+	       (unsigned long long)b.totalram * b.mem_unit, t1 - t0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sysinfo si;
@@ -56,6 +85,8 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "loop"))
 		return loop(atoi(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "limit"))
+		return limit(argv[2], argv[3]);
 	if (sysinfo(&si) != 0) {
 		perror("sysinfo");
 		return 1;
