@@ -11,7 +11,7 @@ load helpers
 
 MAN=$REPO/build/man
 HM=$E2E_DIR/helpers-man.py
-TK=$REPO/build/lxcfs-toolkit
+TK=${LXCFS_TOOLKIT:-$REPO/build/lxcfs-toolkit}
 
 setup_file() {
 	make -s -C "$REPO" man >"$BATS_FILE_TMPDIR/make-man.log" 2>&1 || {

@@ -7,7 +7,7 @@
 #
 # Knobs: TAKEOVER_KILLS (10), TAKEOVER_UPGRADES (5), TAKEOVER_CONTAINERS (2),
 # TAKEOVER_READERS (4, spread over the containers), TAKEOVER_NEXT (a second lxcfs binary the
-# upgrades alternate with; default: a copy of build/lxcfs). tests/takeover/run.sh runs the
+# upgrades alternate with; default: a copy of $LXCFS (build/lxcfs)). tests/takeover/run.sh runs the
 # acceptance figures (50 kills, 20 upgrades to a freshly built binary, 10 containers, 16
 # readers).
 
@@ -152,9 +152,9 @@ check_summaries() {
 	local i out before after old next=${TAKEOVER_NEXT:-} bins exe
 	if [ -z "$next" ]; then
 		next=$BATS_TEST_TMPDIR/next/lxcfs
-		mkdir -p "${next%/*}" && cp "$REPO/build/lxcfs" "$next"
+		mkdir -p "${next%/*}" && cp "$LXCFS" "$next"
 	fi
-	bins=("$next" "$REPO/build/lxcfs")
+	bins=("$next" "$LXCFS")
 	wd_start --interval 0.5
 	start_readers 600
 	sleep 1

@@ -225,6 +225,32 @@ static void test_run_child(void **state)
 	assert_int_equal(err.code, ENOTCONN);
 }
 
+/* leaves 0xa5 bytes on the stack below us, where a child forked next builds its result */
+static __attribute__((noinline)) void dirty_stack(void)
+{
+	volatile char junk[32768];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)0xa5;
+}
+
+/* the result a child sends is defined to its last byte: after the message, zeros, not
+ * whatever its stack held (valgrind flagged the write of those bytes) */
+static void test_result_bytes_defined(void **state)
+{
+	struct tk_job job = {.fn = failer};
+	size_t n;
+
+	(void)state;
+	dirty_stack();
+	assert_int_equal(tk_run_jobs(&job, 1, 1, 5000), 1);
+	assert_int_equal(job.err.code, ENOTCONN);
+	n = strlen(job.err.msg);
+	assert_true(n > 0);
+	for (size_t i = n; i < sizeof(job.err.msg); i++)
+		assert_int_equal(job.err.msg[i], 0);
+}
+
 static void test_enter_mntns_bad_pid(void **state)
 {
 	struct lx_error err;
@@ -237,9 +263,13 @@ static void test_enter_mntns_bad_pid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_results),   cmocka_unit_test(test_bounded_parallelism),
-	    cmocka_unit_test(test_timeout),   cmocka_unit_test(test_cancel),
-	    cmocka_unit_test(test_run_child), cmocka_unit_test(test_enter_mntns_bad_pid),
+	    cmocka_unit_test(test_results),
+	    cmocka_unit_test(test_bounded_parallelism),
+	    cmocka_unit_test(test_timeout),
+	    cmocka_unit_test(test_cancel),
+	    cmocka_unit_test(test_run_child),
+	    cmocka_unit_test(test_enter_mntns_bad_pid),
+	    cmocka_unit_test(test_result_bytes_defined),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

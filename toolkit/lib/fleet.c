@@ -126,7 +126,9 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 		in->attach = op == TK_FLEET_REMOUNT;
 		in->detach = true;
 		in->container_dir = c->container_dir;
-		in->legacy = c->legacy_mount;
+		/* without open_tree() every container takes the mount(2) path: then its
+		 * MOUNTPOINT stays, as with legacy_mount, since that path binds from it */
+		in->legacy = c->legacy_mount || !tk_have_open_tree();
 		in->mount_dir = in->attach && c->mount_lxcfs_dir && sel.v[i].registered;
 		jobs[i].fn = tk_inject_run;
 		jobs[i].arg = in;
@@ -151,7 +153,7 @@ int tk_fleet_run(const struct tk_config *c, enum tk_fleet_op op, const struct tk
 			jobs[i].fn = NULL; /* nothing to repair */
 			jobs[i].rc = 0;
 			snprintf(jobs[i].info, sizeof(jobs[i].info), "already live");
-		} else if (!in->attach || c->legacy_mount || !c->mount_lxcfs_dir) {
+		} else if (!in->attach || in->legacy || !c->mount_lxcfs_dir) {
 			/* MOUNTPOINT in the container stays: umount keeps it for remount, and the
 			 * legacy remount binds from it */
 			in->dir_depth = 0;

@@ -32,6 +32,20 @@ int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel)
 	return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
 }
 
+bool tk_have_open_tree(void)
+{
+	static int have = -1;
+
+	if (have < 0) {
+		int fd = open_tree(AT_FDCWD, "/", OPEN_TREE_CLOEXEC);
+
+		have = fd >= 0 || errno != ENOSYS;
+		if (fd >= 0)
+			close(fd);
+	}
+	return have;
+}
+
 int tk_inject_plan(struct tk_inject *in, struct lx_error *err)
 {
 	struct lx_mounts m;

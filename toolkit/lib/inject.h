@@ -38,6 +38,11 @@ int tk_inject_plan(struct tk_inject *in, struct lx_error *err);
  * anything is detached or mounted. */
 int tk_inject_run(void *arg, char *info, size_t infosz, struct lx_error *err);
 
+/* Whether open_tree(2) exists (Linux 5.2; not under valgrind 3.19, not behind a seccomp filter
+ * that answers ENOSYS); asked once. Without it every container takes the mount(2) path, as
+ * with legacy_mount = true. */
+bool tk_have_open_tree(void);
+
 /* "/var/lib/lxcfs" + "proc/meminfo" without a doubled slash; 0 or -1 (too long). */
 int tk_path_join(char *out, size_t outsz, const char *dir, const char *rel);
 

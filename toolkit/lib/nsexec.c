@@ -52,12 +52,12 @@ int tk_run_in_pidns(pid_t pid, tk_child_fn fn, void *arg, char *info, size_t inf
 		return lx_error_set(err, errno, "fork into the pid namespace of pid %d", (int)pid);
 	}
 	if (child == 0) {
-		struct lx_error e;
+		/* every byte sent is defined: no stack garbage after the message */
+		struct lx_error e = {0};
 		char note[256] = "";
 		int r;
 
 		close(p[0]);
-		lx_error_clear(&e);
 		r = fn(arg, note, sizeof(note), &e);
 		memcpy(out, &r, sizeof(r));
 		memcpy(out + sizeof(r), &e, sizeof(e));
@@ -105,13 +105,13 @@ int tk_run_in_pidns(pid_t pid, tk_child_fn fn, void *arg, char *info, size_t inf
 
 static void child_main(struct tk_job *job, int wfd)
 {
-	char out[sizeof(job->buf)];
-	struct lx_error err;
+	char out[sizeof(job->buf)] = {0};
+	/* every byte sent is defined: no stack garbage after the message */
+	struct lx_error err = {0};
 	char info[256] = "";
 	int rc;
 	size_t off = 0;
 
-	lx_error_clear(&err);
 	signal(SIGPIPE, SIG_DFL);
 	rc = job->fn(job->arg, info, sizeof(info), &err);
 	if (rc < 0 && !err.code)
