@@ -138,6 +138,20 @@ bool cg_has_file(const struct cg_dir *d, const char *file)
 	return cg_join(d, file, path, sizeof(path), NULL) == 0 && probe(d, path) == 0;
 }
 
+/* A read of a held fd failed: drop it from the cache (or close it, when it was ours only);
+ * the error, ENODEV (the cgroup was removed) said as ENOENT. */
+static int held_read_failed(const struct cg_dir *d, const char *path, int fd, bool owned,
+			    struct lx_error *err)
+{
+	int e = errno == ENODEV ? ENOENT : errno;
+
+	if (owned)
+		close(fd);
+	else
+		cg_fdcache_drop(d->cache, d->fd, path);
+	return lx_error_set(err, e, "read `%s`", path);
+}
+
 /* Read a held fd from offset 0 (cgroupfs regenerates the text there). */
 static int read_cached(const struct cg_dir *d, const char *path, struct strbuf *sb,
 		       struct lx_error *err)
@@ -149,15 +163,8 @@ static int read_cached(const struct cg_dir *d, const char *path, struct strbuf *
 	if (fd < 0)
 		return lx_error_set(err, -fd, "open `%s`", path);
 	n = pread_whole(fd, sb);
-	if (n < 0) {
-		int e = errno == ENODEV ? ENOENT : errno; /* ENODEV: the cgroup was removed */
-
-		if (owned)
-			close(fd);
-		else
-			cg_fdcache_drop(d->cache, d->fd, path);
-		return lx_error_set(err, e, "read `%s`", path);
-	}
+	if (n < 0)
+		return held_read_failed(d, path, fd, owned, err);
 	if (owned)
 		close(fd);
 	return (int)n;
@@ -203,13 +210,7 @@ int cg_read_small(const struct cg_dir *d, const char *file, char *buf, size_t si
 		n = pread(fd, buf, size - 1, 0); /* from 0: cgroupfs makes the text anew */
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
-		int e = errno == ENODEV ? ENOENT : errno; /* ENODEV: the cgroup was removed */
-
-		if (owned)
-			close(fd);
-		else
-			cg_fdcache_drop(d->cache, d->fd, path);
-		lx_error_set(err, e, "read `%s`", path);
+		held_read_failed(d, path, fd, owned, err);
 		return lx_error_wrap(err, "%s", d->ctrl);
 	}
 	if (owned)
