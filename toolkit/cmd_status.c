@@ -25,8 +25,8 @@ static enum tk_mstate classify(const struct lx_mounts *m, const char *file,
 }
 
 /* A directory bound whole (the CPU directory) with no lxcfs mount on it may still have its
- * files bound one by one (`docker run -v MNT/sys/devices/system/cpu/online:...`, older
- * hooks): then the directory's state is theirs, stale if any of them is. */
+ * files bound one by one (`docker run -v MNT/sys/devices/system/cpu/online:...`): then the
+ * directory's state is theirs, stale if any of them is. */
 static enum tk_mstate dir_files_state(const struct lx_mounts *m, const char *dir,
 				      const struct tk_health *h)
 {
@@ -56,7 +56,9 @@ static const char *file_state(const struct lx_mounts *m, bool have_m, const stru
 	if (!have_m)
 		return "unknown";
 	s = classify(m, b->path, h);
-	if (s == TK_MOUNT_ABSENT && b->kind == LX_BIND_DIR)
+	/* one our hook set up should have the directory: without it, degraded (remount binds
+	 * it); one set up by its engine alone (docker run -v) has what it was given */
+	if (s == TK_MOUNT_ABSENT && b->kind == LX_BIND_DIR && !registered)
 		s = dir_files_state(m, b->path, h);
 	if (s == TK_MOUNT_ABSENT && registered)
 		return "degraded";
