@@ -7,6 +7,7 @@
 
 #include "fuse/handles.h"
 #include "view/containers.h"
+#include "view/devnames.h"
 #include "view/hostfiles.h"
 #include "common/log.h"
 #include <stdlib.h>
@@ -50,6 +51,7 @@ int daemon_init(struct lx_daemon *d, const struct lx_options *o, struct lx_error
 void daemon_fini(struct lx_daemon *d)
 {
 	handles_free(d->fuse.handles);
+	devnames_stop();
 	containers_free(d->view.containers);
 	cg_layout_close(&d->view.layout);
 	host_files_close();

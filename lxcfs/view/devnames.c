@@ -6,6 +6,7 @@
 #include <linux/openat2.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,9 +197,13 @@ static pthread_mutex_t hung_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t hung[LX_DEVNAMES_THREADS]; /* namespaces with an abandoned scan */
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER, pool_done = PTHREAD_COND_INITIALIZER;
 static struct job *queue_head, *queue_tail;
-static unsigned queued, idle, workers; /* guarded by pool_lock */
+/* guarded by pool_lock */
+static unsigned queued, idle, workers;
+static bool pool_stop;
+static pthread_t worker_tid[LX_DEVNAMES_THREADS];
+static bool worker_exited[LX_DEVNAMES_THREADS];
 
 static bool hung_has(uint64_t ns)
 {
@@ -255,15 +260,22 @@ static void run_job(struct job *j)
 
 static void *worker(void *arg)
 {
-	(void)arg;
+	unsigned me = (unsigned)(uintptr_t)arg;
+
 	for (;;) {
 		struct job *j;
 
 		pthread_mutex_lock(&pool_lock);
-		while (!queue_head) {
+		while (!queue_head && !pool_stop) {
 			idle++;
 			pthread_cond_wait(&pool_cond, &pool_lock);
 			idle--;
+		}
+		if (!queue_head) { /* devnames_stop */
+			worker_exited[me] = true;
+			pthread_cond_broadcast(&pool_done);
+			pthread_mutex_unlock(&pool_lock);
+			return NULL;
 		}
 		j = queue_head;
 		queue_head = j->next;
@@ -282,14 +294,16 @@ static int submit(struct job *j)
 	int rc = 0;
 
 	pthread_mutex_lock(&pool_lock);
-	if (queued + 1 > idle) {
+	if (pool_stop) {
+		rc = -1;
+	} else if (queued + 1 > idle) {
 		pthread_attr_t attr;
-		pthread_t t;
 
 		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (workers < LX_DEVNAMES_THREADS && pthread_create(&t, &attr, worker, NULL) == 0)
+		if (workers < LX_DEVNAMES_THREADS &&
+		    pthread_create(&worker_tid[workers], &attr, worker,
+				   (void *)(uintptr_t)workers) == 0)
 			workers++;
 		else if (idle == 0 && workers == 0)
 			rc = -1; /* nobody would ever take it */
@@ -369,6 +383,34 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 	}
 	job_free(j);
 	return rc;
+}
+
+void devnames_stop(void)
+{
+	struct timespec until;
+	unsigned n;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 1;
+	pthread_mutex_lock(&pool_lock);
+	pool_stop = true;
+	pthread_cond_broadcast(&pool_cond);
+	/* the idle ones end at once; a busy one after its scan (a hung one never) */
+	while (idle > 0 || queued > 0) {
+		if (pthread_cond_timedwait(&pool_done, &pool_lock, &until) != 0)
+			break;
+	}
+	n = workers;
+	pthread_mutex_unlock(&pool_lock);
+	for (unsigned k = 0; k < n; k++) {
+		pthread_mutex_lock(&pool_lock);
+		bool done = worker_exited[k];
+		pthread_mutex_unlock(&pool_lock);
+		if (done)
+			pthread_join(worker_tid[k], NULL);
+		else
+			pthread_detach(worker_tid[k]);
+	}
 }
 
 void devnames_free(struct devnames *d)

@@ -21,5 +21,8 @@
  * further scan until that one returns. */
 int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err);
 void devnames_free(struct devnames *d);
+/* At exit: the pool's idle workers end and are joined (a hung one is left); a later scan
+ * fails (EAGAIN). */
+void devnames_stop(void);
 
 #endif
