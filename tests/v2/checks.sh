@@ -272,6 +272,14 @@ c_fallback() {
 	# (kills in a row meet the watchdog's flap backoff: a recovery can take seconds)
 	_i=0
 	while [ ! -s $D/out ] && [ $_i -lt 300 ]; do sleep 0.1; _i=$((_i + 1)); done
+	if [ ! -s $D/out ]; then # where the reader is (a hung read shows its wait channel)
+		for _p in /proc/[0-9]*; do
+			grep -q lxcfs-reader $_p/cmdline 2>/dev/null || continue
+			echo "reader ${_p#/proc/}: state $(awk '{print $3}' $_p/stat) wchan $(cat $_p/wchan 2>/dev/null)"
+			cat $_p/stack 2>/dev/null | head -8 | sed 's/^/  /'
+		done
+		tail -15 $D/wd.log | sed 's/^/  wd: /'
+	fi
 	out=$(cat $D/out)
 	echo "fallback on $(uname -r), 5 kills, a reader looping over 3 files: $out"
 	grep 'recovered' $D/wd.log | sed 's/^/  /' | tail -5
