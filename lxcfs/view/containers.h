@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
+#include "render/render.h"
 #include "render/types.h"
 #include "common/error.h"
 
@@ -30,9 +31,9 @@ struct lx_container {
 	struct devnames devs; /* its /dev's block devices, scanned again from devs_until_ms */
 	bool have_devs;
 	int64_t devs_until_ms;
-	/* sysinfo(2)'s copy of its memory (view/sysinfo.c): at most SYSINFO_MEM_MS old, taken
-	 * with the paths of paths_ms and the own limit file reading si_own_limit */
-	struct cg_mem si_mem;
+	/* sysinfo(2)'s copy of its memory values (view/sysinfo.c): at most SYSINFO_MEM_MS old,
+	 * made with the paths of paths_ms and the own limit file reading si_own_limit */
+	struct meminfo_values si_vals;
 	int64_t si_mem_ms, si_paths_ms;
 	uint64_t si_own_limit;
 	bool si_mem_valid;

@@ -32,52 +32,57 @@ static int container_loads(struct lx_view *view, struct lx_container *ct, unsign
 	return 0;
 }
 
-/* The container's memory for sysinfo: a copy at most SYSINFO_MEM_MS old while its own limit
- * file reads the same and its cgroup paths are those of the copy, else read now. Its
- * memory.stat, which the values need, is the cost of an answer (26 us for a v1 child cgroup
- * here, against about 1 us for the limit file): a program calling sysinfo in a loop pays it
- * once per SYSINFO_MEM_MS, and a limit changed at run time shows on the next call. cg_lock
- * (held by the reader) guards the copy. */
+/* The memory values of sysinfo: for a container, a copy at most SYSINFO_MEM_MS old while its
+ * own limit file reads the same and its cgroup paths are those of the copy, else made now
+ * from its cgroup (memory.stat, 26 us for a v1 child cgroup here, against about 1 us for the
+ * limit file) and the host's meminfo (read into host, and parsed). A program calling sysinfo
+ * in a loop pays them once per SYSINFO_MEM_MS, and a limit changed at run time shows on the
+ * next call. cg_lock (held by the reader) guards the copy. */
 #define SYSINFO_MEM_MS 10
 
-static int container_mem(struct lx_view *view, struct reader *rd, struct cg_mem *m,
-			 struct lx_error *err)
+static int mem_values(struct lx_view *view, struct reader *rd, struct strbuf *host,
+		      struct meminfo_values *out, struct lx_error *err)
 {
 	struct lx_container *ct = rd->ct;
 	int64_t now = lx_now_ms();
-	uint64_t own;
+	uint64_t own = 0;
+	struct cg_mem m;
 
-	if (!ct)
-		return cg_mem_read(&view->layout, rd->paths, m, err);
-	if (cg_mem_own_limit(&view->layout, rd->paths, &own, err) < 0)
-		return -1;
-	if (ct->si_mem_valid && now - ct->si_mem_ms < SYSINFO_MEM_MS && now >= ct->si_mem_ms &&
-	    ct->si_paths_ms == ct->paths_ms && ct->si_own_limit == own) {
-		*m = ct->si_mem;
-		return 0;
+	if (ct) {
+		if (cg_mem_own_limit(&view->layout, rd->paths, &own, err) < 0)
+			return -1;
+		if (ct->si_mem_valid && now - ct->si_mem_ms < SYSINFO_MEM_MS &&
+		    now >= ct->si_mem_ms && ct->si_paths_ms == ct->paths_ms &&
+		    ct->si_own_limit == own) {
+			*out = ct->si_vals;
+			return 0;
+		}
+		ct->si_mem_valid = false;
 	}
-	ct->si_mem_valid = false;
-	if (cg_mem_read(&view->layout, rd->paths, m, err) < 0)
+	sb_reset(host); /* kept memory: nothing allocated once it has grown */
+	if (host_file_read(LX_FILE_MEMINFO, host, err) < 0 ||
+	    cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
 		return -1;
-	ct->si_mem = *m;
-	ct->si_mem_ms = now;
-	ct->si_paths_ms = ct->paths_ms;
-	ct->si_own_limit = own;
-	ct->si_mem_valid = true;
+	if (meminfo_values(host->buf, &m, view->swap, out) < 0)
+		return lx_error_set(err, errno, "meminfo values");
+	if (ct) {
+		ct->si_vals = *out;
+		ct->si_mem_ms = now;
+		ct->si_paths_ms = ct->paths_ms;
+		ct->si_own_limit = own;
+		ct->si_mem_valid = true;
+	}
 	return 0;
 }
 
-static int make(struct lx_view *view, struct reader *rd, const char *host_meminfo,
+static int make(struct lx_view *view, struct reader *rd, struct strbuf *host_meminfo,
 		struct sysinfo_values *v, struct lx_error *err)
 {
 	struct sysinfo host;
-	struct cg_mem m;
 	bool host_loads = !view->loadavg || !rd->ct, host_procs = !rd->ct;
 
-	if (container_mem(view, rd, &m, err) < 0)
+	if (mem_values(view, rd, host_meminfo, &v->mem, err) < 0)
 		return -1;
-	if (meminfo_values(host_meminfo, &m, view->swap, &v->mem) < 0)
-		return lx_error_set(err, errno, "meminfo values");
 	v->uptime_ns = reader_uptime_ns(view, rd);
 	if (!host_loads && container_loads(view, rd->ct, v->loads, err) < 0)
 		return -1;
@@ -113,9 +118,6 @@ int content_sysinfo_ns(struct lx_view *view, pid_t reader, uint64_t pidns, struc
 	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
 		return lx_error_code(err, ECANCELED,
 				     "every reader gets the host's values (SIGUSR2)");
-	sb_reset(host); /* kept memory: nothing allocated once it has grown */
-	if (host_file_read(LX_FILE_MEMINFO, host, err) < 0)
-		return -1;
 	/* a known namespace: its container straight from the table (0: the daemon's own, then
 	 * the reader's own cgroups as reader_begin finds them) */
 	if (pidns && reader > 0 &&
@@ -126,7 +128,7 @@ int content_sysinfo_ns(struct lx_view *view, pid_t reader, uint64_t pidns, struc
 		r = reader_begin(view, ct, reader, &rd, err);
 	}
 	if (r == 0)
-		r = make(view, &rd, host->buf, v, err);
+		r = make(view, &rd, host, v, err);
 	failed = r < 0 ? err->code : 0;
 	if (r < 0) {
 		char key[64];
