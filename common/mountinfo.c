@@ -197,7 +197,8 @@ const struct lx_mount *lx_mounts_top(const struct lx_mounts *m, const char *path
 		if (strcmp(m->v[i].mountpoint, path))
 			continue;
 		for (size_t j = 0; j < m->n; j++)
-			if (m->v[j].parent == m->v[i].id && !strcmp(m->v[j].mountpoint, path)) {
+			if (j != i && m->v[j].parent == m->v[i].id &&
+			    !strcmp(m->v[j].mountpoint, path)) {
 				covered = true;
 				break;
 			}
@@ -209,8 +210,10 @@ const struct lx_mount *lx_mounts_top(const struct lx_mounts *m, const char *path
 
 const struct lx_mount *lx_mounts_below(const struct lx_mounts *m, const struct lx_mount *mnt)
 {
+	/* never itself: a root with id 0 has parent 0 too (parse_ids) */
 	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i].id == mnt->parent && !strcmp(m->v[i].mountpoint, mnt->mountpoint))
+		if (&m->v[i] != mnt && m->v[i].id == mnt->parent &&
+		    !strcmp(m->v[i].mountpoint, mnt->mountpoint))
 			return &m->v[i];
 	return NULL;
 }

@@ -156,6 +156,12 @@ static void test_fuzz_found(void **state)
 	assert_ptr_equal(lx_mounts_top(&x, "/"), &x.v[0]);
 	assert_null(lx_mounts_below(&x, &x.v[0]));
 	lx_mounts_free(&x);
+	/* fuzzing: a root whose id is 0 (its parent 0 too) is not below itself, and on top */
+	assert_int_equal(lx_mountinfo_parse("0 0 0:28 / /mnt rw master:2 - t/ /mnt rw\n", &x, &err),
+			 0);
+	assert_null(lx_mounts_below(&x, &x.v[0]));
+	assert_ptr_equal(lx_mounts_top(&x, "/mnt"), &x.v[0]);
+	lx_mounts_free(&x);
 	/* the largest numbers the kernel prints still parse */
 	assert_int_equal(
 	    lx_mountinfo_parse("999999999 1 4095:1048575 / / rw - tmpfs x rw\n", &x, &err), 0);
