@@ -96,19 +96,22 @@ static void wake_orphans(struct lx_psi *p)
 	for (unsigned k = 0; k < LX_STATE_POLLS; k++) {
 		uint64_t fh = __atomic_load_n(&polls[k].fh, __ATOMIC_ACQUIRE), kh;
 
+		int r;
+
 		if (!fh || !earlier(p->epoch, fh))
 			continue;
 		kh = __atomic_load_n(&polls[k].kh, __ATOMIC_ACQUIRE);
-		if (kh) {
-			int r = lx_conn_notify_poll(p->c, kh);
-
-			log_debug("woke the poller of PSI handle %#llx of epoch %u: %s",
-				  (unsigned long long)fh, lx_fh_epoch(fh),
-				  r < 0 ? strerror(-r) : "ok");
-		}
-		if (__atomic_compare_exchange_n(&polls[k].fh, &fh, 0, false, __ATOMIC_ACQ_REL,
-						__ATOMIC_RELAXED))
-			__atomic_store_n(&polls[k].kh, 0, __ATOMIC_RELAXED);
+		/* the entry goes before the wake: a retiring process that answers the woken
+		 * poller's next poll notes it again, and the next scan wakes it again (cleared
+		 * after the wake, that note was lost and the poller slept on). One never polled
+		 * (kh 0) is forgotten: nobody to wake. */
+		if (!__atomic_compare_exchange_n(&polls[k].fh, &fh, 0, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_RELAXED) ||
+		    !kh)
+			continue;
+		r = lx_conn_notify_poll(p->c, kh);
+		log_debug("woke the poller of PSI handle %#llx of epoch %u: %s",
+			  (unsigned long long)fh, lx_fh_epoch(fh), r < 0 ? strerror(-r) : "ok");
 	}
 }
 
