@@ -28,9 +28,8 @@ struct lx_container {
 	bool have_paths;
 	int64_t paths_ms;
 	struct cg_fdcache *cache;
-	struct devnames devs; /* its /dev's block devices, scanned again from devs_until_ms */
-	bool have_devs;
-	int64_t devs_until_ms;
+	struct devnames devs;  /* its /dev's block devices, scanned again from devs_until_ms */
+	int64_t devs_until_ms; /* 0: never scanned */
 	/* sysinfo(2)'s copy of its memory values (view/sysinfo.c): at most SYSINFO_MEM_MS old,
 	 * made with the paths of paths_ms and the own limit file reading si_own_limit */
 	struct meminfo_values si_vals;

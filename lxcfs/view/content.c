@@ -155,7 +155,7 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 	if (rd->ct) { /* kept with the container (cg_lock is held) */
 		int64_t now = lx_now_ms();
 
-		if (!rd->ct->have_devs || now >= rd->ct->devs_until_ms) {
+		if (now >= rd->ct->devs_until_ms) { /* 0: never scanned */
 			struct lx_error scan_err = {0, ""};
 			bool ok;
 
@@ -170,7 +170,6 @@ static int make_disk(struct lx_view *view, enum lx_file f, const struct reader *
 					 (unsigned long long)rd->ct->ns_ino);
 				lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s", scan_err.msg);
 			}
-			rd->ct->have_devs = true;
 			rd->ct->devs_until_ms =
 			    now + (ok ? CONTAINER_DEVS_TTL_MS : CONTAINER_DEVS_RETRY_MS);
 		}
@@ -215,26 +214,35 @@ static int make_loadavg(struct lx_view *view, const struct reader *rd, const cha
 /* The files of /proc/pressure and /proc/slabinfo: the cgroup's own file when it has one, else the
  * host's (the cgroup2 hierarchy missing, a kernel without PSI or per-cgroup slab caches:
  * documented, not an error to log) */
+/* The PSI resource of a /proc/pressure file; false for any other file. */
+static bool psi_of(enum lx_file f, enum cg_psi *what)
+{
+	switch (f) {
+	case LX_FILE_PRESSURE_CPU:
+		*what = CG_PSI_CPU;
+		return true;
+	case LX_FILE_PRESSURE_IO:
+		*what = CG_PSI_IO;
+		return true;
+	case LX_FILE_PRESSURE_MEMORY:
+		*what = CG_PSI_MEMORY;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int make_cgfile(struct lx_view *view, enum lx_file f, const struct reader *rd,
 		       const char *host, struct strbuf *out, struct lx_error *err)
 {
 	__sbfree struct strbuf cg = STRBUF_INIT;
+	enum cg_psi what;
 	int r;
 
-	switch (f) {
-	case LX_FILE_PRESSURE_CPU:
-		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_CPU, &cg, err);
-		break;
-	case LX_FILE_PRESSURE_IO:
-		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_IO, &cg, err);
-		break;
-	case LX_FILE_PRESSURE_MEMORY:
-		r = cg_pressure_read(&view->layout, rd->paths, CG_PSI_MEMORY, &cg, err);
-		break;
-	default:
+	if (psi_of(f, &what))
+		r = cg_pressure_read(&view->layout, rd->paths, what, &cg, err);
+	else
 		r = cg_slabinfo_read(&view->layout, rd->paths, &cg, err);
-		break;
-	}
 	if (r < 0)
 		return -1;
 	if (r == 0)
@@ -339,19 +347,8 @@ int content_psi_trigger(struct lx_view *view, enum lx_file f, pid_t writer,
 	struct reader rd;
 	int r;
 
-	switch (f) {
-	case LX_FILE_PRESSURE_CPU:
-		what = CG_PSI_CPU;
-		break;
-	case LX_FILE_PRESSURE_IO:
-		what = CG_PSI_IO;
-		break;
-	case LX_FILE_PRESSURE_MEMORY:
-		what = CG_PSI_MEMORY;
-		break;
-	default:
+	if (!psi_of(f, &what))
 		return lx_error_code(err, EINVAL, "%s takes no PSI trigger", lx_file_paths[f]);
-	}
 	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED))
 		return cg_pressure_trigger(&view->layout, NULL, what, t, fd, err) < 0 ? -1 : 2;
 	if (reader_begin(view, NULL, writer, &rd, err) < 0) {
