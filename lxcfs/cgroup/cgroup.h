@@ -91,6 +91,10 @@ int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_m
  * to tell whether a copy of cg_mem_read is still what the limits are. */
 int cg_mem_own_limit(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
 		     struct lx_error *err);
+/* The same, and the swap limit file beside it (v1 memory.memsw.limit_in_bytes, v2
+ * memory.swap.max; 0 when the kernel has none): what meminfo and swaps are limited by. */
+int cg_mem_own_limits(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
+		      uint64_t *swap_limit, struct lx_error *err);
 /* Only limit, usage and swap (what /proc/swaps needs); the statistics stay 0. */
 int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, struct cg_mem *m,
 		       struct lx_error *err);

@@ -233,7 +233,8 @@ static int pt_stat(const char *host, fuse_ino_t ino, time_t mtime, struct stat *
 	return 0;
 }
 
-static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node, pid_t hint);
+static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node, pid_t hint,
+				 uint64_t *key);
 
 /* The CPUs the container of view may use (its cpu/online). false: no filtering (the host
  * view, or a view whose CPUs cannot be told). */
@@ -244,7 +245,7 @@ static bool view_cpus(struct lx_fuse *f, uint32_t view, pid_t hint, struct cpuse
 
 	if (view == 0)
 		return false;
-	b = make_view(f, view, N_CPU_ONLINE, hint);
+	b = make_view(f, view, N_CPU_ONLINE, hint, NULL);
 	ok = b && cpuset_parse(b->data, set) == 0;
 	lx_blob_put(b);
 	return ok;
@@ -252,26 +253,58 @@ static bool view_cpus(struct lx_fuse *f, uint32_t view, pid_t hint, struct cpuse
 
 /* ---------------------------------------------------------------- making content */
 
+/* A view's limits key as the inodes keep it (fuse/inodes.h). */
+static uint64_t inode_key(const struct lx_limits_key *k)
+{
+	return k->ok ? lx_key(k->v) : LX_KEY_NONE;
+}
+
+/* The same, for the container of pid namespace view. */
+static uint64_t view_limits_key(struct lx_fuse *f, uint32_t view, const struct lx_node *n,
+				pid_t hint)
+{
+	struct lx_container *ct = NULL;
+	struct lx_error err = {0, ""};
+	uint64_t key = LX_KEY_NONE;
+
+	if (containers_lookup_ns(f->view->containers, view, hint, &ct, &err) > 0) {
+		struct lx_limits_key k;
+
+		content_limits_key(f->view, n->file, ct, &k);
+		key = inode_key(&k);
+		container_put(f->view->containers, ct);
+	}
+	return key;
+}
+
 /* The file as the container of pid namespace `view` sees it; the host file when that
- * container cannot be found (its init is gone). hint: a pid that may be in it. */
-static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node, pid_t hint)
+ * container cannot be found (its init is gone). hint: a pid that may be in it. key (unless
+ * NULL): the limits key of what was made. */
+static struct lx_blob *make_view(struct lx_fuse *f, uint32_t view, unsigned node, pid_t hint,
+				 uint64_t *key)
 {
 	__sbfree struct strbuf sb = STRBUF_INIT;
 	struct lx_container *ct = NULL;
 	struct lx_error err = {0, ""};
 	int r;
 
+	if (key)
+		*key = LX_KEY_NONE;
 	r = containers_lookup_ns(f->view->containers, view, hint, &ct, &err);
 	if (r > 0) {
-		r = content_make_ct(f->view, tree_node(node)->file, ct, &sb);
+		struct lx_limits_key k;
+
+		r = content_make_ct(f->view, tree_node(node)->file, ct, &sb, &k);
+		if (key)
+			*key = inode_key(&k);
 		container_put(f->view->containers, ct);
 	} else {
-		char key[64];
+		char what[64];
 
 		/* one line a minute per reason, not per namespace: a container can make
 		 * namespaces faster than anyone reads a log */
-		snprintf(key, sizeof(key), "nslookup:%d", err.code);
-		lx_log_ratelimited(LX_LOG_WARN, key, 60,
+		snprintf(what, sizeof(what), "nslookup:%d", err.code);
+		lx_log_ratelimited(LX_LOG_WARN, what, 60,
 				   "no container for pid namespace %u: serving host files: %s",
 				   view, err.code ? err.msg : "its init is gone");
 		/* out of descriptors or memory: the daemon's own failure, which check-lxcfs
@@ -432,7 +465,8 @@ static void stored(struct lx_job *job, int err)
 	free(job);
 }
 
-static void submit(struct lx_fuse *f, uint64_t ino, bool inval, struct lx_blob *b)
+/* here: on this FUSE worker when it may (lx_notifier_run), else on a notifier thread */
+static void submit(struct lx_fuse *f, uint64_t ino, bool inval, struct lx_blob *b, bool here)
 {
 	struct lx_job *job = calloc(1, sizeof(*job));
 
@@ -451,7 +485,10 @@ static void submit(struct lx_fuse *f, uint64_t ino, bool inval, struct lx_blob *
 	job->blob = b;
 	job->done = stored;
 	job->arg = f;
-	lx_notifier_submit(f->notifier, job);
+	if (here)
+		lx_notifier_run(f->notifier, job);
+	else
+		lx_notifier_submit(f->notifier, job);
 }
 
 /* Make the inode's content (i->rendering is set by the caller, who queued its waiter),
@@ -460,13 +497,16 @@ static void submit(struct lx_fuse *f, uint64_t ino, bool inval, struct lx_blob *
  * content is made. */
 static void make_content(struct lx_fuse *f, struct lx_inode *i, pid_t hint, bool for_open)
 {
-	struct lx_blob *b = make_view(f, lx_nodeid_view(i->ino), lx_nodeid_node(i->ino), hint);
+	uint64_t key;
+	struct lx_blob *b =
+	    make_view(f, lx_nodeid_view(i->ino), lx_nodeid_node(i->ino), hint, &key);
 	struct lx_waiter *data, *opens = NULL;
 	bool store = false, inval = false;
 	int64_t now = now_ms();
 
 	pthread_mutex_lock(&i->lock);
 	i->rendering = false;
+	i->make_key = key;
 	data = lx_inode_take_data_waiters(i);
 	if (!b) {
 		opens = lx_inode_take_open_waiters(i);
@@ -484,6 +524,7 @@ static void make_content(struct lx_fuse *f, struct lx_inode *i, pid_t hint, bool
 		i->cur_len = b->len;
 		i->have_cur = true;
 		i->cur_ms = now;
+		i->cur_key = key;
 		i->stale = false;
 	} else if (!i->stale && i->have_cur && b->hash == i->cur_hash && b->len == i->cur_len &&
 		   i->ksize_known && i->ksize == b->len) {
@@ -501,7 +542,7 @@ static void make_content(struct lx_fuse *f, struct lx_inode *i, pid_t hint, bool
 	pthread_mutex_unlock(&i->lock);
 	answer_data(f, i, data, b);
 	if (store)
-		submit(f, i->ino, inval, lx_blob_get(b));
+		submit(f, i->ino, inval, lx_blob_get(b), true);
 	else
 		answer_opens(f, i, opens, 0);
 	lx_blob_put(b);
@@ -997,6 +1038,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct lx_fuse *f = fuse_of(req);
 	const struct lx_node *n = node_of(ino);
+	enum lx_open_step step;
 	struct lx_inode *i;
 	int64_t t = now_ms();
 
@@ -1047,11 +1089,21 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	pthread_mutex_lock(&i->lock);
-	switch (lx_inode_decide(i, t)) {
+	step = lx_inode_decide(i, t, LX_KEY_UNCHECKED);
+	if (step == LX_OPEN_CHECK) {
+		uint64_t key;
+
+		pthread_mutex_unlock(&i->lock);
+		key = view_limits_key(f, lx_nodeid_view(ino), n, fuse_req_ctx(req)->pid);
+		pthread_mutex_lock(&i->lock);
+		step = lx_inode_decide(i, t, key);
+	}
+	switch (step) {
 	case LX_OPEN_SHARE:
 		pthread_mutex_unlock(&i->lock);
 		reply_open_page(f, i, req, t);
 		break;
+	case LX_OPEN_CHECK: /* not with a key read: cannot happen */
 	case LX_OPEN_WAIT:
 	case LX_OPEN_MAKE: {
 		struct lx_waiter *w = calloc(1, sizeof(*w));
@@ -1099,7 +1151,7 @@ static void read_direct(struct lx_fuse *f, fuse_req_t req, fuse_ino_t ino, size_
 		if (h->host_only || lx_conn_request_poisoned()) {
 			r = content_make(f->view, n->file, 0, &sb); /* no reader: the host's file */
 		} else if (view != 0) {
-			struct lx_blob *b = make_view(f, view, n->id, fuse_req_ctx(req)->pid);
+			struct lx_blob *b = make_view(f, view, n->id, fuse_req_ctx(req)->pid, NULL);
 
 			r = b && sb_append(&sb, b->data, b->len) == 0 ? 0 : -1;
 			lx_blob_put(b);
@@ -1519,7 +1571,7 @@ static void refresh_one(struct lx_inode *i, void *arg)
 		i->storing = true;
 	pthread_mutex_unlock(&i->lock);
 	if (go)
-		submit(f, i->ino, true, NULL);
+		submit(f, i->ino, true, NULL, false);
 }
 
 static void *refresher(void *arg)
@@ -1617,8 +1669,17 @@ void lx_fuse_stop(struct lx_fuse *f)
 	}
 	lx_psi_free(f->psi);
 	f->psi = NULL;
+	if (!f->notifier)
+		return;
 	lx_notifier_free(f->notifier); /* runs what is queued: every waiter is answered */
 	f->notifier = NULL;
+	log_info("served: %llu opens of container files (page cache), %llu stores, %llu "
+		 "invalidations, %llu reads from the pages' content, %llu direct reads",
+		 __atomic_load_n(&f->n_open, __ATOMIC_RELAXED),
+		 __atomic_load_n(&f->n_store, __ATOMIC_RELAXED),
+		 __atomic_load_n(&f->n_inval, __ATOMIC_RELAXED),
+		 __atomic_load_n(&f->n_read_fill, __ATOMIC_RELAXED),
+		 __atomic_load_n(&f->n_direct_read, __ATOMIC_RELAXED));
 }
 
 void lx_fuse_fini(struct lx_fuse *f)

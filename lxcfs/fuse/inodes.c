@@ -114,6 +114,7 @@ struct lx_inode *lx_inodes_get(struct lx_inodes *t, uint64_t ino, bool create)
 		if (i) {
 			i->ino = ino;
 			i->refs = 1;
+			i->cur_key = i->make_key = LX_KEY_NONE;
 			pthread_mutex_init(&i->lock, NULL);
 			i->wdata_tail = &i->wdata;
 			i->wopen_tail = &i->wopen;
@@ -235,17 +236,18 @@ void lx_inode_released(struct lx_inode *i, int64_t open_ms)
 		i->open--;
 }
 
-enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms)
+enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms, uint64_t key)
 {
 	int64_t age = now_ms - i->cur_ms;
 
 	if (i->rendering || i->storing)
 		return LX_OPEN_WAIT;
-	if (!i->pv || i->stale || !i->cur)
+	if (!i->pv || i->stale || !i->cur || age < 0 || age >= LX_MAX_SHARE_MS ||
+	    i->cur_key == LX_KEY_NONE)
 		return LX_OPEN_MAKE;
-	if (age < LX_MAX_SHARE_MS && lx_inode_young(i, now_ms) > 0)
-		return LX_OPEN_SHARE;
-	return LX_OPEN_MAKE;
+	if (key == LX_KEY_UNCHECKED)
+		return LX_OPEN_CHECK;
+	return key == i->cur_key ? LX_OPEN_SHARE : LX_OPEN_MAKE;
 }
 
 bool lx_inode_needs_inval(const struct lx_inode *i, size_t len)
@@ -265,6 +267,7 @@ void lx_inode_set_cur(struct lx_inode *i, struct lx_blob *b, bool invalidated, i
 	i->cur_len = b->len;
 	i->have_cur = true;
 	i->cur_ms = now_ms;
+	i->cur_key = i->make_key;
 	i->pv = true;
 	i->stale = false;
 	if (invalidated) {

@@ -10,10 +10,11 @@
  * it consistent again (invalidate, then store) before using the cache.
  *
  * Rules (see lx_inode_decide):
- *  - the content of an inode changes only when no young handle is reading it (a young handle
- *    is one opened less than LX_YOUNG_MS ago), unless the shared content is older than
- *    LX_MAX_SHARE_MS; an open with no young handle reading makes a new content, however
- *    recent the last one (a limit changed between two reads shows at the second);
+ *  - an open is answered with the content the pages hold while it is less than
+ *    LX_MAX_SHARE_MS old and the container's limits read as they did when it was made (its
+ *    limits key, view/view.h content_limits_key: one read of its own limit files); else it
+ *    makes a new content: a limit changed between two reads shows at the second, and a
+ *    container's readers in a loop make its content once per LX_MAX_SHARE_MS;
  *  - a store never leaves bytes of an older content behind: a shorter content, or one whose
  *    inode state is unknown, is stored after invalidating the inode's pages and attributes;
  *  - inodes whose open handles are all older than LX_YOUNG_MS (a `top` keeping the file open
@@ -67,8 +68,10 @@ struct lx_inode {
 	uint64_t cur_hash;    /* of the last content stored (valid with have_cur) */
 	size_t cur_len;
 	bool have_cur;
-	int64_t cur_ms;	  /* when the last content was made */
-	bool ksize_known; /* the kernel's i_size is ksize */
+	int64_t cur_ms;	   /* when the last content was made */
+	uint64_t cur_key;  /* the limits key that content was made with (LX_KEY_NONE: unknown) */
+	uint64_t make_key; /* the same for the content being made or stored */
+	bool ksize_known;  /* the kernel's i_size is ksize */
 	size_t ksize;
 	bool stale;	   /* invalidated for a refresh: the next read makes it again */
 	unsigned open;	   /* page-cache handles of this process open */
@@ -98,13 +101,23 @@ size_t lx_inodes_count(struct lx_inodes *t);
 /* Call fn on each entry (with a reference, no lock held). */
 void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg);
 
+/* Limits keys (content_limits_key) as the inodes keep them: two values no key takes. */
+#define LX_KEY_UNCHECKED UINT64_MAX	  /* lx_inode_decide: the caller has not read it */
+#define LX_KEY_NONE	 (UINT64_MAX - 1) /* it could not be read */
+static inline uint64_t lx_key(uint64_t k)
+{
+	return k >= LX_KEY_NONE ? k - 2 : k;
+}
+
 /* With i->lock held. */
 enum lx_open_step {
 	LX_OPEN_SHARE, /* answer with the content the pages hold */
 	LX_OPEN_MAKE,  /* make the content, then store it */
 	LX_OPEN_WAIT,  /* another request is making it: queue */
+	LX_OPEN_CHECK, /* recent enough to share: read the limits key (no lock), decide again */
 };
-enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms);
+/* key: the container's limits key read now, or LX_KEY_UNCHECKED */
+enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms, uint64_t key);
 unsigned lx_inode_young(const struct lx_inode *i, int64_t now_ms);
 void lx_inode_opened(struct lx_inode *i, int64_t open_ms);
 void lx_inode_released(struct lx_inode *i, int64_t open_ms);

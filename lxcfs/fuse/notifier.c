@@ -5,7 +5,11 @@
 #include <stdlib.h>
 
 #include "fuse/fuse_ops.h"
+#include "fuse/fuse_params.h"
 #include "fuse/inodes.h"
+
+/* jobs run by FUSE workers at once, at most: the other workers answer READs */
+#define MAX_INLINE (LX_MAX_THREADS / 2)
 
 struct queue {
 	pthread_mutex_t lock;
@@ -20,7 +24,8 @@ struct queue {
 struct lx_notifier {
 	struct fuse_session *se;
 	unsigned n;
-	unsigned pending; /* atomic */
+	unsigned pending;	 /* atomic */
+	unsigned inline_running; /* atomic: jobs run by FUSE workers now */
 	struct queue q[];
 };
 
@@ -108,6 +113,22 @@ void lx_notifier_submit(struct lx_notifier *n, struct lx_job *job)
 	q->tail = &job->next;
 	pthread_cond_signal(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+}
+
+void lx_notifier_run(struct lx_notifier *n, struct lx_job *job)
+{
+	int err;
+
+	if (__atomic_add_fetch(&n->inline_running, 1, __ATOMIC_RELAXED) > MAX_INLINE) {
+		__atomic_sub_fetch(&n->inline_running, 1, __ATOMIC_RELAXED);
+		lx_notifier_submit(n, job);
+		return;
+	}
+	__atomic_add_fetch(&n->pending, 1, __ATOMIC_RELAXED);
+	err = run(n->se, job);
+	job->done(job, err);
+	__atomic_sub_fetch(&n->pending, 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&n->inline_running, 1, __ATOMIC_RELAXED);
 }
 
 unsigned lx_notifier_pending(struct lx_notifier *n)

@@ -1,7 +1,9 @@
 /* The threads that push content into the kernel's page cache (notify_store) and drop it
  * (notify_inval_inode). A store may wait in the kernel for a page that a READ of ours is
- * filling; so stores never run on a FUSE worker thread (16 workers blocked in stores would
- * leave no worker to answer those READs). Jobs of one inode run in order, on one thread. */
+ * filling; so a FUSE worker runs one itself (lx_notifier_run: no hand-off to another thread,
+ * no wake-up) only while fewer than half the workers do: the others are left to answer those
+ * READs (16 workers blocked in stores would leave none). The callers keep at most one job
+ * of an inode queued or running at a time. */
 #ifndef LXCFS_FUSE_NOTIFIER_H
 #define LXCFS_FUSE_NOTIFIER_H
 
@@ -27,6 +29,9 @@ struct lx_job {
 struct lx_notifier *lx_notifier_new(struct fuse_session *se, unsigned nthreads);
 /* Queue a job (owned by the caller until done runs). */
 void lx_notifier_submit(struct lx_notifier *n, struct lx_job *job);
+/* Run it on the calling FUSE worker (done is called there), or queue it when half the
+ * workers run jobs so already. */
+void lx_notifier_run(struct lx_notifier *n, struct lx_job *job);
 /* Run every queued job, then stop the threads. */
 void lx_notifier_free(struct lx_notifier *n);
 /* Jobs queued or running. */

@@ -36,13 +36,58 @@ static int host_online(const char *text, struct cpuset *online, struct lx_error 
 	return 0;
 }
 
+/* ---------------------------------------------------------------- limits keys */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+/* The container's own memory and swap limit files, as they read now. */
+static void mem_key(struct lx_view *view, const struct reader *rd, struct lx_limits_key *key)
+{
+	struct lx_error err = {0, ""};
+	uint64_t lim, swap;
+
+	key->ok = cg_mem_own_limits(&view->layout, rd->paths, &lim, &swap, &err) == 0;
+	key->v = key->ok ? mix(mix(1, lim), swap) : 0;
+}
+
+/* The CPUs (and CFS quota) a CPU file was made with. */
+static void cpu_key(const struct cg_cpu *c, struct lx_limits_key *key)
+{
+	uint64_t h = 2, q;
+
+	for (size_t k = 0; k < CPUSET_WORDS; k++)
+		h = mix(h, c->cpus.bits[k]);
+	memcpy(&q, &c->cfs_cpus, sizeof(q));
+	key->ok = true;
+	key->v = mix(h, q);
+}
+
+static bool is_mem_file(enum lx_file f)
+{
+	return f == LX_FILE_MEMINFO || f == LX_FILE_SWAPS;
+}
+
+static bool is_cpu_file(enum lx_file f)
+{
+	return f == LX_FILE_CPUINFO || f == LX_FILE_CPU_ONLINE || f == LX_FILE_CPU_POSSIBLE ||
+	       f == LX_FILE_CPU_PRESENT || f == LX_FILE_CPU_OFFLINE || f == LX_FILE_STAT ||
+	       f == LX_FILE_UPTIME;
+}
+
+/* ---------------------------------------------------------------- the files */
+
 static int make_mem(struct lx_view *view, enum lx_file f, const struct reader *rd, const char *host,
-		    struct strbuf *out, struct lx_error *err)
+		    struct strbuf *out, struct lx_limits_key *key, struct lx_error *err)
 {
 	__sbfree struct strbuf meminfo = STRBUF_INIT;
 	uint64_t host_swap_kb = 0;
 	struct cg_mem m;
 
+	mem_key(view, rd, key); /* before the values: a limit changed meanwhile changes it */
 	if (f == LX_FILE_MEMINFO) {
 		if (cg_mem_read(&view->layout, rd->paths, &m, err) < 0)
 			return -1;
@@ -103,7 +148,7 @@ static unsigned cpu_parts(const struct lx_view *view, enum lx_file f)
 }
 
 static int make_cpu(struct lx_view *view, enum lx_file f, const struct reader *rd, const char *host,
-		    struct strbuf *out, struct lx_error *err)
+		    struct strbuf *out, struct lx_limits_key *key, struct lx_error *err)
 {
 	static __thread struct cg_cpu values; /* 32 KiB: per thread, not per read */
 	struct cg_cpu *c = &values;	      /* cg_cpu_read_parts sets what it read */
@@ -113,6 +158,7 @@ static int make_cpu(struct lx_view *view, enum lx_file f, const struct reader *r
 	if (cg_cpu_read_parts(&view->layout, rd->paths, c, cpu_parts(view, f), err) < 0 ||
 	    host_online(f == LX_FILE_CPU_ONLINE ? host : NULL, &online, err) < 0)
 		return -1;
+	cpu_key(c, key);
 	visible_cpus(c, &online, view->cfs, &vis);
 	ncpu = cpuset_count(&vis);
 	switch (f) {
@@ -255,7 +301,7 @@ static int make_cgfile(struct lx_view *view, enum lx_file f, const struct reader
 /* The file f for container ct (the caller holds a reference), or for reader when ct is NULL:
  * its container is looked up from its pid namespace. */
 static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, pid_t reader,
-		struct strbuf *out)
+		struct strbuf *out, struct lx_limits_key *key)
 {
 	const char *host_path;
 	__sbfree struct strbuf host = STRBUF_INIT;
@@ -270,8 +316,11 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
+	key->ok = true; /* the files without limits */
+	key->v = 0;
 	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED)) {
 		/* SIGUSR2 */
+		key->ok = false;
 		sb_reset(out);
 		return sb_append(out, host.buf, host.len) < 0 ? -1 : 0;
 	}
@@ -281,7 +330,7 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 	switch (f) {
 	case LX_FILE_MEMINFO:
 	case LX_FILE_SWAPS:
-		r = make_mem(view, f, &rd, host.buf, out, &err);
+		r = make_mem(view, f, &rd, host.buf, out, key, &err);
 		break;
 	case LX_FILE_CPUINFO:
 	case LX_FILE_CPU_ONLINE:
@@ -290,7 +339,7 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 	case LX_FILE_CPU_OFFLINE:
 	case LX_FILE_STAT:
 	case LX_FILE_UPTIME:
-		r = make_cpu(view, f, &rd, host.buf, out, &err);
+		r = make_cpu(view, f, &rd, host.buf, out, key, &err);
 		break;
 	case LX_FILE_DISKSTATS:
 	case LX_FILE_PARTITIONS:
@@ -311,14 +360,16 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 fallback:
 	failed = r < 0 ? err.code : 0;
 	if (r < 0) {
-		char key[128];
+		char what[128];
 
 		/* one line per container (or per host reader's file), not per reading pid */
-		snprintf(key, sizeof(key), "%u:%llu", f,
+		snprintf(what, sizeof(what), "%u:%llu", f,
 			 rd.ct ? (unsigned long long)rd.ct->ns_ino : 0ULL);
-		lx_log_ratelimited(LX_LOG_WARN, key, 60, "%s for pid %d: serving the host file: %s",
-				   host_path, rd.pid, err.code ? err.msg : "unknown error");
+		lx_log_ratelimited(LX_LOG_WARN, what, 60,
+				   "%s for pid %d: serving the host file: %s", host_path, rd.pid,
+				   err.code ? err.msg : "unknown error");
 		reader_note_error(view, &err);
+		key->ok = false;
 		sb_reset(out);
 		if (sb_append(out, host.buf, host.len) < 0)
 			r = -1;
@@ -331,13 +382,44 @@ fallback:
 
 int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out)
 {
-	return make(view, f, NULL, reader, out);
+	struct lx_limits_key key;
+
+	return make(view, f, NULL, reader, out, &key);
 }
 
 int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *ct,
-		    struct strbuf *out)
+		    struct strbuf *out, struct lx_limits_key *key)
 {
-	return make(view, f, ct, ct->init_pid, out);
+	return make(view, f, ct, ct->init_pid, out, key);
+}
+
+void content_limits_key(struct lx_view *view, enum lx_file f, struct lx_container *ct,
+			struct lx_limits_key *key)
+{
+	static __thread struct cg_cpu values; /* 32 KiB: per thread, not per call */
+	struct lx_error err = {0, ""};
+	struct reader rd;
+
+	key->ok = !__atomic_load_n(&view->host_view, __ATOMIC_RELAXED);
+	key->v = 0;
+	if (!key->ok || (!is_mem_file(f) && !is_cpu_file(f)))
+		return;
+	if (reader_begin(view, ct, ct->init_pid, &rd, &err) < 0) {
+		key->ok = false;
+	} else if (is_mem_file(f)) {
+		mem_key(view, &rd, key);
+	} else {
+		/* what make_cpu reads them with: the cpuset, and the quota with --enable-cfs */
+		memset(&values.cpus, 0, sizeof(values.cpus));
+		values.cfs_cpus = 0;
+		if (cg_cpu_read_parts(&view->layout, rd.paths, &values,
+				      view->cfs ? CG_CPU_QUOTA : 0, &err) < 0)
+			key->ok = false;
+		else
+			cpu_key(&values, key);
+	}
+	/* not an error of what is served: nothing noted for the container */
+	reader_end(view, &rd, 0);
 }
 
 int content_psi_trigger(struct lx_view *view, enum lx_file f, pid_t writer,

@@ -36,13 +36,27 @@ struct lx_view {
 	bool loadavg_stop;
 };
 
+/* What the limits a file is made with read as, as one number (ok false: unknown): its own
+ * memory limit files for meminfo and swaps, its effective CPUs (and with --enable-cfs its
+ * CFS quota) for the CPU files and uptime, 0 for the other files. A content made while it
+ * read the same shows the same limits (a parent's memory limit changed alone is not seen). */
+struct lx_limits_key {
+	bool ok;
+	uint64_t v;
+};
 /* The file `f` as the process `reader` sees it, appended to out. Never fails for a container:
  * what cannot be computed is served from the host file. */
 int content_make(struct lx_view *view, enum lx_file f, pid_t reader, struct strbuf *out);
-/* The same as container ct sees it (the caller holds a reference: view/containers.h). */
+/* The same as container ct sees it (the caller holds a reference: view/containers.h), with
+ * the limits key of what it made (read before the values it is made of: a limit changed
+ * meanwhile gives another key at the next look, never the same one). */
 struct lx_container;
 int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *ct,
-		    struct strbuf *out);
+		    struct strbuf *out, struct lx_limits_key *key);
+
+/* What they read now for container ct and file f. */
+void content_limits_key(struct lx_view *view, enum lx_file f, struct lx_container *ct,
+			struct lx_limits_key *key);
 
 /* Arm the PSI trigger t on what the writer's /proc/pressure file f shows: its container's
  * cgroup pressure file, or the host's /proc/pressure file (a writer in the daemon's pid

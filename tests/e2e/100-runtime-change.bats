@@ -90,3 +90,28 @@ view() {
 		exit bad }'
 	assert_success
 }
+
+# The container's other reader opens the files again and again and keeps the last one open:
+# there is always a content made a moment ago (before the change) and a handle reading it;
+# the next open still reads the new limit. The write and the read are one shell in the
+# container, about a millisecond apart.
+@test "a limit changed while another reader of the container loops shows on the next open" {
+	start_daemon
+	make_cgroup busy
+	cg_set busy memory.limit_in_bytes 512M
+	cg_set busy cpuset.cpus "$LAST_CPU"
+	start_container busy bash -c 'while :; do exec 3</proc/meminfo 4</proc/cpuinfo; done'
+	local mem cpus i
+	mem=$(cg_dir memory busy)/memory.limit_in_bytes
+	cpus=$(cg_dir cpuset busy)/cpuset.cpus
+	for ((i = 0; i < 10; i++)); do
+		run container_exec "$CONTAINER_PID" sh -c "
+			echo $(((256 + i) * 1024 * 1024)) >$mem && grep ^MemTotal: /proc/meminfo
+			echo $HOST_CPUS >$cpus && grep -c ^processor /proc/cpuinfo
+			echo $LAST_CPU >$cpus && grep -c ^processor /proc/cpuinfo"
+		assert_success
+		assert_output --regexp "^MemTotal: +$(((256 + i) * 1024)) kB
+$HOST_N
+1\$"
+	done
+}

@@ -339,6 +339,45 @@ static void test_limits(void **state)
 	fix_rmtree(dir);
 }
 
+/* cg_mem_own_limits: the container's own two files (what the page cache's limits key is made
+ * of), whatever its parents say; no swap file: 0. */
+static void own_limits(const char *root, const char *text, uint64_t want, uint64_t want_swap)
+{
+	struct lx_error err = {0, ""};
+	struct cg_layout l;
+	struct cg_paths p;
+	uint64_t lim = 1, swap = 1;
+
+	fix_load(root, text, &l, &p);
+	if (cg_mem_own_limits(&l, &p, &lim, &swap, &err) < 0)
+		fail_msg("cg_mem_own_limits(%s): %s", root, err.msg);
+	assert_int_equal(lim, want);
+	assert_int_equal(swap, want_swap);
+	fix_unload(&l, &p);
+}
+
+static void test_own_limits(void **state)
+{
+	char *dir = fix_copy("v1");
+
+	(void)state;
+	put_v1_hier(dir, NULL, NULL);
+	fix_put(dir, "memory/lxcfs-test/ct/memory.limit_in_bytes", "1073741824\n");
+	fix_put(dir, "memory/lxcfs-test/ct/memory.memsw.limit_in_bytes", "2147483648\n");
+	own_limits(dir, v1_ct, 1024 * MiB, 2048 * MiB); /* looser than the parent's: its own */
+	fix_rm(dir, "memory/lxcfs-test/ct/memory.memsw.limit_in_bytes");
+	own_limits(dir, v1_ct, 1024 * MiB, 0);
+	fix_rmtree(dir);
+
+	dir = fix_copy("v2");
+	fix_put(dir, "lx/ct/init/memory.max", "104857600\n");
+	fix_put(dir, "lx/ct/init/memory.swap.max", "max\n");
+	own_limits(dir, "0::/lx/ct/init\n", 100 * MiB, UINT64_MAX);
+	fix_rm(dir, "lx/ct/init/memory.swap.max");
+	own_limits(dir, "0::/lx/ct/init\n", 100 * MiB, 0);
+	fix_rmtree(dir);
+}
+
 /* No swap accounting: v1 without memory.memsw.*, v2 without memory.swap.*. */
 static void test_no_swap_accounting(void **state)
 {
@@ -604,6 +643,7 @@ int main(void)
 	    cmocka_unit_test(test_hybrid),
 	    cmocka_unit_test(test_limits_v1_hierarchical),
 	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_own_limits),
 	    cmocka_unit_test(test_no_swap_accounting),
 	    cmocka_unit_test(test_v2_controller_off_below),
 	    cmocka_unit_test(test_v2_slab_sum),

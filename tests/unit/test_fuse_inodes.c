@@ -57,7 +57,7 @@ static void test_unknown_state_invalidates(void **state)
 	struct lx_inode *i = fresh(t, lx_nodeid(9, N_MEMINFO));
 
 	(void)state;
-	assert_int_equal(lx_inode_decide(i, 1000), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, 1000, LX_KEY_UNCHECKED), LX_OPEN_MAKE);
 	assert_true(lx_inode_needs_inval(i, 100));
 	lx_inode_put(i);
 	lx_inodes_free(t);
@@ -88,9 +88,9 @@ static void test_store_rules(void **state)
 	lx_inodes_free(t);
 }
 
-/* An open while a young handle reads shares the content up to LX_MAX_SHARE_MS (the content
- * never changes under a young reader); after that, or with no young handle (however recent
- * the content: a limit changed between two reads shows at the second), a new one is made. */
+/* An open shares the content up to LX_MAX_SHARE_MS while the container's limits key reads
+ * as it did when the content was made (a limit changed between two reads shows at the
+ * second, whoever else reads); after that, or with another key or none, a new one is made. */
 static void test_share_rules(void **state)
 {
 	struct lx_inodes *t = lx_inodes_new();
@@ -99,14 +99,30 @@ static void test_share_rules(void **state)
 	int64_t t0 = 100000;
 
 	(void)state;
+	/* a content made without a key is never shared */
 	lx_inode_set_cur(i, b, false, t0);
-	assert_int_equal(lx_inode_decide(i, t0), LX_OPEN_MAKE);
-	assert_int_equal(lx_inode_decide(i, t0 + 1), LX_OPEN_MAKE);
+	assert_int_equal(i->cur_key, LX_KEY_NONE);
+	assert_int_equal(lx_inode_decide(i, t0, LX_KEY_UNCHECKED), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, t0, LX_KEY_NONE), LX_OPEN_MAKE);
+	i->make_key = 42;
+	lx_inode_set_cur(i, b, false, t0);
+	assert_int_equal(i->cur_key, 42);
+	/* recent: the caller reads the key; the same key shares, another makes */
+	assert_int_equal(lx_inode_decide(i, t0, LX_KEY_UNCHECKED), LX_OPEN_CHECK);
+	assert_int_equal(lx_inode_decide(i, t0 + 1, 42), LX_OPEN_SHARE);
+	assert_int_equal(lx_inode_decide(i, t0 + 1, 43), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, t0 + 1, LX_KEY_NONE), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, t0 + LX_MAX_SHARE_MS - 1, 42), LX_OPEN_SHARE);
+	/* too old, or made "later" than now (a clock step): no key read, made again */
+	assert_int_equal(lx_inode_decide(i, t0 + LX_MAX_SHARE_MS, LX_KEY_UNCHECKED), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, t0 - 1, LX_KEY_UNCHECKED), LX_OPEN_MAKE);
+	/* the two values no key takes */
+	assert_int_equal(lx_key(LX_KEY_UNCHECKED), LX_KEY_UNCHECKED - 2);
+	assert_int_equal(lx_key(LX_KEY_NONE), LX_KEY_NONE - 2);
+	assert_int_equal(lx_key(7), 7);
+	/* young counts are kept for the refresh of persistent handles */
 	lx_inode_opened(i, t0);
-	assert_int_equal(lx_inode_decide(i, t0), LX_OPEN_SHARE);
 	assert_int_equal(lx_inode_young(i, t0 + 1), 1);
-	assert_int_equal(lx_inode_decide(i, t0 + LX_MAX_SHARE_MS - 1), LX_OPEN_SHARE);
-	assert_int_equal(lx_inode_decide(i, t0 + LX_MAX_SHARE_MS), LX_OPEN_MAKE);
 	/* a handle is young for LX_YOUNG_MS to 2 x LX_YOUNG_MS, then persistent */
 	assert_int_equal(lx_inode_young(i, t0 + 2 * LX_YOUNG_MS + 1), 0);
 	assert_int_equal(i->open, 1);
@@ -115,10 +131,10 @@ static void test_share_rules(void **state)
 	assert_int_equal(lx_inode_young(i, t0 + 1), 0);
 	/* busy: wait */
 	i->rendering = true;
-	assert_int_equal(lx_inode_decide(i, t0), LX_OPEN_WAIT);
+	assert_int_equal(lx_inode_decide(i, t0, 42), LX_OPEN_WAIT);
 	i->rendering = false;
 	i->stale = true; /* refreshed: the content is made again */
-	assert_int_equal(lx_inode_decide(i, t0), LX_OPEN_MAKE);
+	assert_int_equal(lx_inode_decide(i, t0, 42), LX_OPEN_MAKE);
 	lx_blob_put(b);
 	lx_inode_put(i);
 	lx_inodes_free(t);
