@@ -237,15 +237,15 @@ static int io_v1(const struct cg_dir *d, struct io_acc *out, struct lx_error *er
 		struct family_walk w = {&families[i], &acc};
 		int r;
 
-		if (!cg_has_file(d, families[i].file[RW_SERVICED]))
+		/* with the recursive throttle files, the others are the same counters, summed
+		 * by the kernel (with those of removed descendants): walking the tree could only
+		 * find fewer (not looked at: no descriptor held for them) */
+		if ((!families[i].recursive && throttle_recursive) ||
+		    !cg_has_file(d, families[i].file[RW_SERVICED]))
 			continue;
 		if (families[i].recursive) {
 			r = family_visit(d, &w, err);
 			throttle_recursive |= i == FAMILY_THROTTLE_RECURSIVE;
-		} else if (throttle_recursive) {
-			/* the same counters, summed by the kernel (with those of removed
-			 * descendants): walking the tree could only find fewer */
-			continue;
 		} else {
 			r = cg_walk_tree(d, family_visit, &w, err);
 		}

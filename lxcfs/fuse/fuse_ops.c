@@ -1577,11 +1577,12 @@ static void refresh_one(struct lx_inode *i, void *arg)
 static void *refresher(void *arg)
 {
 	struct lx_fuse *f = arg;
-	unsigned idle_passes = 0;
+	unsigned passes = 0;
 
 	pthread_mutex_lock(&f->rlock);
 	while (!f->rstop) {
 		struct timespec ts;
+		bool full;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += LX_REFRESH_MS / 2 * 1000000L;
@@ -1592,13 +1593,19 @@ static void *refresher(void *arg)
 		pthread_cond_timedwait(&f->rcond, &f->rlock, &ts);
 		if (f->rstop)
 			break;
-		/* with handles open, every pass; else only to drop unused contents */
-		if (__atomic_load_n(&f->pc_open, __ATOMIC_RELAXED) == 0 &&
-		    ++idle_passes < LX_KEEP_CLOSED_MS / (LX_REFRESH_MS / 2))
+		/* the inodes with handles open at every pass (a thousand containers' closed
+		 * files are not looked at 40 times a second); all of them once a second, to
+		 * drop the contents nobody reads */
+		full = ++passes >= LX_KEEP_CLOSED_MS / (LX_REFRESH_MS / 2);
+		if (!full && __atomic_load_n(&f->pc_open, __ATOMIC_RELAXED) == 0)
 			continue;
-		idle_passes = 0;
+		if (full)
+			passes = 0;
 		pthread_mutex_unlock(&f->rlock);
-		lx_inodes_foreach(f->inodes, refresh_one, f);
+		if (full)
+			lx_inodes_foreach(f->inodes, refresh_one, f);
+		else
+			lx_inodes_foreach_open(f->inodes, refresh_one, f);
 		pthread_mutex_lock(&f->rlock);
 	}
 	pthread_mutex_unlock(&f->rlock);

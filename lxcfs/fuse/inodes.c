@@ -173,7 +173,8 @@ size_t lx_inodes_count(struct lx_inodes *t)
 	return n;
 }
 
-void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg)
+static void foreach (struct lx_inodes *t, bool only_open, void (*fn)(struct lx_inode *, void *),
+		     void *arg)
 {
 	for (int s = 0; s < SHARDS; s++) {
 		struct shard *sh = &t->shards[s];
@@ -184,6 +185,8 @@ void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *
 		if (sh->n)
 			v = malloc(sh->n * sizeof(*v));
 		for (struct lx_inode *i = sh->head; v && i; i = i->next) {
+			if (only_open && __atomic_load_n(&i->open, __ATOMIC_RELAXED) == 0)
+				continue;
 			__atomic_add_fetch(&i->refs, 1, __ATOMIC_RELAXED);
 			v[n++] = i;
 		}
@@ -194,6 +197,18 @@ void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *
 		}
 		free(v);
 	}
+}
+
+void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg)
+{
+	foreach (t, false, fn, arg)
+		;
+}
+
+void lx_inodes_foreach_open(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg)
+{
+	foreach (t, true, fn, arg)
+		;
 }
 
 static int64_t bucket(int64_t ms)
@@ -222,7 +237,7 @@ void lx_inode_opened(struct lx_inode *i, int64_t open_ms)
 		i->young[k] = 0;
 	}
 	i->young[k]++;
-	i->open++;
+	__atomic_store_n(&i->open, i->open + 1, __ATOMIC_RELAXED); /* read unlocked: foreach */
 }
 
 void lx_inode_released(struct lx_inode *i, int64_t open_ms)
@@ -233,7 +248,7 @@ void lx_inode_released(struct lx_inode *i, int64_t open_ms)
 	if (i->young_id[k] == b && i->young[k] > 0)
 		i->young[k]--;
 	if (i->open > 0)
-		i->open--;
+		__atomic_store_n(&i->open, i->open - 1, __ATOMIC_RELAXED);
 }
 
 enum lx_open_step lx_inode_decide(const struct lx_inode *i, int64_t now_ms, uint64_t key)

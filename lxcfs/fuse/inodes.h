@@ -74,7 +74,7 @@ struct lx_inode {
 	bool ksize_known;  /* the kernel's i_size is ksize */
 	size_t ksize;
 	bool stale;	   /* invalidated for a refresh: the next read makes it again */
-	unsigned open;	   /* page-cache handles of this process open */
+	unsigned open;	   /* page-cache handles of this process open (written atomically) */
 	unsigned young[2]; /* handles opened in bucket young_id[i] (of LX_YOUNG_MS) */
 	int64_t young_id[2];
 	/* A content being made (rendering: READ, GETATTR and OPEN wait), then stored (storing:
@@ -100,6 +100,9 @@ void lx_inodes_forget(struct lx_inodes *t, uint64_t ino, uint64_t n);
 size_t lx_inodes_count(struct lx_inodes *t);
 /* Call fn on each entry (with a reference, no lock held). */
 void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg);
+/* The same, for the entries with a page-cache handle open (`open` is looked at without the
+ * entry's lock: one opened meanwhile is seen at the next call). */
+void lx_inodes_foreach_open(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg);
 
 /* Limits keys (content_limits_key) as the inodes keep them: two values no key takes. */
 #define LX_KEY_UNCHECKED UINT64_MAX	  /* lx_inode_decide: the caller has not read it */

@@ -307,12 +307,14 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 	__sbfree struct strbuf host = STRBUF_INIT;
 	struct reader rd;
 	struct lx_error err = {0, ""};
+	/* a container's uptime is made of its own values: the host's file only to fall back */
+	bool lazy = ct && f == LX_FILE_UPTIME;
 	int r = -1, failed;
 
 	if (f >= LX_NFILES)
 		return -1;
 	host_path = lx_file_host_paths[f];
-	if (host_file_read(f, &host, &err) < 0) {
+	if (!lazy && host_file_read(f, &host, &err) < 0) {
 		lx_log_ratelimited(LX_LOG_ERROR, host_path, 60, "%s", err.msg);
 		return -1;
 	}
@@ -321,6 +323,8 @@ static int make(struct lx_view *view, enum lx_file f, struct lx_container *ct, p
 	if (__atomic_load_n(&view->host_view, __ATOMIC_RELAXED)) {
 		/* SIGUSR2 */
 		key->ok = false;
+		if (lazy && host_file_read(f, &host, &err) < 0)
+			return -1;
 		sb_reset(out);
 		return sb_append(out, host.buf, host.len) < 0 ? -1 : 0;
 	}
@@ -371,7 +375,8 @@ fallback:
 		reader_note_error(view, &err);
 		key->ok = false;
 		sb_reset(out);
-		if (sb_append(out, host.buf, host.len) < 0)
+		if ((lazy && host_file_read(f, &host, &err) < 0) ||
+		    sb_append(out, host.buf, host.len) < 0)
 			r = -1;
 		else
 			r = 0;

@@ -140,6 +140,36 @@ static void test_share_rules(void **state)
 	lx_inodes_free(t);
 }
 
+static void count_visit(struct lx_inode *i, void *arg)
+{
+	(void)i;
+	(*(unsigned *)arg)++;
+}
+
+/* The refresher's frequent pass visits only the inodes with a handle open; the full one all. */
+static void test_foreach_open(void **state)
+{
+	struct lx_inodes *t = lx_inodes_new();
+	struct lx_inode *i[3];
+	unsigned all = 0, open = 0;
+
+	(void)state;
+	for (int k = 0; k < 3; k++)
+		i[k] = fresh(t, lx_nodeid(9 + k, N_MEMINFO));
+	lx_inode_opened(i[1], 1000);
+	lx_inodes_foreach(t, count_visit, &all);
+	lx_inodes_foreach_open(t, count_visit, &open);
+	assert_int_equal(all, 3);
+	assert_int_equal(open, 1);
+	lx_inode_released(i[1], 1000);
+	open = 0;
+	lx_inodes_foreach_open(t, count_visit, &open);
+	assert_int_equal(open, 0);
+	for (int k = 0; k < 3; k++)
+		lx_inode_put(i[k]);
+	lx_inodes_free(t);
+}
+
 /* A release of a handle opened long ago does not touch the young counts of new handles. */
 static void test_young_buckets(void **state)
 {
@@ -215,6 +245,7 @@ int main(void)
 	    cmocka_unit_test(test_store_rules),
 	    cmocka_unit_test(test_share_rules),
 	    cmocka_unit_test(test_young_buckets),
+	    cmocka_unit_test(test_foreach_open),
 	    cmocka_unit_test(test_forget),
 	    cmocka_unit_test(test_waiters),
 	};
