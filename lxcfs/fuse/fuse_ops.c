@@ -334,6 +334,8 @@ static void fill_entry(struct lx_fuse *f, fuse_ino_t ino, const struct lx_node *
 	stat_of(f, ino, n, pc_size, &e->attr);
 }
 
+/* The caller counted the handle (lx_inode_opened) with the lock held that it decided with:
+ * the refresher and a content made meanwhile see it at once. */
 static void reply_open_page(struct lx_fuse *f, struct lx_inode *i, fuse_req_t req, int64_t t)
 {
 	struct fuse_file_info fi;
@@ -342,9 +344,6 @@ static void reply_open_page(struct lx_fuse *f, struct lx_inode *i, fuse_req_t re
 	fi.fh = lx_fh(f->epoch, LX_FH_PAGE, (uint64_t)t);
 	fi.keep_cache = 1;
 	fi.noflush = 1;
-	pthread_mutex_lock(&i->lock);
-	lx_inode_opened(i, t);
-	pthread_mutex_unlock(&i->lock);
 	__atomic_add_fetch(&f->pc_open, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&f->n_open, 1, __ATOMIC_RELAXED);
 	if (fuse_reply_open(req, &fi) == -ENOENT) { /* the opener was interrupted */
@@ -402,6 +401,15 @@ static void answer_data(struct lx_fuse *f, struct lx_inode *i, struct lx_waiter 
 	}
 }
 
+/* With i->lock held: the open waiters w are handles from now on (reply_open_page). */
+static struct lx_waiter *count_opens(struct lx_inode *i, struct lx_waiter *w)
+{
+	for (struct lx_waiter *k = w; k; k = k->next)
+		lx_inode_opened(i, k->open_ms);
+	return w;
+}
+
+/* Answer OPEN waiters: with an error, or as handles (counted by count_opens). */
 static void answer_opens(struct lx_fuse *f, struct lx_inode *i, struct lx_waiter *w, int err)
 {
 	while (w) {
@@ -443,7 +451,7 @@ static void stored(struct lx_job *job, int err)
 			i->pending = NULL;
 			if (err)
 				i->pv = false; /* make it consistent again at the next open */
-			opens = lx_inode_take_open_waiters(i);
+			opens = count_opens(i, lx_inode_take_open_waiters(i));
 		} else {
 			/* a refresh: the next read makes the content again */
 			i->stale = true;
@@ -537,7 +545,7 @@ static void make_content(struct lx_fuse *f, struct lx_inode *i, pid_t hint, bool
 		i->storing = true;
 		i->pending = lx_blob_get(b);
 	} else {
-		opens = lx_inode_take_open_waiters(i);
+		opens = count_opens(i, lx_inode_take_open_waiters(i));
 	}
 	pthread_mutex_unlock(&i->lock);
 	answer_data(f, i, data, b);
@@ -1100,6 +1108,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	switch (step) {
 	case LX_OPEN_SHARE:
+		lx_inode_opened(i, t);
 		pthread_mutex_unlock(&i->lock);
 		reply_open_page(f, i, req, t);
 		break;
