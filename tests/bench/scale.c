@@ -1,6 +1,7 @@
 /* `lxcfs-bench scale` (many containers in rotation: every file of every target, with the
  * daemons' CPU per read, and the peak RSS of the daemon under test), `loop` (a plain read loop,
  * for strace) and `snapshot` (what a container reads, for the floors). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,12 +45,36 @@ struct total {
 	struct hist hist;
 };
 
+/* The descriptors pid has open, and its soft limit (0 when unknown). */
+static void daemon_fds(pid_t pid, unsigned long *open, unsigned long *limit)
+{
+	char path[64], line[256];
+	FILE *f;
+	DIR *d;
+
+	*open = *limit = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));)
+		*open += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Max open files %lu", limit) == 1)
+			break;
+	if (f)
+		fclose(f);
+}
+
 /* The summary of one target over all files, with the goals for the daemon under test. */
 static int print_total(const struct target *t, const struct total *tot, unsigned containers,
 		       int goals, FILE *tsv)
 {
 	struct lx_error err = {0, ""};
 	uint64_t hwm_kb = 0, rss_kb = 0;
+	unsigned long fds, fd_limit;
 	double p50 = (double)hist_quantile(&tot->hist, 0.50) / 1e3;
 	double p99 = (double)hist_quantile(&tot->hist, 0.99) / 1e3;
 	double rps = tot->wall_s > 0 ? (double)tot->reads / tot->wall_s : 0;
@@ -75,6 +100,12 @@ static int print_total(const struct target *t, const struct total *tot, unsigned
 		if (cpu10k >= 0)
 			printf("  daemon CPU      %.2f s for %llu reads: %.3f s per 10,000 reads\n",
 			       tot->cpu_s, (unsigned long long)tot->reads, cpu10k);
+		daemon_fds(t->pid, &fds, &fd_limit);
+		/* lxcfs keeps a container's cgroup files open while they fit in half the limit
+		 * (lxcfs/cgroup/cgroup_fdcache.c): the others are opened at each read */
+		printf("  daemon fds      %lu open, limit %lu (cgroup files held while they fit in "
+		       "half of it; the others opened at each read)\n",
+		       fds, fd_limit);
 	}
 	if (tsv)
 		fprintf(tsv, "scale\t%u\t%s\t%.1f\t%.1f\t%.0f\t%llu\t%llu\t%llu\t%.3f\n",
