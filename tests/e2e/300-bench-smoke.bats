@@ -111,6 +111,7 @@ run_bench() {
 	assert_line --regexp '^  errors +0 +\[goal 0 \(40 containers\): PASS\]$'
 	assert_line --regexp '^  daemon peak RSS [0-9.]+ MiB'
 	assert_line --regexp '^  daemon CPU +[0-9.]+ s for [0-9]+ reads'
+	assert_line --regexp '^  daemon fds +[1-9][0-9]* open, limit [1-9][0-9]* '
 	assert_line 'readers finished: all, 40 containers'
 	if command -v strace >/dev/null; then
 		assert_line --regexp '^ours \(pid [0-9]+\): syscalls of all its threads per 1000 reads'
