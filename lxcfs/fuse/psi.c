@@ -186,13 +186,18 @@ fail:
 	return NULL;
 }
 
-static void destroy(struct trigger *t)
+/* keep_note: the process ends (a successor may take the connection over): its note of the
+ * poller stays in the state for the successor to wake it. A retiring process still answers
+ * polls while its successor runs, and may note a poller again after the successor's scan
+ * woke it once: cleared at exit, that note was lost and the poller slept on. */
+static void destroy(struct trigger *t, bool keep_note)
 {
 	if (t->fd >= 0)
 		close(t->fd);
 	if (t->ph)
 		fuse_pollhandle_destroy(t->ph);
-	unrecord(t);
+	if (!keep_note)
+		unrecord(t);
 	free(t);
 }
 
@@ -206,7 +211,7 @@ void lx_psi_free(struct lx_psi *p)
 		struct trigger *t = p->head;
 
 		p->head = t->next;
-		destroy(t);
+		destroy(t, true);
 	}
 	close(p->epfd);
 	pthread_mutex_destroy(&p->lock);
@@ -328,7 +333,7 @@ void lx_psi_release(struct lx_psi *p, uint64_t fh)
 		epoll_ctl(p->epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	pthread_mutex_unlock(&p->lock);
 	if (t)
-		destroy(t);
+		destroy(t, false); /* the handle is closed: nobody to wake */
 }
 
 unsigned lx_psi_count(struct lx_psi *p)

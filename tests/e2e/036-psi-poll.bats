@@ -186,7 +186,7 @@ EOF
 	run in_container psimem bash -c "
 		mount --bind '$LXCFS_MNT/proc/pressure/memory' /proc/pressure/memory || exit 125
 		dd if=/dev/zero of='$data/f' bs=1M count=64 status=none || exit 125
-		(timeout 25 bash -c 'while :; do dd if=$data/f of=/dev/null bs=1M status=none; done') &
+		timeout 25 bash -c 'while :; do dd if=$data/f of=/dev/null bs=1M status=none; done' &
 		'$POLLER' /proc/pressure/memory 'some 150000 $WIN\n' 20
 		rc=\$?; kill \$(jobs -p) 2>/dev/null; wait; exit \$rc"
 	rm -rf "$data"
@@ -203,7 +203,8 @@ EOF
 		start_daemon --enable-psi-poll
 		poll_bg "$out" "$LXCFS_MNT/proc/pressure/memory" "some 1000000 $WIN\n" 60
 		sleep 0.5
-		st=$(awk '/^State:/ {print $2}' "/proc/$POLLER_CHILD/status")
+		# (gone already: what it said)
+		st=$(awk '/^State:/ {print $2}' "/proc/$POLLER_CHILD/status") || fail "the poller ended before SIG$sig: $(cat "$out")"
 		log "poller $POLLER_CHILD: state $st, in $(cat "/proc/$POLLER_CHILD/wchan" 2>/dev/null)"
 		assert_equal "$st" S # asleep in poll(), interruptible (freezable), not D in a request
 		t0=$(date +%s%N)
