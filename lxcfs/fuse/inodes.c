@@ -173,8 +173,8 @@ size_t lx_inodes_count(struct lx_inodes *t)
 	return n;
 }
 
-static void foreach (struct lx_inodes *t, bool only_open, void (*fn)(struct lx_inode *, void *),
-		     void *arg)
+static void visit(struct lx_inodes *t, bool only_open, void (*fn)(struct lx_inode *, void *),
+		  void *arg)
 {
 	for (int s = 0; s < SHARDS; s++) {
 		struct shard *sh = &t->shards[s];
@@ -201,14 +201,12 @@ static void foreach (struct lx_inodes *t, bool only_open, void (*fn)(struct lx_i
 
 void lx_inodes_foreach(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg)
 {
-	foreach (t, false, fn, arg)
-		;
+	visit(t, false, fn, arg);
 }
 
 void lx_inodes_foreach_open(struct lx_inodes *t, void (*fn)(struct lx_inode *, void *), void *arg)
 {
-	foreach (t, true, fn, arg)
-		;
+	visit(t, true, fn, arg);
 }
 
 static int64_t bucket(int64_t ms)
@@ -237,7 +235,7 @@ void lx_inode_opened(struct lx_inode *i, int64_t open_ms)
 		i->young[k] = 0;
 	}
 	i->young[k]++;
-	__atomic_store_n(&i->open, i->open + 1, __ATOMIC_RELAXED); /* read unlocked: foreach */
+	__atomic_store_n(&i->open, i->open + 1, __ATOMIC_RELAXED); /* read unlocked: visit */
 }
 
 void lx_inode_released(struct lx_inode *i, int64_t open_ms)
