@@ -88,11 +88,9 @@ int cg_mem_read(const struct cg_layout *l, const struct cg_paths *p, struct cg_m
 		struct lx_error *err);
 /* The cgroup's own memory limit file as it reads now (v1 memory.limit_in_bytes, v2 the
  * memory.max of the cgroup memory.current is read from): not the effective limit, one read,
- * to tell whether a copy of cg_mem_read is still what the limits are. */
-int cg_mem_own_limit(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
-		     struct lx_error *err);
-/* The same, and the swap limit file beside it (v1 memory.memsw.limit_in_bytes, v2
- * memory.swap.max; 0 when the kernel has none): what meminfo and swaps are limited by. */
+ * to tell whether a copy of cg_mem_read is still what the limits are; and unless swap_limit
+ * is NULL, the swap limit file beside it (v1 memory.memsw.limit_in_bytes, v2
+ * memory.swap.max; 0 when the kernel has none). */
 int cg_mem_own_limits(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
 		      uint64_t *swap_limit, struct lx_error *err);
 /* Only limit, usage and swap (what /proc/swaps needs); the statistics stay 0. */

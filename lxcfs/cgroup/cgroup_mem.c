@@ -168,27 +168,14 @@ int cg_mem_read_limits(const struct cg_layout *l, const struct cg_paths *p, stru
 	return mem_read(l, p, m, false, err);
 }
 
-int cg_mem_own_limit(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
-		     struct lx_error *err)
-{
-	struct cg_dir d;
-
-	if (cg_dir_open(l, p, CG_MEMORY, &d, err) < 0)
-		return -1;
-	if (d.version == 1)
-		return cg_read_u64(&d, "memory.limit_in_bytes", limit, err);
-	if (cg_find_up(&d, "memory.current", err) < 0)
-		return -1;
-	return cg_read_u64(&d, "memory.max", limit, err);
-}
-
 int cg_mem_own_limits(const struct cg_layout *l, const struct cg_paths *p, uint64_t *limit,
 		      uint64_t *swap_limit, struct lx_error *err)
 {
 	struct lx_error e = {0, ""};
 	struct cg_dir d;
 
-	*swap_limit = 0;
+	if (swap_limit)
+		*swap_limit = 0;
 	if (cg_dir_open(l, p, CG_MEMORY, &d, err) < 0)
 		return -1;
 	if (d.version != 1 && cg_find_up(&d, "memory.current", err) < 0)
@@ -196,7 +183,8 @@ int cg_mem_own_limits(const struct cg_layout *l, const struct cg_paths *p, uint6
 	if (cg_read_u64(&d, d.version == 1 ? "memory.limit_in_bytes" : "memory.max", limit, err) <
 	    0)
 		return -1;
-	if (cg_read_u64(&d, d.version == 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
+	if (swap_limit &&
+	    cg_read_u64(&d, d.version == 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max",
 			swap_limit, &e) < 0 &&
 	    e.code != ENOENT)
 		return cg_error_pass(err, &e);

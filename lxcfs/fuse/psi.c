@@ -95,7 +95,6 @@ static void wake_orphans(struct lx_psi *p)
 
 	for (unsigned k = 0; k < LX_STATE_POLLS; k++) {
 		uint64_t fh = __atomic_load_n(&polls[k].fh, __ATOMIC_ACQUIRE), kh;
-
 		int r;
 
 		if (!fh || !earlier(p->epoch, fh))

@@ -38,6 +38,10 @@ static int host_online(const char *text, struct cpuset *online, struct lx_error 
 
 /* ---------------------------------------------------------------- limits keys */
 
+/* cg_cpu_read_parts's values, 32 KiB: per thread, not per read (make_cpu, content_limits_key;
+ * it sets what it read) */
+static __thread struct cg_cpu cpu_values;
+
 static uint64_t mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -150,8 +154,7 @@ static unsigned cpu_parts(const struct lx_view *view, enum lx_file f)
 static int make_cpu(struct lx_view *view, enum lx_file f, const struct reader *rd, const char *host,
 		    struct strbuf *out, struct lx_limits_key *key, struct lx_error *err)
 {
-	static __thread struct cg_cpu values; /* 32 KiB: per thread, not per read */
-	struct cg_cpu *c = &values;	      /* cg_cpu_read_parts sets what it read */
+	struct cg_cpu *c = &cpu_values;
 	struct cpuset online, vis;
 	unsigned ncpu;
 
@@ -401,7 +404,6 @@ int content_make_ct(struct lx_view *view, enum lx_file f, struct lx_container *c
 void content_limits_key(struct lx_view *view, enum lx_file f, struct lx_container *ct,
 			struct lx_limits_key *key)
 {
-	static __thread struct cg_cpu values; /* 32 KiB: per thread, not per call */
 	struct lx_error err = {0, ""};
 	struct reader rd;
 
@@ -415,13 +417,11 @@ void content_limits_key(struct lx_view *view, enum lx_file f, struct lx_containe
 		mem_key(view, &rd, key);
 	} else {
 		/* what make_cpu reads them with: the cpuset, and the quota with --enable-cfs */
-		memset(&values.cpus, 0, sizeof(values.cpus));
-		values.cfs_cpus = 0;
-		if (cg_cpu_read_parts(&view->layout, rd.paths, &values,
+		if (cg_cpu_read_parts(&view->layout, rd.paths, &cpu_values,
 				      view->cfs ? CG_CPU_QUOTA : 0, &err) < 0)
 			key->ok = false;
 		else
-			cpu_key(&values, key);
+			cpu_key(&cpu_values, key);
 	}
 	/* not an error of what is served: nothing noted for the container */
 	reader_end(view, &rd, 0);

@@ -49,7 +49,7 @@ static int mem_values(struct lx_view *view, struct reader *rd, struct strbuf *ho
 	struct cg_mem m;
 
 	if (ct) {
-		if (cg_mem_own_limit(&view->layout, rd->paths, &own, err) < 0)
+		if (cg_mem_own_limits(&view->layout, rd->paths, &own, NULL, err) < 0)
 			return -1;
 		if (ct->si_mem_valid && now - ct->si_mem_ms < SYSINFO_MEM_MS &&
 		    now >= ct->si_mem_ms && ct->si_paths_ms == ct->paths_ms &&

@@ -353,6 +353,11 @@ static void own_limits(const char *root, const char *text, uint64_t want, uint64
 		fail_msg("cg_mem_own_limits(%s): %s", root, err.msg);
 	assert_int_equal(lim, want);
 	assert_int_equal(swap, want_swap);
+	/* the limit file alone (what sysinfo's kept values are checked with) */
+	lim = 1;
+	if (cg_mem_own_limits(&l, &p, &lim, NULL, &err) < 0)
+		fail_msg("cg_mem_own_limits(%s, no swap): %s", root, err.msg);
+	assert_int_equal(lim, want);
 	fix_unload(&l, &p);
 }
 
