@@ -55,14 +55,18 @@ int pidfile_write(int fd, pid_t pid, struct lx_error *err)
 int pidfile_read(const char *path, pid_t *pid, struct lx_error *err)
 {
 	/* a read that races a rewrite can see it half done (a file's reads and writes are not
-	 * atomic to each other): read again a few times before calling it garbage */
+	 * atomic to each other): a longer pid written over a shorter one can read as the new
+	 * digits up to the old size ("12" of 1234567 over "7\n": the page is copied before the
+	 * size grows). Every write ends with a newline: text without one is read again, a few
+	 * times before it is called garbage */
 	for (int k = 0;; k++) {
 		__sbfree struct strbuf sb = STRBUF_INIT;
 		struct timespec ts = {0, 1000 * 1000};
 
 		if (read_file_at(AT_FDCWD, path, &sb, err) < 0)
 			return lx_error_wrap(err, "pidfile");
-		if (sb.buf && lx_parse_pid(sb.buf, pid) == 0)
+		if (sb.buf && sb.len > 0 && sb.buf[sb.len - 1] == '\n' &&
+		    lx_parse_pid(sb.buf, pid) == 0)
 			return 0;
 		if (k == 4)
 			return lx_error_code(err, EINVAL, "pidfile `%s` holds no pid", path);
