@@ -69,6 +69,11 @@ static pid_t readers[MAX_READERS]; /* thread ids: tgkill is harmless after a thr
 static int reader_in[MAX_READERS]; /* atomic: inside read() */
 static int nreaders;		   /* atomic */
 static __thread int tls_reader = -1;
+/* A successor feeds libfuse the connection's INIT (st->init) at its first read. Until
+ * libfuse has processed it (its reply, which goes nowhere, is the sign), libfuse answers EIO
+ * to any other request a worker reads: the other workers wait for it (init_cond). */
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t init_cond = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t park_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t park_cond = PTHREAD_COND_INITIALIZER;
 static int parked;    /* under park_lock */
@@ -116,6 +121,25 @@ static void park(void)
 		pthread_cond_wait(&park_cond, &park_lock);
 	pthread_mutex_unlock(&park_lock);
 	pthread_setcancelstate(old, NULL);
+}
+
+/* Wait until the INIT fed to libfuse is answered (or we retire: the read parks then). */
+static void wait_init(struct lx_conn *c)
+{
+	pthread_mutex_lock(&init_lock);
+	while (__atomic_load_n(&c->init_swallow, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&c->retiring, __ATOMIC_ACQUIRE)) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 10 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&init_cond, &init_lock, &until);
+	}
+	pthread_mutex_unlock(&init_lock);
 }
 
 static int64_t now_ms(void)
@@ -364,6 +388,8 @@ static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
 		memcpy(buf, c->st->init, c->st->init_len);
 		return c->st->init_len;
 	}
+	if (__atomic_load_n(&c->init_swallow, __ATOMIC_ACQUIRE))
+		wait_init(c);
 	for (;;) {
 		if (slot < MAX_READERS)
 			__atomic_store_n(&reader_in[slot], 1, __ATOMIC_RELEASE);
@@ -427,7 +453,8 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 	const struct out_header *h = iov[0].iov_base;
 	ssize_t n;
 
-	if (iov[0].iov_len >= sizeof(*h) && c->init_swallow && h->unique == c->init_unique) {
+	if (iov[0].iov_len >= sizeof(*h) && __atomic_load_n(&c->init_swallow, __ATOMIC_ACQUIRE) &&
+	    h->unique == c->init_unique) {
 		/* libfuse's answer to the INIT we fed it: the kernel had its answer long ago.
 		 * Now ask it to queue again what the previous process left unanswered. */
 		struct out_header resend = {sizeof(resend), NOTIFY_RESEND, 0};
@@ -435,11 +462,15 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 
 		for (int k = 0; k < count; k++)
 			total += iov[k].iov_len;
-		c->init_swallow = false;
 		if (h->error)
 			log_error("libfuse refused the connection's INIT: %s", strerror(-h->error));
 		if (c->resend && c->resend_at_init && write(fd, &resend, sizeof(resend)) < 0)
 			log_warn("FUSE_NOTIFY_RESEND: %s", strerror(errno));
+		/* libfuse takes requests now: the workers waiting for it read */
+		pthread_mutex_lock(&init_lock);
+		__atomic_store_n(&c->init_swallow, false, __ATOMIC_RELEASE);
+		pthread_cond_broadcast(&init_cond);
+		pthread_mutex_unlock(&init_lock);
 		return (ssize_t)total;
 	}
 	n = writev(fd, iov, count);
