@@ -23,6 +23,7 @@
 #include "fuse/conn.h"
 #include "fuse/fuse_ops.h"
 #include "view/containers.h"
+#include "common/clock.h"
 #include "common/control.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -33,14 +34,6 @@
 #define FDS_MAX		    (4 + LX_MAX_HOLDERS + 1)
 
 extern char **environ;
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---------------------------------------------------------------- inherited descriptors */
 
@@ -389,11 +382,11 @@ static bool is_predecessor(struct lx_handover *h, int fd)
  * watch only us). */
 static int wait_predecessors(struct lx_handover *h, char *why, size_t whysz)
 {
-	int64_t deadline = now_ms() + LX_DRAIN_MS + 1000;
+	int64_t deadline = lx_now_ms() + LX_DRAIN_MS + 1000;
 	pid_t pid = 0;
 
 	while (lx_conn_predecessors(h->c, &pid) > 0) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - lx_now_ms();
 		struct pollfd p[2];
 		int n = 0;
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fuse/fuse_ops.h"
+#include "common/clock.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
@@ -129,25 +130,11 @@ static void wait_init(struct lx_conn *c)
 	pthread_mutex_lock(&init_lock);
 	while (__atomic_load_n(&c->init_swallow, __ATOMIC_ACQUIRE) &&
 	       !__atomic_load_n(&c->retiring, __ATOMIC_ACQUIRE)) {
-		struct timespec until;
+		struct timespec until = lx_realtime_in(10);
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += 10 * 1000 * 1000;
-		if (until.tv_nsec >= 1000000000) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000;
-		}
 		pthread_cond_timedwait(&init_cond, &init_lock, &until);
 	}
 	pthread_mutex_unlock(&init_lock);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 struct drain {
@@ -173,7 +160,7 @@ static void *drainer(void *arg)
 {
 	struct drain *dr = arg;
 	struct lx_conn *c = dr->c;
-	int64_t deadline = now_ms() + LX_DRAIN_MS;
+	int64_t deadline = lx_now_ms() + LX_DRAIN_MS;
 	bool clean = false;
 	long left;
 
@@ -188,12 +175,7 @@ static void *drainer(void *arg)
 		pthread_mutex_lock(&park_lock);
 		p = parked;
 		if (p < n || left > 0) {
-			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += 2 * 1000 * 1000;
-			if (until.tv_nsec >= 1000000000) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000;
-			}
+			until = lx_realtime_in(2);
 			pthread_cond_timedwait(&park_cond, &park_lock, &until);
 		}
 		pthread_mutex_unlock(&park_lock);
@@ -201,7 +183,7 @@ static void *drainer(void *arg)
 			clean = true;
 			break;
 		}
-		if (now_ms() >= deadline)
+		if (lx_now_ms() >= deadline)
 			break;
 	}
 	/* What we leave unanswered is not a crash: the next process has the kernel queue it

@@ -23,6 +23,7 @@
 #include "fuse/nodeid.h"
 #include "fuse/notifier.h"
 #include "fuse/psi.h"
+#include "common/clock.h"
 #include "common/proc.h"
 #include "fuse/tree.h"
 #include "common/log.h"
@@ -32,14 +33,6 @@
 static struct lx_fuse *fuse_of(fuse_req_t req)
 {
 	return fuse_req_userdata(req);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* ---------------------------------------------------------------- node ids and attributes */
@@ -446,7 +439,7 @@ static void stored(struct lx_job *job, int err)
 		pthread_mutex_lock(&i->lock);
 		i->storing = false;
 		if (job->blob) {
-			lx_inode_set_cur(i, job->blob, job->inval, now_ms());
+			lx_inode_set_cur(i, job->blob, job->inval, lx_now_ms());
 			lx_blob_put(i->pending);
 			i->pending = NULL;
 			if (err)
@@ -510,7 +503,7 @@ static void make_content(struct lx_fuse *f, struct lx_inode *i, pid_t hint, bool
 	    make_view(f, lx_nodeid_view(i->ino), lx_nodeid_node(i->ino), hint, &key);
 	struct lx_waiter *data, *opens = NULL;
 	bool store = false, inval = false;
-	int64_t now = now_ms();
+	int64_t now = lx_now_ms();
 
 	pthread_mutex_lock(&i->lock);
 	i->rendering = false;
@@ -1048,7 +1041,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	const struct lx_node *n = node_of(ino);
 	enum lx_open_step step;
 	struct lx_inode *i;
-	int64_t t = now_ms();
+	int64_t t = lx_now_ms();
 
 	if (lx_nodeid_passthrough(ino)) {
 		open_passthrough(f, req, ino, fi);
@@ -1564,7 +1557,7 @@ const struct fuse_lowlevel_ops lx_fuse_ops = {
 static void refresh_one(struct lx_inode *i, void *arg)
 {
 	struct lx_fuse *f = arg;
-	int64_t now = now_ms();
+	int64_t now = lx_now_ms();
 	bool go;
 
 	pthread_mutex_lock(&i->lock);
@@ -1590,15 +1583,9 @@ static void *refresher(void *arg)
 
 	pthread_mutex_lock(&f->rlock);
 	while (!f->rstop) {
-		struct timespec ts;
+		struct timespec ts = lx_realtime_in(LX_REFRESH_MS / 2);
 		bool full;
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += LX_REFRESH_MS / 2 * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
 		pthread_cond_timedwait(&f->rcond, &f->rlock, &ts);
 		if (f->rstop)
 			break;

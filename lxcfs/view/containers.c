@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "view/devnames.h"
+#include "common/clock.h"
 #include "common/proc.h"
 #include "common/cleanup.h"
 #include "common/log.h"
@@ -51,14 +52,6 @@ struct lx_containers {
 	bool reaper_running; /* under count_lock */
 	bool reaper_failed;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned top_bucket(uint64_t top)
 {
@@ -133,7 +126,7 @@ static void sweep_shard(struct lx_containers *t, struct shard *s, uint64_t only_
 static void *reaper(void *arg)
 {
 	struct lx_containers *t = arg;
-	int64_t last_sweep = now_ms();
+	int64_t last_sweep = lx_now_ms();
 
 	for (;;) {
 		struct epoll_event ev[64];
@@ -147,10 +140,10 @@ static void *reaper(void *arg)
 			sweep_shard(t, &t->shards[ns % SHARDS], ns);
 		}
 		/* entries without a pidfd (no pidfd_open: valgrind, old kernels) */
-		if (now_ms() - last_sweep >= SWEEP_MS) {
+		if (lx_now_ms() - last_sweep >= SWEEP_MS) {
 			for (int i = 0; i < SHARDS; i++)
 				sweep_shard(t, &t->shards[i], 0);
-			last_sweep = now_ms();
+			last_sweep = lx_now_ms();
 		}
 	}
 }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/proc.h"
 #include "common/cleanup.h"
 #include "common/fileio.h"
@@ -357,10 +358,7 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 		__atomic_sub_fetch(&running, 1, __ATOMIC_RELAXED);
 		return lx_error_set(err, EAGAIN, "device name scan thread");
 	}
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += LX_DEVNAMES_TIMEOUT_MS * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
+	until = lx_realtime_in(LX_DEVNAMES_TIMEOUT_MS);
 	pthread_mutex_lock(&j->lock);
 	while (!j->done && pthread_cond_timedwait(&j->cond, &j->lock, &until) == 0)
 		;
@@ -387,11 +385,9 @@ int devnames_of_pid(pid_t pid, struct devnames *out, struct lx_error *err)
 
 void devnames_stop(void)
 {
-	struct timespec until;
+	struct timespec until = lx_realtime_in(1000);
 	unsigned n;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 1;
 	pthread_mutex_lock(&pool_lock);
 	pool_stop = true;
 	pthread_cond_broadcast(&pool_cond);
